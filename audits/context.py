@@ -1,0 +1,502 @@
+"""AuditContext: the validated inputs of one audit, with predictions computed once.
+
+``build_context`` is the single place where inputs are checked; sections trust what it returns. Arrays in the
+context are read-only so no section can change what another one sees.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from itertools import combinations
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from audits import errors as E
+from audits.config import AuditConfig, Policy, ProtectedAttribute
+from audits.errors import AuditInputError
+from audits.inputs import LoadedData, ModelAdapter
+
+MISSING_GROUP = "missing"
+INTERSECTION_SEP = " × "
+AUTO_BIN_MIN_DISTINCT = 12  # numeric protected columns with more distinct values are binned at quartiles
+
+
+@dataclass(frozen=True, eq=False)
+class AuditContext:
+    """Validated data, labels, predictions and protected groups shared by every section.
+
+    Encodings: for ``binary`` tasks ``y_true``/``y_pred`` are 0/1 (1 = ``positive_label``) and ``y_score`` is
+    the probability of the positive class. For ``multiclass`` they are indices into ``classes`` and
+    ``y_score`` is the (n, k) probability matrix. For ``regression`` they are floats and ``y_score`` is None.
+    """
+
+    config: AuditConfig
+    data: pd.DataFrame
+    data_info: LoadedData
+    model: ModelAdapter | None
+    reference: pd.DataFrame | None
+    reference_info: LoadedData | None
+    task: str
+    target: str
+    positive_label: Any
+    classes: tuple[Any, ...]
+    features: tuple[str, ...]
+    X: pd.DataFrame
+    y: pd.Series
+    y_true: np.ndarray
+    y_pred: np.ndarray
+    y_pred_labels: np.ndarray
+    y_score: np.ndarray | None
+    sample_weight: np.ndarray | None
+    sensitive: pd.DataFrame
+    protected_columns: tuple[str, ...]
+    intersection_columns: tuple[str, ...]
+    prediction_source: str
+    prediction_seconds: float | None
+    threshold: float | None
+    notes: tuple[str, ...] = ()
+    binning: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def policy(self) -> Policy:
+        return self.config.policy
+
+    @property
+    def group_columns(self) -> tuple[str, ...]:
+        """Protected attributes followed by their intersections (columns of ``sensitive``)."""
+        return self.protected_columns + self.intersection_columns
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.data)
+
+    @property
+    def seed(self) -> int:
+        return self.config.seed
+
+    @property
+    def positive_label_str(self) -> str:
+        return str(self.positive_label)
+
+    def describe(self) -> dict[str, Any]:
+        """What the context decided, for the result's provenance."""
+        return {
+            "task": self.task,
+            "target": self.target,
+            "positive_label": None if self.positive_label is None else str(self.positive_label),
+            "classes": [str(c) for c in self.classes],
+            "features": list(self.features),
+            "protected": list(self.protected_columns),
+            "intersections": list(self.intersection_columns),
+            "prediction_source": self.prediction_source,
+            "threshold": self.threshold,
+            "rows": self.n_rows,
+            "binning": dict(self.binning),
+            "notes": list(self.notes),
+        }
+
+
+def _readonly(a: np.ndarray | None) -> np.ndarray | None:
+    if a is None:
+        return None
+    a = np.asarray(a)
+    a.flags.writeable = False
+    return a
+
+
+def _fmt_values(values: Any, limit: int = 8) -> str:
+    vals = [repr(v) for v in list(values)[:limit]]
+    more = len(list(values)) - limit
+    return ", ".join(vals) + (f", … (+{more} more)" if more > 0 else "")
+
+
+def _require_column(df: pd.DataFrame, column: str, *, role: str, file: str) -> None:
+    if column not in df.columns:
+        raise AuditInputError(
+            E.COLUMN_MISSING.format(
+                file=file, column=column, role=role, available=_fmt_values(df.columns, 30)
+            )
+        )
+
+
+def _match_label(value: Any, labels: list[Any]) -> Any | None:
+    """Find ``value`` among ``labels``, tolerating type differences (YAML "1" vs int 1, True vs 'True')."""
+    for lab in labels:
+        if lab == value:
+            return lab
+    sv = str(value).strip()
+    for lab in labels:
+        if str(lab).strip() == sv:
+            return lab
+    try:
+        fv = float(sv)
+        for lab in labels:
+            try:
+                if float(lab) == fv:
+                    return lab
+            except (TypeError, ValueError):
+                continue
+    except ValueError:
+        pass
+    return None
+
+
+def _is_numeric(s: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)
+
+
+def _detect_task(config: AuditConfig, y: pd.Series, model: ModelAdapter | None, file: str) -> str:
+    if config.task != "auto":
+        return config.task
+    if model is not None and model.kind == "sklearn" and model.classes is None and _is_numeric(y):
+        return "regression"
+    n_unique = y.nunique(dropna=True)
+    if model is not None and model.classes is not None:
+        return "binary" if len(model.classes) <= 2 else "multiclass"
+    if _is_numeric(y) and pd.api.types.is_float_dtype(y):
+        integral = np.all(np.mod(y.dropna().to_numpy(dtype=float), 1) == 0)
+        if not integral or n_unique > 20:
+            return "regression"
+    if _is_numeric(y) and n_unique > 20:
+        return "regression"
+    return "binary" if n_unique <= 2 else "multiclass"
+
+
+def _bin_protected(
+    attr: ProtectedAttribute, s: pd.Series, notes: list[str]
+) -> tuple[pd.Series, dict[str, Any] | None]:
+    """Group labels (strings) for one protected column; NaN becomes its own 'missing' group."""
+    bins = attr.bins
+    info = None
+    numeric = _is_numeric(s)
+    if bins is None and numeric and s.nunique(dropna=True) > AUTO_BIN_MIN_DISTINCT:
+        qs = np.unique(np.round(np.nanquantile(s.to_numpy(dtype=float), [0.25, 0.5, 0.75]), 6))
+        bins = tuple(float(q) for q in qs)
+        notes.append(
+            f"Protected column '{attr.column}' is numeric with {s.nunique()} distinct values and no bins were given; "
+            f"it was binned at its quartiles {list(bins)}. Set bins in the config to choose the groups."
+        )
+        info = {"edges": list(bins), "how": "quartiles (automatic)"}
+    elif bins is not None:
+        info = {"edges": list(bins), "how": "configured"}
+    if bins is not None:
+        if not numeric:
+            raise AuditInputError(
+                f"protected column '{attr.column}' has bins {list(bins)} but is not numeric. Remove the bins or "
+                "choose a numeric column."
+            )
+        edges = [-np.inf, *bins, np.inf]
+        labels = list(attr.labels) if attr.labels else _bin_labels(bins)
+        groups = pd.cut(s.astype(float), bins=edges, labels=labels, right=True).astype(object)
+        info["labels"] = labels
+    else:
+        groups = s.astype(object)
+    groups = groups.where(pd.notna(groups), MISSING_GROUP).map(_group_str)
+    return groups.astype(str), info
+
+
+def _group_str(v: Any) -> str:
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def _bin_labels(bins: tuple[float, ...]) -> list[str]:
+    def f(x: float) -> str:
+        return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+    labels = [f"<={f(bins[0])}"]
+    labels += [f"({f(lo)}, {f(hi)}]" for lo, hi in zip(bins[:-1], bins[1:], strict=True)]
+    labels.append(f">{f(bins[-1])}")
+    return labels
+
+
+def build_context(
+    data: LoadedData,
+    *,
+    config: AuditConfig,
+    model: ModelAdapter | None = None,
+    reference: LoadedData | None = None,
+) -> AuditContext:
+    """Validate every input once and compute predictions once.
+
+    Raises
+    ------
+    AuditInputError : with a message naming the file, the column and what to do.
+    """
+    df = data.frame
+    file = data.name
+    notes: list[str] = []
+
+    # --- columns ---------------------------------------------------------------------------------------------
+    _require_column(df, config.target, role="target", file=file)
+    for attr in config.protected:
+        _require_column(df, attr.column, role="protected attribute", file=file)
+        if df[attr.column].isna().all():
+            raise AuditInputError(E.PROTECTED_ALL_MISSING.format(file=file, column=attr.column))
+    for col, role in (
+        (config.prediction_column, "prediction"),
+        (config.score_column, "score"),
+        (config.sample_weight_column, "sample weight"),
+    ):
+        if col is not None:
+            _require_column(df, col, role=role, file=file)
+    if model is None and config.prediction_column is None:
+        raise AuditInputError(E.NO_MODEL_NO_PREDICTIONS)
+
+    y = df[config.target]
+    n_missing = int(y.isna().sum())
+    if n_missing:
+        raise AuditInputError(E.TARGET_MISSING_VALUES.format(file=file, column=config.target, n=n_missing))
+
+    # --- task and labels ---------------------------------------------------------------------------------------
+    task = _detect_task(config, y, model, file)
+    classes: tuple[Any, ...] = ()
+    positive = None
+    if task in ("binary", "multiclass"):
+        observed = sorted(pd.unique(y).tolist(), key=lambda v: (str(type(v)), v))
+        if len(observed) < 2:
+            raise AuditInputError(
+                E.TARGET_ONE_CLASS.format(file=file, column=config.target, value=observed[0])
+            )
+        if task == "binary" and len(observed) > 2:
+            raise AuditInputError(
+                E.TARGET_TOO_MANY_CLASSES.format(file=file, column=config.target, n=len(observed))
+            )
+        classes = tuple(observed)
+        if task == "binary":
+            if config.positive_label is not None:
+                positive = _match_label(config.positive_label, list(observed))
+                if positive is None:
+                    raise AuditInputError(
+                        E.POSITIVE_LABEL_UNKNOWN.format(
+                            file=file,
+                            label=config.positive_label,
+                            column=config.target,
+                            values=_fmt_values(observed),
+                        )
+                    )
+                notes.append(f"Positive (favourable) class: {positive!r}, as configured.")
+            elif model is not None and model.classes is not None and len(model.classes) == 2:
+                positive = _match_label(model.classes[1], list(observed))
+                if positive is None:
+                    raise AuditInputError(
+                        f"{file}: the model's classes {list(map(str, model.classes))} do not match the values of "
+                        f"target '{config.target}' ({_fmt_values(observed)}). Choose the dataset the model was trained on."
+                    )
+                notes.append(
+                    f"Positive class {positive!r}: the model's classes_[1] (scikit-learn convention); set positive_label to change it."
+                )
+            else:
+                positive = observed[-1]
+                notes.append(
+                    f"Positive class {positive!r}: the larger sorted label (scikit-learn convention); set positive_label to change it."
+                )
+    elif not _is_numeric(y):
+        raise AuditInputError(E.REGRESSION_TARGET_NOT_NUMERIC.format(file=file, column=config.target))
+
+    # --- features ------------------------------------------------------------------------------------------------
+    reserved = {
+        config.target,
+        config.prediction_column,
+        config.score_column,
+        config.sample_weight_column,
+        *config.exclude_columns,
+    }
+    if config.features is not None:
+        features = list(config.features)
+    elif model is not None and model.feature_names is not None:
+        features = list(model.feature_names)
+    else:
+        features = [c for c in df.columns if c not in reserved]
+    missing_feats = [c for c in features if c not in df.columns]
+    if missing_feats:
+        if model is not None and config.features is None:
+            raise AuditInputError(
+                E.MODEL_MISSING_COLUMNS.format(
+                    file=model.name, n=len(missing_feats), columns=_fmt_values(missing_feats, 20)
+                )
+            )
+        raise AuditInputError(
+            E.COLUMN_MISSING.format(
+                file=file, column=missing_feats[0], role="feature", available=_fmt_values(df.columns, 30)
+            )
+        )
+    if not features:
+        raise AuditInputError(E.NO_FEATURES.format(file=file))
+    X = df[features]
+
+    # --- predictions, once -------------------------------------------------------------------------------------
+    proba = None
+    pred_seconds = None
+    threshold = None
+    if model is not None:
+        t0 = time.perf_counter()
+        try:
+            labels, proba = model.predict_both(X)
+        except AuditInputError:
+            raise
+        except Exception as exc:  # any estimator error here is a mismatch between data and model
+            raise AuditInputError(
+                E.PREDICT_FAILED.format(file=model.name, detail=f"{type(exc).__name__}: {str(exc)[:300]}")
+            ) from exc
+        pred_seconds = time.perf_counter() - t0
+        labels = np.asarray(labels).ravel()
+        source = "model"
+        pred_col_name = "model predictions"
+    else:
+        col = config.prediction_column
+        raw = df[col]
+        if raw.isna().any():
+            raise AuditInputError(
+                f"{file}: prediction column '{col}' has {int(raw.isna().sum())} missing value(s). Every row needs a prediction."
+            )
+        if task != "regression" and _is_numeric(raw):
+            vals = raw.to_numpy(dtype=float)
+            if np.any((vals > 0) & (vals < 1) & (np.mod(vals, 1) != 0)):
+                raise AuditInputError(E.PREDICTION_LOOKS_LIKE_SCORES.format(file=file, column=col))
+        labels = raw.to_numpy()
+        source = "column"
+        pred_col_name = f"column '{col}'"
+        if config.score_column is not None:
+            s = pd.to_numeric(df[config.score_column], errors="coerce")
+            if s.isna().any() or s.min() < 0 or s.max() > 1:
+                raise AuditInputError(
+                    E.SCORE_OUT_OF_RANGE.format(file=file, column=config.score_column, lo=s.min(), hi=s.max())
+                )
+            proba = s.to_numpy(dtype=float)
+
+    y_score = None
+    if task in ("binary", "multiclass"):
+        label_list = list(classes)
+        mapped = pd.Series(labels).map(lambda v: _match_label(v, label_list))
+        bad = pd.unique(pd.Series(labels)[mapped.isna().to_numpy()])
+        if len(bad):
+            raise AuditInputError(
+                E.PREDICTION_OUTSIDE_LABELS.format(
+                    file=file if model is None else model.name,
+                    column=config.prediction_column or "model output",
+                    values=_fmt_values(bad),
+                    target=config.target,
+                    labels=_fmt_values(label_list),
+                )
+            )
+        index = {lab: i for i, lab in enumerate(label_list)}
+        pred_idx = mapped.map(index).to_numpy(dtype=np.int64)
+        true_idx = y.map(index).to_numpy(dtype=np.int64)
+        y_pred_labels = (
+            np.asarray([label_list[i] for i in pred_idx], dtype=object)
+            if len(label_list) < 50
+            else mapped.to_numpy()
+        )
+        if task == "binary":
+            pos_i = index[positive]
+            y_true = (true_idx == pos_i).astype(np.int8)
+            y_pred = (pred_idx == pos_i).astype(np.int8)
+            if proba is not None:
+                if proba.ndim == 1:
+                    y_score = proba
+                else:
+                    model_classes = (
+                        list(model.classes)
+                        if (model is not None and model.classes is not None)
+                        else label_list
+                    )
+                    j = next(
+                        (k for k, c in enumerate(model_classes) if _match_label(c, [positive]) is not None),
+                        proba.shape[1] - 1,
+                    )
+                    y_score = proba[:, j]
+                threshold = 0.5
+        else:
+            y_true, y_pred = true_idx, pred_idx
+            if proba is not None and proba.ndim == 2:
+                model_classes = (
+                    list(model.classes) if (model is not None and model.classes is not None) else label_list
+                )
+                order = [
+                    next(k for k, c in enumerate(model_classes) if _match_label(c, [lab]) is not None)
+                    for lab in label_list
+                ]
+                y_score = proba[:, order]
+    else:
+        y_true = y.to_numpy(dtype=float)
+        try:
+            y_pred = np.asarray(labels, dtype=float)
+        except (TypeError, ValueError) as exc:
+            raise AuditInputError(
+                f"{file}: predictions ({pred_col_name}) are not numeric, so they cannot be audited as a regression."
+            ) from exc
+        y_pred_labels = y_pred
+
+    # --- weights -----------------------------------------------------------------------------------------------
+    sample_weight = None
+    if config.sample_weight_column is not None:
+        w = pd.to_numeric(df[config.sample_weight_column], errors="coerce")
+        if w.isna().any() or (w < 0).any():
+            raise AuditInputError(
+                f"{file}: sample weight column '{config.sample_weight_column}' must hold non-negative numbers with no gaps."
+            )
+        sample_weight = w.to_numpy(dtype=float)
+
+    # --- protected groups --------------------------------------------------------------------------------------
+    groups: dict[str, pd.Series] = {}
+    binning: dict[str, Any] = {}
+    for attr in config.protected:
+        g, info = _bin_protected(attr, df[attr.column], notes)
+        groups[attr.column] = g
+        if info:
+            binning[attr.column] = info
+        if g.nunique() < 2:
+            notes.append(
+                f"Protected column '{attr.column}' has a single group ({g.iloc[0]!r}); disparities between groups are not defined."
+            )
+        if (g == MISSING_GROUP).any():
+            notes.append(
+                f"Protected column '{attr.column}' has {int((g == MISSING_GROUP).sum())} missing value(s), audited as the group '{MISSING_GROUP}'."
+            )
+    intersections: list[str] = []
+    if config.intersections and len(config.protected) >= 2:
+        for combo in combinations(
+            [a.column for a in config.protected], 2 if len(config.protected) > 2 else len(config.protected)
+        ):
+            name = INTERSECTION_SEP.join(combo)
+            out = groups[combo[0]]
+            for c in combo[1:]:
+                out = out + INTERSECTION_SEP + groups[c]
+            groups[name] = out
+            intersections.append(name)
+    sensitive = pd.DataFrame({k: v.astype("category") for k, v in groups.items()}, index=df.index)
+
+    return AuditContext(
+        config=config,
+        data=df,
+        data_info=data,
+        model=model,
+        reference=None if reference is None else reference.frame,
+        reference_info=reference,
+        task=task,
+        target=config.target,
+        positive_label=positive,
+        classes=classes,
+        features=tuple(features),
+        X=X,
+        y=y,
+        y_true=_readonly(y_true),
+        y_pred=_readonly(y_pred),
+        y_pred_labels=_readonly(np.asarray(y_pred_labels)),
+        y_score=_readonly(None if y_score is None else np.asarray(y_score, dtype=float)),
+        sample_weight=_readonly(sample_weight),
+        sensitive=sensitive,
+        protected_columns=tuple(a.column for a in config.protected),
+        intersection_columns=tuple(intersections),
+        prediction_source=source,
+        prediction_seconds=pred_seconds,
+        threshold=threshold,
+        notes=tuple(notes),
+        binning=binning,
+    )

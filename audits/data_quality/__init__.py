@@ -1,0 +1,14 @@
+"""Data quality section (being built; see its issue)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from audits.context import AuditContext
+from audits.results import SectionResult
+
+
+def run_data_quality(
+    ctx: AuditContext, *, prior: Mapping[str, SectionResult], progress: Callable[[float, str], None]
+) -> SectionResult:
+    return SectionResult.skipped("data_quality", "Data quality", "This section is not implemented yet.")

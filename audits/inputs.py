@@ -1,0 +1,504 @@
+"""Loading datasets and models safely, and a uniform model adapter.
+
+Datasets: CSV (delimiter and encoding sniffed, configured missing-value spellings) and Parquet.
+Models: ``.skops`` (skops.io with a trusted-types allow list; unknown types are refused and named),
+``.onnx`` (onnxruntime), and pickle/joblib only when the operator trusts them, because loading a pickle
+runs code.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import numpy as np
+import pandas as pd
+
+from audits import errors as E
+from audits.errors import AuditInputError
+
+DATA_SUFFIXES = {".csv": "CSV", ".txt": "CSV", ".tsv": "CSV", ".parquet": "Parquet", ".pq": "Parquet"}
+SKOPS_SUFFIXES = {".skops"}
+ONNX_SUFFIXES = {".onnx"}
+PICKLE_SUFFIXES = {".pkl", ".pickle", ".joblib"}
+MODEL_SUFFIXES = SKOPS_SUFFIXES | ONNX_SUFFIXES | PICKLE_SUFFIXES
+PICKLE_ENV_VAR = "RAI_AUDIT_ALLOW_PICKLE"
+
+# Module prefixes whose types skops may construct. These libraries' classes hold parameters and arrays; they do
+# not run arbitrary code on load. Anything else in a .skops file is refused and named.
+TRUSTED_MODULE_PREFIXES = (
+    "sklearn.",
+    "numpy.",
+    "scipy.",
+    "builtins.",
+    "collections.",
+    "lightgbm.",
+    "xgboost.",
+    "fairlearn.",
+    "_loss.",
+    "pandas.core.dtypes.",
+)
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path: str | Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def pickle_allowed_by_operator() -> bool:
+    """Whether the operator enabled pickle models for this process (``RAI_AUDIT_ALLOW_PICKLE=1``)."""
+    return os.environ.get(PICKLE_ENV_VAR, "").strip().lower() in {"1", "true", "yes"}
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Datasets
+# ------------------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class LoadedData:
+    """A dataset with where it came from."""
+
+    frame: pd.DataFrame
+    name: str
+    sha256: str
+    n_bytes: int
+    format: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def provenance(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "sha256": self.sha256,
+            "bytes": self.n_bytes,
+            "format": self.format,
+            "rows": int(len(self.frame)),
+            "columns": int(self.frame.shape[1]),
+            **self.details,
+        }
+
+
+def _read_source(source: str | Path | bytes | BinaryIO, name: str | None) -> tuple[bytes, str]:
+    if isinstance(source, bytes | bytearray):
+        return bytes(source), name or "uploaded data"
+    if hasattr(source, "read"):
+        data = source.read()
+        return (data.encode() if isinstance(data, str) else data), name or getattr(
+            source, "name", "uploaded data"
+        )
+    path = Path(source)
+    if not path.exists():
+        raise AuditInputError(f"{path}: the data file does not exist. Check the path.")
+    if path.is_dir():
+        raise AuditInputError(f"{path}: is a folder, not a data file. Choose a .csv or .parquet file.")
+    return path.read_bytes(), name or str(path)
+
+
+def _decode(raw: bytes, name: str) -> tuple[str, str]:
+    if b"\x00" in raw[:8192]:
+        raise AuditInputError(E.NOT_TABULAR.format(file=name, kind="CSV", detail="it contains binary bytes"))
+    for encoding in ("utf-8-sig", "cp1252", "latin-1"):
+        try:
+            return raw.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    raise AuditInputError(E.NOT_TABULAR.format(file=name, kind="CSV", detail="unknown text encoding"))
+
+
+def _sniff_delimiter(text: str) -> str:
+    head = "\n".join(text.splitlines()[:50])
+    try:
+        return csv.Sniffer().sniff(head, delimiters=",;\t|").delimiter
+    except csv.Error:
+        return ","
+
+
+def load_dataset(
+    source: str | Path | bytes | BinaryIO,
+    *,
+    name: str | None = None,
+    na_values: Sequence[str] = ("?", ""),
+    format: str | None = None,
+) -> LoadedData:
+    """Read a CSV or Parquet dataset.
+
+    Parameters
+    ----------
+    source : path, raw bytes or a binary file object (e.g. a dashboard upload).
+    name : name used in messages and provenance (default: the path).
+    na_values : cell spellings read as missing in CSV files (besides empty cells). ``"?"`` is the UCI spelling.
+    format : ``"csv"`` or ``"parquet"``; default from the file suffix, else sniffed from the bytes.
+
+    Raises
+    ------
+    AuditInputError : empty file, header only, binary or unparseable content, unknown suffix.
+    """
+    raw, label = _read_source(source, name)
+    suffix = Path(label).suffix.lower()
+    if format is None:
+        if raw[:4] == b"PAR1":
+            format = "parquet"
+        elif suffix in DATA_SUFFIXES:
+            format = DATA_SUFFIXES[suffix].lower()
+        elif suffix and isinstance(source, str | Path):
+            raise AuditInputError(E.UNKNOWN_DATA_FORMAT.format(file=label, suffix=suffix))
+        else:
+            format = "csv"
+    if len(raw.strip()) == 0:
+        raise AuditInputError(E.EMPTY_FILE.format(file=label))
+    details: dict[str, Any] = {}
+    if format == "parquet":
+        try:
+            frame = pd.read_parquet(io.BytesIO(raw))
+        except Exception as exc:  # pyarrow raises many types for bad bytes
+            raise AuditInputError(
+                E.NOT_TABULAR.format(file=label, kind="Parquet", detail=str(exc)[:200])
+            ) from exc
+    else:
+        text, encoding = _decode(raw, label)
+        delimiter = "\t" if suffix == ".tsv" else _sniff_delimiter(text)
+        details.update(encoding=encoding, delimiter=delimiter, na_values=list(na_values))
+        try:
+            frame = pd.read_csv(
+                io.StringIO(text),
+                sep=delimiter,
+                na_values=[v for v in na_values if v != ""],
+                keep_default_na=True,
+                skipinitialspace=True,
+                low_memory=False,
+            )
+        except pd.errors.EmptyDataError as exc:
+            raise AuditInputError(E.EMPTY_FILE.format(file=label)) from exc
+        except (pd.errors.ParserError, ValueError) as exc:
+            raise AuditInputError(
+                E.NOT_TABULAR.format(file=label, kind="CSV", detail=str(exc).strip()[:200])
+            ) from exc
+        frame.columns = [str(c).strip() for c in frame.columns]
+    if frame.shape[1] == 0:
+        raise AuditInputError(E.EMPTY_FILE.format(file=label))
+    if len(frame) == 0:
+        raise AuditInputError(E.HEADER_ONLY.format(file=label))
+    dupes = frame.columns[frame.columns.duplicated()].tolist()
+    if dupes:
+        raise AuditInputError(f"{label}: duplicate column name(s) {dupes}. Give every column a unique name.")
+    return LoadedData(
+        frame=frame, name=label, sha256=sha256_bytes(raw), n_bytes=len(raw), format=format, details=details
+    )
+
+
+def frame_as_data(frame: pd.DataFrame, *, name: str = "DataFrame") -> LoadedData:
+    """Wrap an in-memory DataFrame; its hash is computed from the values so provenance stays meaningful."""
+    if frame.shape[1] == 0 or len(frame) == 0:
+        raise AuditInputError(
+            E.HEADER_ONLY.format(file=name) if frame.shape[1] else E.EMPTY_FILE.format(file=name)
+        )
+    digest = hashlib.sha256(pd.util.hash_pandas_object(frame, index=False).values.tobytes())
+    digest.update("|".join(map(str, frame.columns)).encode())
+    return LoadedData(
+        frame=frame,
+        name=name,
+        sha256=digest.hexdigest(),
+        n_bytes=int(frame.memory_usage(deep=False).sum()),
+        format="dataframe",
+    )
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Models
+# ------------------------------------------------------------------------------------------------------------
+def describe_estimator(est: Any) -> str:
+    """A short human name: ``Pipeline(ColumnTransformer → GradientBoostingClassifier)``."""
+    steps = getattr(est, "steps", None)
+    if steps:
+        return f"Pipeline({' → '.join(type(s).__name__ for _, s in steps)})"
+    return type(est).__name__
+
+
+def final_estimator(est: Any) -> Any:
+    steps = getattr(est, "steps", None)
+    return steps[-1][1] if steps else est
+
+
+@dataclass
+class ModelAdapter:
+    """One interface over scikit-learn-like estimators and ONNX sessions.
+
+    Attributes
+    ----------
+    kind : ``sklearn`` (any object with ``predict``) or ``onnx``.
+    estimator : the fitted estimator for ``sklearn`` models (explainers and re-fits need it), else None.
+    classes : class labels in the order of ``predict_proba`` columns, or None (regression / unknown).
+    feature_names : columns the model expects, when it records them.
+    """
+
+    kind: str
+    name: str
+    description: str
+    estimator: Any = None
+    session: Any = None
+    classes: np.ndarray | None = None
+    feature_names: list[str] | None = None
+    sha256: str | None = None
+    n_bytes: int | None = None
+    path: str | None = None
+    load_format: str = "object"
+    _onnx_inputs: list[Any] = field(default_factory=list, repr=False)
+    _onnx_outputs: list[str] = field(default_factory=list, repr=False)
+
+    @property
+    def has_proba(self) -> bool:
+        if self.kind == "onnx":
+            return len(self._onnx_outputs) > 1
+        return hasattr(self.estimator, "predict_proba")
+
+    @property
+    def is_refittable(self) -> bool:
+        return (
+            self.kind == "sklearn"
+            and hasattr(self.estimator, "fit")
+            and hasattr(self.estimator, "get_params")
+        )
+
+    @property
+    def is_classifier(self) -> bool:
+        return self.classes is not None
+
+    def provenance(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "format": self.load_format,
+            "description": self.description,
+            "sha256": self.sha256,
+            "bytes": self.n_bytes,
+            "classes": None if self.classes is None else [str(c) for c in self.classes],
+            "n_features": None if self.feature_names is None else len(self.feature_names),
+        }
+
+    # --- prediction -----------------------------------------------------------------------------------------
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        if self.kind == "onnx":
+            return self._run_onnx(X)[0]
+        return np.asarray(self.estimator.predict(X))
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray | None:
+        if not self.has_proba:
+            return None
+        if self.kind == "onnx":
+            return self._run_onnx(X)[1]
+        return np.asarray(self.estimator.predict_proba(X), dtype=float)
+
+    def predict_both(self, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray | None]:
+        """Labels and probabilities in one pass where the model allows it."""
+        if self.kind == "onnx":
+            labels, proba = self._run_onnx(X)
+            return labels, proba
+        proba = self.predict_proba(X)
+        if proba is not None and self.classes is not None and len(self.classes) == proba.shape[1]:
+            # Same rule as sklearn classifiers' predict (argmax of predict_proba); saves a second pass.
+            if _predict_is_argmax(self.estimator):
+                return np.asarray(self.classes)[np.argmax(proba, axis=1)], proba
+        return self.predict(X), proba
+
+    def _onnx_feed(self, X: pd.DataFrame) -> dict[str, np.ndarray]:
+        inputs = self._onnx_inputs
+        if len(inputs) == 1 and (self.feature_names is None or inputs[0].name not in X.columns):
+            arr = X.to_numpy(dtype=np.float32)
+            return {inputs[0].name: arr}
+        feed = {}
+        for inp in inputs:
+            col = X[inp.name]
+            if "string" in inp.type:
+                feed[inp.name] = (
+                    col.astype(object).where(col.notna(), "").astype(str).to_numpy().reshape(-1, 1)
+                )
+            elif "int64" in inp.type:
+                feed[inp.name] = col.to_numpy(dtype=np.int64).reshape(-1, 1)
+            elif "double" in inp.type:
+                feed[inp.name] = col.to_numpy(dtype=np.float64).reshape(-1, 1)
+            else:
+                feed[inp.name] = col.to_numpy(dtype=np.float32).reshape(-1, 1)
+        return feed
+
+    def _run_onnx(self, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray | None]:
+        out = self.session.run(self._onnx_outputs, self._onnx_feed(X))
+        labels = np.asarray(out[0]).ravel()
+        proba = None
+        if len(out) > 1:
+            p = out[1]
+            if isinstance(p, list):  # ZipMap output: list of {class: prob}
+                keys = list(p[0].keys())
+                p = np.array([[row[k] for k in keys] for row in p], dtype=float)
+            proba = np.asarray(p, dtype=float)
+        return labels, proba
+
+
+def _predict_is_argmax(est: Any) -> bool:
+    """True for estimators whose predict is the argmax of predict_proba (scikit-learn classifiers)."""
+    mod = type(final_estimator(est)).__module__
+    return mod.startswith("sklearn.") and hasattr(est, "classes_")
+
+
+def adapt_estimator(
+    est: Any,
+    *,
+    name: str = "model",
+    sha256: str | None = None,
+    n_bytes: int | None = None,
+    path: str | None = None,
+    load_format: str = "object",
+) -> ModelAdapter:
+    """Wrap a fitted scikit-learn-compatible estimator."""
+    if not hasattr(est, "predict"):
+        raise AuditInputError(
+            f"{name}: the object has no predict method ({type(est).__name__}); it is not a fitted model."
+        )
+    classes = getattr(est, "classes_", None)
+    features = getattr(est, "feature_names_in_", None)
+    return ModelAdapter(
+        kind="sklearn",
+        name=name,
+        description=describe_estimator(est),
+        estimator=est,
+        classes=None if classes is None else np.asarray(classes),
+        feature_names=None if features is None else [str(f) for f in features],
+        sha256=sha256,
+        n_bytes=n_bytes,
+        path=path,
+        load_format=load_format,
+    )
+
+
+def _load_skops(raw: bytes, label: str, trusted_types: Sequence[str]) -> Any:
+    import skops.io as sio
+
+    try:
+        untrusted = sio.get_untrusted_types(data=raw)
+    except Exception as exc:
+        raise AuditInputError(
+            E.MODEL_CORRUPT.format(file=label, detail=str(exc)[:200], kind="skops")
+        ) from exc
+    extra = set(trusted_types)
+    refused = [t for t in untrusted if not t.startswith(TRUSTED_MODULE_PREFIXES) and t not in extra]
+    if refused:
+        raise AuditInputError(E.MODEL_UNTRUSTED_TYPES.format(file=label, types=", ".join(sorted(refused))))
+    try:
+        return sio.loads(raw, trusted=list(untrusted))
+    except Exception as exc:
+        raise AuditInputError(
+            E.MODEL_CORRUPT.format(file=label, detail=str(exc)[:200], kind="skops")
+        ) from exc
+
+
+def _onnx_classes(raw: bytes) -> np.ndarray | None:
+    try:
+        import onnx
+    except ImportError:
+        return None
+    model = onnx.load_model_from_string(raw)
+    for node in model.graph.node:
+        for attr in node.attribute:
+            if attr.name == "classlabels_strings" and attr.strings:
+                return np.array([s.decode() for s in attr.strings], dtype=object)
+            if attr.name in ("classlabels_int64s", "classlabels_ints") and attr.ints:
+                return np.array(list(attr.ints))
+    return None
+
+
+def _load_onnx(raw: bytes, label: str, path: str | None, n_bytes: int) -> ModelAdapter:
+    import onnxruntime as ort
+
+    try:
+        opts = ort.SessionOptions()
+        opts.log_severity_level = 3
+        session = ort.InferenceSession(raw, sess_options=opts, providers=["CPUExecutionProvider"])
+    except Exception as exc:
+        raise AuditInputError(E.MODEL_CORRUPT.format(file=label, detail=str(exc)[:200], kind="ONNX")) from exc
+    inputs = list(session.get_inputs())
+    outputs = [o.name for o in session.get_outputs()]
+    classes = None
+    try:
+        classes = _onnx_classes(raw)
+    except Exception:  # metadata is optional; predictions still work
+        classes = None
+    features = [i.name for i in inputs] if len(inputs) > 1 else None
+    return ModelAdapter(
+        kind="onnx",
+        name=label,
+        description=f"ONNX graph ({len(inputs)} input(s), outputs {', '.join(outputs)})",
+        session=session,
+        classes=classes,
+        feature_names=features,
+        sha256=sha256_bytes(raw),
+        n_bytes=n_bytes,
+        path=path,
+        load_format="onnx",
+        _onnx_inputs=inputs,
+        _onnx_outputs=outputs[:2],
+    )
+
+
+def load_model(
+    source: str | Path | bytes,
+    *,
+    name: str | None = None,
+    trust_pickle: bool = False,
+    trusted_types: Sequence[str] = (),
+) -> ModelAdapter:
+    """Load a model file safely.
+
+    Parameters
+    ----------
+    source : path, or raw bytes with ``name`` giving the file name (its suffix selects the format).
+    trust_pickle : allow ``.pkl``/``.joblib`` files, which run code when loaded. Also enabled by the
+        ``RAI_AUDIT_ALLOW_PICKLE=1`` environment variable (for a server operator).
+    trusted_types : extra fully-qualified type names to accept in a ``.skops`` file.
+
+    Raises
+    ------
+    AuditInputError : missing/truncated/unknown file, untrusted types, or pickle without trust.
+    """
+    if isinstance(source, bytes | bytearray):
+        raw, label, path = bytes(source), name or "uploaded model", None
+    else:
+        p = Path(source)
+        if not p.exists():
+            raise AuditInputError(E.MODEL_FILE_MISSING.format(file=p))
+        raw, label, path = p.read_bytes(), name or str(p), str(p)
+    suffix = Path(label).suffix.lower()
+    if suffix not in MODEL_SUFFIXES:
+        raise AuditInputError(E.MODEL_UNKNOWN_TYPE.format(file=label, suffix=suffix or "(none)"))
+    if not raw:
+        raise AuditInputError(
+            E.MODEL_CORRUPT.format(file=label, detail="the file is empty", kind=suffix.lstrip("."))
+        )
+    digest = sha256_bytes(raw)
+    if suffix in ONNX_SUFFIXES:
+        return _load_onnx(raw, label, path, len(raw))
+    if suffix in SKOPS_SUFFIXES:
+        est = _load_skops(raw, label, trusted_types)
+        return adapt_estimator(
+            est, name=label, sha256=digest, n_bytes=len(raw), path=path, load_format="skops"
+        )
+    if not (trust_pickle or pickle_allowed_by_operator()):
+        raise AuditInputError(E.PICKLE_NOT_TRUSTED.format(file=label))
+    import joblib
+
+    try:
+        est = joblib.load(io.BytesIO(raw))
+    except Exception as exc:
+        raise AuditInputError(
+            E.MODEL_CORRUPT.format(file=label, detail=str(exc)[:200], kind="pickle/joblib")
+        ) from exc
+    return adapt_estimator(est, name=label, sha256=digest, n_bytes=len(raw), path=path, load_format="pickle")

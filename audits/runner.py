@@ -1,0 +1,189 @@
+"""run_audit: build the context once, run the sections in order, assemble an AuditResult.
+
+A section that raises is recorded with status ``error`` and its message; the other sections still run.
+Input errors (AuditInputError) stop the audit before any section runs.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import platform
+import time
+import traceback
+from collections.abc import Callable, Mapping
+from importlib import metadata
+from pathlib import Path
+from typing import Any, BinaryIO, Protocol
+
+import pandas as pd
+
+from audits.config import AuditConfig
+from audits.context import AuditContext, build_context
+from audits.data_quality import run_data_quality
+from audits.emissions import run_emissions
+from audits.explain import run_explanation
+from audits.fairness import run_fairness
+from audits.inputs import LoadedData, ModelAdapter, adapt_estimator, frame_as_data, load_dataset, load_model
+from audits.performance import run_performance
+from audits.results import AuditResult, Provenance, SectionResult
+
+ProgressFn = Callable[[str, float, str], None]
+
+
+class SectionFn(Protocol):
+    def __call__(
+        self, ctx: AuditContext, *, prior: Mapping[str, SectionResult], progress: ProgressFn
+    ) -> SectionResult: ...
+
+
+# The sections, in the order they run. Later sections may read earlier results through ``prior``
+# (fairness reads data_quality's representation and base rates).
+SECTIONS: list[tuple[str, str, SectionFn]] = [
+    ("performance", "Model performance", run_performance),
+    ("data_quality", "Data quality", run_data_quality),
+    ("fairness", "Fairness", run_fairness),
+    ("explanation", "Explanations", run_explanation),
+    ("emissions", "Environmental impact", run_emissions),
+]
+
+VERSIONED_PACKAGES = (
+    "rai-audit",
+    "numpy",
+    "pandas",
+    "scikit-learn",
+    "scipy",
+    "fairlearn",
+    "shap",
+    "codecarbon",
+    "skops",
+    "onnxruntime",
+)
+
+
+class CancelledError(RuntimeError):
+    """Raised by a progress callback to stop an audit between steps (dashboard cancel button)."""
+
+
+def library_versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for name in VERSIONED_PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def _no_progress(section: str, fraction: float, message: str) -> None:
+    return None
+
+
+def _as_data(data: Any, *, na_values: tuple[str, ...], name: str | None) -> LoadedData:
+    if isinstance(data, LoadedData):
+        return data
+    if isinstance(data, pd.DataFrame):
+        return frame_as_data(data, name=name or "DataFrame")
+    return load_dataset(data, name=name, na_values=na_values)
+
+
+def _as_model(model: Any, *, trust_pickle: bool, name: str | None) -> ModelAdapter | None:
+    if model is None or isinstance(model, ModelAdapter):
+        return model
+    if isinstance(model, str | Path | bytes):
+        return load_model(model, trust_pickle=trust_pickle, name=name)
+    return adapt_estimator(model, name=name or type(model).__name__)
+
+
+def run_audit(
+    data: str | Path | bytes | BinaryIO | pd.DataFrame | LoadedData,
+    *,
+    config: AuditConfig,
+    model: Any = None,
+    reference: str | Path | bytes | pd.DataFrame | LoadedData | None = None,
+    progress: ProgressFn | None = None,
+    trust_pickle: bool = False,
+    data_name: str | None = None,
+    model_name: str | None = None,
+    reference_name: str | None = None,
+) -> AuditResult:
+    """Audit a model (or predictions) on a dataset.
+
+    Parameters
+    ----------
+    data : dataset path, bytes, file object, DataFrame or :class:`LoadedData`.
+    config : what to audit and the policy.
+    model : a model path (.skops/.onnx/.pkl), a fitted estimator, a :class:`ModelAdapter`, or None for
+        predictions-only mode (``config.prediction_column``).
+    reference : optional reference dataset (train, or last month) for drift.
+    progress : called as ``progress(section, fraction, message)``; may raise :class:`CancelledError`.
+
+    Returns
+    -------
+    AuditResult
+
+    Raises
+    ------
+    AuditInputError : when an input cannot be audited; nothing has run yet.
+    """
+    progress = progress or _no_progress
+    started = _dt.datetime.now(_dt.UTC)
+    t_start = time.perf_counter()
+    progress("setup", 0.0, "Loading and validating inputs")
+    loaded = _as_data(data, na_values=config.na_values, name=data_name)
+    ref = (
+        None
+        if reference is None
+        else _as_data(reference, na_values=config.na_values, name=reference_name or "reference")
+    )
+    adapter = _as_model(model, trust_pickle=trust_pickle, name=model_name)
+    ctx = build_context(loaded, config=config, model=adapter, reference=ref)
+    progress("setup", 1.0, f"Validated {ctx.n_rows:,} rows; predictions from the {ctx.prediction_source}")
+
+    results: dict[str, SectionResult] = {}
+    for name, title, fn in SECTIONS:
+        if name not in config.sections:
+            results[name] = SectionResult.skipped(
+                name, title, f"The {title.lower()} section was not selected in the config."
+            )
+            continue
+        progress(name, 0.0, f"{title}: starting")
+        t0 = time.perf_counter()
+        try:
+            res = fn(ctx, prior=dict(results), progress=lambda f, m, _n=name: progress(_n, f, m))
+        except CancelledError:
+            raise
+        except Exception as exc:  # a failing section must not sink the audit
+            detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+            res = SectionResult.errored(name, title, f"The {title.lower()} section failed: {detail}")
+        results[name] = res.with_duration(time.perf_counter() - t0)
+        progress(name, 1.0, f"{title}: {results[name].status.value}")
+
+    provenance = Provenance(
+        started_at=started.isoformat(timespec="seconds"),
+        duration_s=time.perf_counter() - t_start,
+        data=loaded.provenance(),
+        model=adapter.provenance()
+        if adapter is not None
+        else {
+            "name": None,
+            "kind": "predictions only",
+            "column": config.prediction_column,
+            "score_column": config.score_column,
+        },
+        reference=None if ref is None else ref.provenance(),
+        config=config.to_dict(),
+        versions=library_versions(),
+        seed=config.seed,
+        platform={
+            "system": platform.system(),
+            "machine": platform.machine(),
+            "python": platform.python_version(),
+            "context": ctx.describe(),
+        },
+        prediction_seconds=ctx.prediction_seconds,
+    )
+    return AuditResult(sections=tuple(results[name] for name, _, _ in SECTIONS), provenance=provenance)
+
+
+def context_description(ctx: AuditContext) -> dict[str, Any]:
+    return ctx.describe()
