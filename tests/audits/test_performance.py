@@ -1,0 +1,82 @@
+"""Performance section: values equal scikit-learn, intervals cover them, undefined metrics are None."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn import metrics as skm
+
+from audits import AuditConfig, build_context
+from audits.inputs import frame_as_data
+from audits.performance import run_performance
+from tests.conftest import make_binary_frame
+
+
+def _run(frame, **cfg):
+    cfg = {
+        "target": "label",
+        "protected": ("sex",),
+        "prediction_column": "pred",
+        "exclude_columns": ("pred", "score"),
+        **cfg,
+    }
+    ctx = build_context(frame_as_data(frame), config=AuditConfig(**cfg))
+    return ctx, run_performance(ctx, prior={}, progress=lambda f, m: None)
+
+
+def test_binary_metrics_equal_sklearn_and_sit_in_their_intervals():
+    f = make_binary_frame(2000, seed=3)
+    ctx, res = _run(f, score_column="score")
+    m = res.metrics["overall"]
+    y, p, s = f["label"], f["pred"], f["score"]
+    assert m["accuracy"]["value"] == pytest.approx(skm.accuracy_score(y, p), abs=1e-12)
+    assert m["balanced_accuracy"]["value"] == pytest.approx(skm.balanced_accuracy_score(y, p), abs=1e-12)
+    assert m["precision"]["value"] == pytest.approx(skm.precision_score(y, p), abs=1e-12)
+    assert m["recall"]["value"] == pytest.approx(skm.recall_score(y, p), abs=1e-12)
+    assert m["f1"]["value"] == pytest.approx(skm.f1_score(y, p), abs=1e-12)
+    assert m["roc_auc"]["value"] == pytest.approx(skm.roc_auc_score(y, s), abs=1e-12)
+    assert m["log_loss"]["value"] == pytest.approx(skm.log_loss(y, s), abs=1e-9)
+    for name, row in m.items():
+        assert row["ci_low"] <= row["value"] <= row["ci_high"], name
+    assert res.tables["calibration"].n_rows == 10
+    assert "multinomial" in m["accuracy"]["method"]
+
+
+def test_precision_is_undefined_not_zero_when_nothing_is_predicted_positive():
+    f = make_binary_frame(300).assign(pred=0)
+    _, res = _run(f)
+    prec = res.metrics["overall"]["precision"]
+    assert prec["value"] is None and prec["ci_low"] is None
+    assert "no row was predicted positive" in prec["note"]
+    assert any(x.code == "PERF_UNDEFINED" and x.subject == "precision" for x in res.findings)
+
+
+def test_below_majority_baseline_warns():
+    f = make_binary_frame(500)
+    f = f.assign(pred=1 - f["label"])
+    _, res = _run(f)
+    assert res.status == "warn" and res.findings[0].code == "PERF_BELOW_BASELINE"
+
+
+def test_multiclass_and_regression():
+    f = make_binary_frame(900)
+    rng = np.random.default_rng(1)
+    lab = rng.integers(0, 3, len(f))
+    pred = np.where(rng.random(len(f)) < 0.7, lab, rng.integers(0, 3, len(f)))
+    _, res = _run(f.assign(label=lab, pred=pred))
+    assert res.metrics["overall"]["accuracy"]["value"] == pytest.approx((lab == pred).mean())
+    assert res.metrics["overall"]["macro_f1"]["value"] == pytest.approx(
+        skm.f1_score(lab, pred, average="macro")
+    )
+    y = f["x1"] * 3.3
+    yp = y + rng.normal(size=len(f))
+    _, res = _run(f.assign(label=y, pred=yp))
+    assert res.metrics["overall"]["mae"]["value"] == pytest.approx(skm.mean_absolute_error(y, yp))
+    assert res.metrics["overall"]["r2"]["value"] == pytest.approx(skm.r2_score(y, yp))
+
+
+def test_seeded_intervals_are_reproducible():
+    f = make_binary_frame(400)
+    _, a = _run(f)
+    _, b = _run(f)
+    assert a.metrics == b.metrics

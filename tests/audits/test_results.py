@@ -1,0 +1,89 @@
+"""AuditResult: frozen, JSON round trip without loss, schema version check, overall verdict."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+
+import pytest
+
+from audits import (
+    AuditConfig,
+    AuditInputError,
+    AuditResult,
+    Finding,
+    SectionResult,
+    Severity,
+    Status,
+    Table,
+    run_audit,
+)
+
+
+@pytest.fixture(scope="module")
+def german_result(german_paths):
+    cfg = AuditConfig.from_yaml(german_paths["config"]).replace(sections=("performance",))
+    return run_audit(german_paths["data"], model=german_paths["model"], config=cfg)
+
+
+def test_json_round_trip_loses_nothing(german_result, tmp_path):
+    path = german_result.save_json(tmp_path / "r.json")
+    again = AuditResult.load_json(path)
+    assert again == german_result
+    assert again.to_dict() == german_result.to_dict()
+
+
+def test_provenance_has_hashes_versions_and_timings(german_result, german_paths):
+    import hashlib
+
+    prov = german_result.provenance
+    assert prov.data["sha256"] == hashlib.sha256(german_paths["data"].read_bytes()).hexdigest()
+    assert prov.model["sha256"] == hashlib.sha256(german_paths["model"].read_bytes()).hexdigest()
+    assert prov.versions["fairlearn"] != "not installed" and prov.versions["shap"] != "not installed"
+    assert prov.seed == 0 and prov.duration_s > 0
+    assert german_result.section("performance").duration_s > 0
+    assert german_result.section("fairness").status == "skipped"
+
+
+def test_nan_becomes_none_and_json_is_strict():
+    s = SectionResult(name="x", title="X", status="pass", metrics={"rate": float("nan"), "ok": 1.5})
+    assert s.metrics == {"rate": None, "ok": 1.5}
+    t = Table(title="t", data={"a": [1.0, math.inf]})
+    assert t.data["a"] == [1.0, None]
+    json.dumps(s.to_dict(), allow_nan=False)
+
+
+def test_results_are_frozen(german_result):
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        german_result.sections[0].status = Status.FAIL  # type: ignore[misc]
+
+
+def test_schema_version_mismatch_is_a_clear_error(german_result):
+    d = german_result.to_dict()
+    d["schema_version"] = "0.1"
+    with pytest.raises(AuditInputError, match="schema version '0.1'"):
+        AuditResult.from_dict(d)
+    with pytest.raises(AuditInputError, match="not valid JSON"):
+        AuditResult.from_json("{nope")
+
+
+def test_overall_status_ignores_errors_and_skips(german_result):
+    sec = [
+        SectionResult(name="a", title="A", status=Status.PASS),
+        SectionResult.errored("b", "B", "boom"),
+        SectionResult.skipped("c", "C", "not asked"),
+    ]
+    r = dataclasses.replace(german_result, sections=tuple(sec))
+    assert r.status == Status.PASS and r.passed
+    sec.append(
+        SectionResult(name="d", title="D", status=Status.FAIL, findings=(Finding("X", Severity.FAIL, "bad"),))
+    )
+    r = dataclasses.replace(german_result, sections=tuple(sec))
+    assert r.status == Status.FAIL and not r.passed
+    assert r.findings()[0][1].code == "X"
+
+
+def test_table_columns_must_have_equal_length():
+    with pytest.raises(ValueError, match="different lengths"):
+        Table(title="t", data={"a": [1, 2], "b": [1]})
