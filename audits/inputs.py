@@ -305,10 +305,14 @@ class ModelAdapter:
             labels, proba = self._run_onnx(X)
             return labels, proba
         proba = self.predict_proba(X)
-        if proba is not None and self.classes is not None and len(self.classes) == proba.shape[1]:
-            # Same rule as sklearn classifiers' predict (argmax of predict_proba); saves a second pass.
-            if _predict_is_argmax(self.estimator):
-                return np.asarray(self.classes)[np.argmax(proba, axis=1)], proba
+        # scikit-learn classifiers predict the argmax of predict_proba: reuse it and save a second pass.
+        if (
+            proba is not None
+            and self.classes is not None
+            and len(self.classes) == proba.shape[1]
+            and _predict_is_argmax(self.estimator)
+        ):
+            return np.asarray(self.classes)[np.argmax(proba, axis=1)], proba
         return self.predict(X), proba
 
     def _onnx_feed(self, X: pd.DataFrame) -> dict[str, np.ndarray]:
