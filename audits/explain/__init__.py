@@ -1,14 +1,367 @@
-"""Explanations section (being built; see its issue)."""
+"""Explanations section: SHAP values in the user's own columns, globally, per row and per protected group.
+
+Result schema (``SectionResult`` named ``"explanation"``, titled ``"Explanations"``):
+
+- ``tables["global_importance"]``: feature, mean_abs_shap, ci_low, ci_high, rank (original columns; bootstrap
+  percentile interval over the explained sample).
+- ``tables["by_group:<protected column>"]``: group, count, mean_output, then one column per feature (mean SHAP
+  in that group).
+- ``metrics["beeswarm"]``: ``{"features": [...], "rows": n, "shap": {feature: [...]}, "value": {feature: [...]},
+  "kind": {feature: "numeric" | "categorical"}}`` (at most ~1,000 sampled points per feature).
+- ``metrics["dependence"][feature]``: ``{"x": [...], "shap": [...], "kind": ...}`` for the top ~5 features.
+- ``metrics["local"]``: list of ``{"row", "reason", "base_value", "output", "prediction", "label",
+  "contributions": {feature: shap}, "values": {feature: value}}``; ``row`` is the position in ``ctx.data``;
+  ``reason`` is "highest score", "lowest score", "misclassified (group X)" or "requested".
+- ``metrics["group_gap"][column]``: ``{"groups": [a, b], "gap": float, "contributions": {feature: float},
+  "sentence": str}``; the contributions sum to the gap (mean output of a minus b) up to the additivity error.
+- ``method``: explainer, output space, background size, sample size and stratification, seed, additivity
+  max/mean error, mapping, time, fallback reason.
+- ``summary``: plain sentences (top drivers; which features drive the gap between groups).
+
+Status: pass normally; warn when the additivity error is large or the mapping is approximate or a fallback was
+used. Predictions-only audits are skipped ("no model was given; SHAP needs the model").
+
+:func:`explain_rows` explains chosen rows on request and returns dicts shaped like ``metrics["local"]`` entries.
+"""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
 
 from audits.context import AuditContext
-from audits.results import SectionResult
+from audits.explain.by_group import by_group
+from audits.explain.choose import EXPLAINERS, ExplainerChoice, choose_explainer
+from audits.explain.local import NO_MODEL, choose_rows, explain_rows, local_entries
+from audits.explain.sampling import stratified_sample
+from audits.explain.shap_values import FALLBACK_ROW_CAP, Attributions, ShapEngine
+from audits.results import Finding, SectionResult, Severity, Status, Table
+from audits.stats import percentile_interval
+
+__all__ = ["EXPLAINERS", "NAME", "TITLE", "ShapEngine", "choose_explainer", "explain_rows", "run_explanation"]
+
+NAME = "explanation"
+TITLE = "Explanations"
+BEESWARM_FEATURES = 10
+BEESWARM_POINTS = 1000
+DEPENDENCE_FEATURES = 5
+ADDITIVITY_TOLERANCE = 1e-4  # in output units, scaled by the output's spread when that exceeds 1
+LOCAL_BUDGET_SHARE = 0.1  # share of the time budget kept for the automatically chosen local rows
+MAX_BOOTSTRAP = 1000
+
+
+def _weighted_importance(
+    values: np.ndarray, weights: np.ndarray, strata: np.ndarray, *, level: float, n_boot: int, seed: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Weighted mean |SHAP| per feature with a stratified bootstrap percentile interval over the sample."""
+    abs_v = np.abs(values)
+    point = np.average(abs_v, axis=0, weights=weights)
+    n = len(values)
+    if n < 2 or n_boot < 1:
+        return point, np.full_like(point, np.nan), np.full_like(point, np.nan)
+    rng = np.random.default_rng([seed, 5])
+    counts = np.zeros((n_boot, n))
+    # Resample within each stratum (as the sample was drawn): a multinomial count per row and resample.
+    for s in pd.unique(strata):
+        idx = np.flatnonzero(strata == s)
+        counts[:, idx] = rng.multinomial(len(idx), np.full(len(idx), 1 / len(idx)), size=n_boot)
+    cw = counts * weights
+    boot = (cw @ abs_v) / cw.sum(axis=1, keepdims=True)
+    lo, hi = percentile_interval(boot, level)
+    return point, np.asarray(lo), np.asarray(hi)
+
+
+def _kind(series: pd.Series) -> str:
+    numeric = pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
+    return "numeric" if numeric else "categorical"
+
+
+def _column_values(series: pd.Series, kind: str) -> list[Any]:
+    if kind == "numeric":
+        return [None if pd.isna(v) else float(v) for v in series.tolist()]
+    return [None if pd.isna(v) else str(v) for v in series.tolist()]
+
+
+def _mapping_text(choice: ExplainerChoice) -> tuple[str, bool]:
+    """How SHAP values reach the raw columns, and whether that is approximate."""
+    m = choice.mapping
+    if choice.model_agnostic:
+        return (
+            "exact: explained directly on the raw columns (categories as integer codes, decoded inside the "
+            "prediction function)",
+            False,
+        )
+    if choice.preprocessor is None:
+        return "exact: the model reads the raw columns", False
+    expanded = m.expanded()
+    if not expanded:
+        return "exact: each raw column feeds one transformed column (one to one)", False
+    cols = ", ".join(f"{c} ({n})" for c, n in list(expanded.items())[:6])
+    if choice.kind == "linear":
+        return f"exact: one-hot columns summed into their source column (the linear model is additive); {cols}", False
+    return (
+        "approximate: Tree SHAP values of one-hot columns summed into their source column; for a non-additive "
+        "model this is close to, not equal to, the Shapley value of the raw column (Tree SHAP lets the one-hot "
+        f"columns of one category vary separately); {cols}",
+        True,
+    )
+
+
+def _subsample(n: int, k: int, seed: int) -> np.ndarray:
+    if n <= k:
+        return np.arange(n)
+    return np.sort(np.random.default_rng([seed, 7]).choice(n, size=k, replace=False))
+
+
+def _plots_data(ctx: AuditContext, att: Attributions, order: list[int], seed: int) -> tuple[dict, dict]:
+    feats = list(ctx.features)
+    pts = _subsample(len(att.rows), BEESWARM_POINTS, seed)
+    X = ctx.X.iloc[att.rows[pts]]
+    top = [feats[i] for i in order[:BEESWARM_FEATURES]]
+    kinds = {f: _kind(ctx.X[f]) for f in top}
+    beeswarm = {
+        "features": top,
+        "rows": int(len(pts)),
+        "shap": {f: att.values[pts, feats.index(f)].tolist() for f in top},
+        "value": {f: _column_values(X[f], kinds[f]) for f in top},
+        "kind": kinds,
+    }
+    dependence = {
+        f: {"x": beeswarm["value"][f], "shap": beeswarm["shap"][f], "kind": kinds[f]}
+        for f in top[:DEPENDENCE_FEATURES]
+    }
+    return beeswarm, dependence
 
 
 def run_explanation(
     ctx: AuditContext, *, prior: Mapping[str, SectionResult], progress: Callable[[float, str], None]
 ) -> SectionResult:
-    return SectionResult.skipped("explanation", "Explanations", "This section is not implemented yet.")
+    """SHAP explanations of the model in the user's columns: global, per row and per protected group."""
+    if ctx.model is None:
+        return SectionResult.skipped(NAME, TITLE, NO_MODEL[0].upper() + NO_MODEL[1:] + ".")
+    t_start = time.perf_counter()
+    cfg = ctx.config
+    budget = float(cfg.explain_time_budget_s)
+    progress(0.0, "Choosing the explainer")
+    choice = choose_explainer(ctx.model, ctx.features, override=cfg.explainer)
+    engine = ShapEngine.build(ctx, choice)
+    findings: list[Finding] = []
+
+    size = max(1, int(cfg.explain_sample_size))
+    estimate: float | None = None
+    if choice.model_agnostic:
+        size = min(size, FALLBACK_ROW_CAP)
+        per_row = engine.calibrate()
+        affordable = max(1, int(budget * (1 - LOCAL_BUDGET_SHARE) / max(per_row, 1e-9)))
+        size = min(size, affordable)
+        estimate = per_row * size
+        progress(0.05, f"{choice.kind} explainer: about {estimate:.0f} s for {size:,} rows (estimated)")
+    sample = stratified_sample(ctx.sensitive, ctx.protected_columns, size=size, seed=ctx.seed)
+
+    def sub(lo: float, hi: float) -> Callable[[float, str], None]:
+        return lambda f, m: progress(lo + (hi - lo) * f, m)
+
+    remaining = budget * (1 - LOCAL_BUDGET_SHARE) - (time.perf_counter() - t_start)
+    att = engine.explain(sample.rows, progress=sub(0.05, 0.85), budget_s=max(remaining, 0.0))
+    n_done = len(att.rows)
+    weights = sample.weights(n_done)
+    strata = sample.strata[:n_done]
+    if n_done < len(sample.rows):
+        findings.append(
+            Finding(
+                code="EXPLAIN_SAMPLE_CUT",
+                severity=Severity.WARN,
+                message=(
+                    f"The time budget ({budget:g} s) allowed {n_done:,} of the {len(sample.rows):,} planned rows; "
+                    "importances are less precise (see the intervals). Raise explain_time_budget_s to explain more."
+                ),
+                evidence={"planned": len(sample.rows), "explained": n_done, "budget_s": budget},
+            )
+        )
+
+    # --- global importance ----------------------------------------------------------------------------------------
+    level = ctx.policy.confidence_level
+    n_boot = min(int(ctx.policy.n_bootstrap), MAX_BOOTSTRAP)
+    point, lo, hi = _weighted_importance(att.values, weights, strata, level=level, n_boot=n_boot, seed=ctx.seed)
+    order = [int(i) for i in np.argsort(-point, kind="stable")]
+    feats = list(ctx.features)
+    rank = np.empty(len(feats), dtype=int)
+    rank[order] = np.arange(1, len(feats) + 1)
+    importance = Table(
+        title="Global importance (mean |SHAP| per column)",
+        data={
+            "feature": [feats[i] for i in order],
+            "mean_abs_shap": point[order].tolist(),
+            "ci_low": lo[order].tolist(),
+            "ci_high": hi[order].tolist(),
+            "rank": rank[order].tolist(),
+        },
+        note=(
+            f"{engine.method_name}; {n_done:,} explained rows ({sample.description}); output space: "
+            f"{engine.output_space}; {level:.0%} stratified bootstrap percentile interval ({n_boot} resamples) "
+            f"over the explained rows; seed {ctx.seed}."
+        ),
+    )
+    progress(0.87, "Summarising by protected group")
+    group_tables, gaps = by_group(ctx, att, weights, space=engine.output_space)
+    beeswarm, dependence = _plots_data(ctx, att, order, ctx.seed)
+
+    # --- local explanations --------------------------------------------------------------------------------------
+    progress(0.9, "Explaining selected rows")
+    picks = choose_rows(ctx)
+    local: list[dict[str, Any]] = []
+    if picks:
+        loc = engine.explain(np.array([r for r, _ in picks]))
+        local = local_entries(ctx, loc, [why for _, why in picks][: len(loc.rows)])
+
+    # --- checks and findings ------------------------------------------------------------------------------------
+    errors = att.additivity_error
+    scale = max(1.0, float(np.std(att.output))) if len(att.output) else 1.0
+    tol = ADDITIVITY_TOLERANCE * scale
+    add_max = float(errors.max()) if len(errors) else 0.0
+    add_mean = float(errors.mean()) if len(errors) else 0.0
+    mapping_text, approximate = _mapping_text(choice)
+    status = Status.PASS
+    if add_max > tol:
+        status = Status.WARN
+        findings.append(
+            Finding(
+                code="EXPLAIN_ADDITIVITY",
+                severity=Severity.WARN,
+                message=(
+                    f"SHAP values do not add up to the model output: largest error {add_max:.3g} "
+                    f"(tolerance {tol:.1g}); treat the attributions as approximate."
+                ),
+                evidence={"max_error": add_max, "mean_error": add_mean, "tolerance": tol},
+            )
+        )
+    if approximate:
+        status = Status.WARN
+        findings.append(
+            Finding(
+                code="EXPLAIN_MAPPING_APPROXIMATE",
+                severity=Severity.WARN,
+                message=(
+                    "Importances of one-hot encoded columns are sums of Tree SHAP values of their indicator "
+                    "columns: a close approximation of each raw column's Shapley value, not an exact one."
+                ),
+                evidence={"expanded_columns": choice.mapping.expanded()},
+            )
+        )
+    if choice.fallback_reason:
+        status = Status.WARN
+        findings.append(
+            Finding(
+                code="EXPLAIN_FALLBACK",
+                severity=Severity.WARN,
+                message=(
+                    f"A model-agnostic {choice.kind} explainer was used because {choice.fallback_reason}; "
+                    f"it explains at most {FALLBACK_ROW_CAP} rows, so importances are less precise."
+                ),
+                evidence={"reason": choice.fallback_reason, "rows": n_done},
+            )
+        )
+    all_missing = [c for c in feats if ctx.X[c].isna().all()]
+    for c in all_missing:
+        findings.append(
+            Finding(
+                code="EXPLAIN_COLUMN_ALL_MISSING",
+                severity=Severity.INFO,
+                subject=c,
+                message=(
+                    f"Column {c} is missing in every row; its SHAP values only show how the model treats a "
+                    "missing value compared with the background."
+                ),
+            )
+        )
+    top = [feats[i] for i in order[:3]]
+    summary = [
+        f"The model's output ({engine.output_space}) is driven most by {', '.join(top)} "
+        f"(mean |SHAP| {', '.join(f'{point[i]:.3g}' for i in order[:3])}; {n_done:,} explained rows, "
+        f"{engine.method_name})."
+    ]
+    findings.insert(
+        0,
+        Finding(
+            code="EXPLAIN_TOP_DRIVERS",
+            severity=Severity.INFO,
+            message=summary[0],
+            evidence={feats[i]: float(point[i]) for i in order[:5]},
+        ),
+    )
+    for col in ctx.protected_columns:
+        if col in feats and rank[feats.index(col)] <= 5 and point[feats.index(col)] > 0:
+            r = int(rank[feats.index(col)])
+            findings.append(
+                Finding(
+                    code="EXPLAIN_PROTECTED_FEATURE",
+                    severity=Severity.INFO,
+                    subject=col,
+                    message=(
+                        f"The protected attribute {col} is itself an input of the model and ranks #{r} in "
+                        "importance."
+                    ),
+                    evidence={"rank": r, "mean_abs_shap": float(point[feats.index(col)])},
+                )
+            )
+    for col, gap in gaps.items():
+        summary.append(gap["sentence"])
+        findings.append(
+            Finding(
+                code="EXPLAIN_GROUP_GAP",
+                severity=Severity.INFO,
+                subject=col,
+                message=gap["sentence"],
+                evidence={"groups": gap["groups"], "gap": gap["gap"], "contributions": gap["contributions"]},
+            )
+        )
+    if approximate or choice.fallback_reason:
+        summary.append(mapping_text[0].upper() + mapping_text[1:].split(";")[0] + ".")
+    progress(1.0, "done")
+    return SectionResult(
+        name=NAME,
+        title=TITLE,
+        status=status,
+        summary=tuple(summary),
+        findings=tuple(findings),
+        tables={"global_importance": importance, **group_tables},
+        metrics={
+            "beeswarm": beeswarm,
+            "dependence": dependence,
+            "local": local,
+            "group_gap": gaps,
+            "output_space": engine.output_space,
+            "base_value": float(np.average(att.base, weights=weights)) if n_done else None,
+        },
+        method={
+            "explainer": engine.method_name,
+            "explainer_kind": choice.kind,
+            "choice": choice.reason,
+            "fallback_reason": choice.fallback_reason,
+            "output_space": engine.output_space,
+            "background_size": int(len(engine.background)),
+            "background_source": f"uniform random sample of {engine.background_source}, seed {ctx.seed}",
+            "sample_size": n_done,
+            "sample_planned": int(len(sample.rows)),
+            "sampling": sample.description,
+            "seed": ctx.seed,
+            "additivity_max_error": add_max,
+            "additivity_mean_error": add_mean,
+            "additivity_tolerance": tol,
+            "mapping": mapping_text,
+            "mapping_approximate": approximate,
+            "transformed_columns": len(choice.mapping.transformed_names),
+            "unused_columns": choice.mapping.unused,
+            "max_evals": engine.max_evals,
+            "estimated_seconds": estimate,
+            "processes": engine.processes,
+            "time_budget_s": budget,
+            "seconds": time.perf_counter() - t_start,
+            "bootstrap_resamples": n_boot,
+            "confidence_level": level,
+        },
+    )

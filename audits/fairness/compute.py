@@ -1,0 +1,251 @@
+"""Per-group metrics with stratified bootstrap resamples, for one group column and any task.
+
+The result of :func:`column_stats` holds, for every metric, the point value per group, the (B, g) resamples,
+the overall value and its resamples (the sum of the stratified group resamples, hence itself a stratified
+resample), and which groups are eligible for headline disparities.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from audits.fairness import metrics as M
+from audits.fairness.bootstrap import auc_row_bootstrap, count_bootstrap, row_sum_bootstrap
+from audits.fairness.counts import Groups, binary_cell_index, cell_counts, cell_weight_moments, grouped_order
+from audits.fairness.disparities import MetricValues
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """The arrays a fairness computation needs, taken from the context once."""
+
+    task: str
+    y_true: np.ndarray
+    y_pred: np.ndarray
+    score: np.ndarray | None
+    weights: np.ndarray | None
+    classes: tuple[Any, ...] = ()
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Bootstrap and safeguard settings (from the policy)."""
+
+    n_boot: int
+    level: float
+    row_cap: int
+    min_group_size: int
+    min_group_events: int
+
+
+@dataclass
+class ColumnStats:
+    """Everything computed for one group column."""
+
+    column: str
+    groups: Groups
+    metric_names: tuple[str, ...]
+    values: dict[str, MetricValues]
+    positives: np.ndarray | None  # (g,) unweighted rows with the positive label (binary)
+    negatives: np.ndarray | None
+    exclusion: list[str]  # reason per group ("" when included everywhere)
+    row_rows: dict[str, Any] = field(default_factory=dict)  # how row-based metrics were resampled, per group
+    score_order: np.ndarray | None = None  # rows grouped, sorted by score within group (binary with scores)
+    bounds: np.ndarray | None = None  # group j is score_order[bounds[j]:bounds[j + 1]]
+
+
+def _eligibility(
+    names: tuple[str, ...],
+    sizes: np.ndarray,
+    pos: np.ndarray | None,
+    neg: np.ndarray | None,
+    s: Settings,
+    *,
+    class_pos: dict[str, np.ndarray] | None = None,
+) -> tuple[dict[str, np.ndarray], list[str]]:
+    """Which groups each metric may use in disparities, and the reason a group is excluded."""
+    big = sizes >= s.min_group_size
+    reasons = [
+        "" if b else f"fewer than {s.min_group_size} rows ({n}): excluded from all disparities"
+        for b, n in zip(big, sizes, strict=True)
+    ]
+    elig: dict[str, np.ndarray] = {}
+    events_ok = big.copy()
+    if pos is not None and neg is not None:
+        events_ok = big & (pos >= s.min_group_events) & (neg >= s.min_group_events)
+        for j in range(len(sizes)):
+            if big[j] and not events_ok[j]:
+                reasons[j] = (
+                    f"fewer than {s.min_group_events} positives or negatives ({int(pos[j])} positive, "
+                    f"{int(neg[j])} negative): excluded from error-rate disparities"
+                )
+    for name in names:
+        base = name.split("[", 1)[0]
+        if base in M.LABEL_FREE_METRICS or base in ("accuracy", *M.REGRESSION_METRICS):
+            elig[name] = big
+        elif class_pos is not None and name in class_pos:
+            elig[name] = big & class_pos[name]
+        else:
+            elig[name] = events_ok
+    return elig, reasons
+
+
+def _binary(
+    groups: Groups, inp: Inputs, s: Settings, rng: np.random.Generator, shared: dict[str, Any]
+) -> ColumnStats:
+    cell = binary_cell_index(inp.y_true, inp.y_pred)
+    rows = cell_counts(groups, cell, 4)
+    counts = rows if inp.weights is None else cell_counts(groups, cell, 4, weights=inp.weights)
+    moments = None if inp.weights is None else cell_weight_moments(groups, cell, 4, inp.weights)
+    boot = count_bootstrap(rows, s.n_boot, rng, weight_moments=moments)
+    point = M.quiet_nan(M.binary_from_counts, counts)
+    bm = M.quiet_nan(M.binary_from_counts, boot)
+    overall = M.quiet_nan(M.binary_from_counts, counts.sum(axis=0))
+    overall_b = M.quiet_nan(M.binary_from_counts, boot.sum(axis=1))
+    pos = rows[:, 0] + rows[:, 3]
+    neg = rows[:, 1] + rows[:, 2]
+    names = M.BINARY_METRICS + (M.SCORE_METRICS if inp.score is not None else ())
+    elig, reasons = _eligibility(names, groups.sizes, pos, neg, s)
+    values = {
+        m: MetricValues(m, point[m], bm[m], float(overall[m]), overall_b[m], elig[m])
+        for m in M.BINARY_METRICS
+    }
+    row_rows: dict[str, Any] = {}
+    order = bounds = None
+    if inp.score is not None:
+        if "score_order" not in shared:
+            shared["score_order"] = np.argsort(inp.score, kind="stable")
+        order, bounds = grouped_order(groups, shared["score_order"])
+        auc_pt, auc_b, how, overall_auc, overall_auc_b = _auc(order, bounds, inp, s, rng, shared)
+        values["roc_auc"] = MetricValues(
+            "roc_auc", auc_pt, auc_b, overall_auc, overall_auc_b, elig["roc_auc"]
+        )
+        row_rows["roc_auc"] = how
+    return ColumnStats(groups.column, groups, names, values, pos, neg, reasons, row_rows, order, bounds)
+
+
+def auc_point(order: np.ndarray, bounds: np.ndarray, inp: Inputs) -> np.ndarray:
+    """Exact (weighted) ROC AUC of each group (rows grouped and sorted by score), ties counted one half."""
+    s = np.asarray(inp.score, dtype=float)[order]
+    y = np.asarray(inp.y_true, dtype=float)[order]
+    w = np.ones(len(y)) if inp.weights is None else np.asarray(inp.weights, dtype=float)[order]
+    out = np.full(len(bounds) - 1, np.nan)
+    for j in range(len(bounds) - 1):
+        lo, hi = int(bounds[j]), int(bounds[j + 1])
+        if hi > lo:
+            out[j] = float(M.auc_from_sorted(M.tie_starts(s[lo:hi]), (y * w)[lo:hi], ((1 - y) * w)[lo:hi]))
+    return out
+
+
+def _auc(order, bounds, inp: Inputs, s: Settings, rng: np.random.Generator, shared: dict[str, Any]):
+    score = np.asarray(inp.score, dtype=float)
+    yt = np.asarray(inp.y_true)
+    w = None if inp.weights is None else np.asarray(inp.weights, dtype=float)
+    per = M.quiet_nan(auc_point, order, bounds, inp)
+    boot, how = auc_row_bootstrap(
+        score[order], yt[order], None if w is None else w[order], bounds, point=per, n_boot=s.n_boot, rng=rng
+    )
+    if "overall_auc" not in shared:
+        # The overall AUC is not a function of the group AUCs: resample it on its own (all rows), once for
+        # every group column, with its own seed.
+        o = shared["score_order"]
+        whole = np.array([0, len(score)])
+        overall = M.quiet_nan(auc_point, o, whole, inp)
+        ob, _ = auc_row_bootstrap(
+            score[o], yt[o], None if w is None else w[o], whole, point=overall, n_boot=s.n_boot,
+            rng=np.random.default_rng(shared.get("seed", 0)),
+        )  # fmt: skip
+        shared["overall_auc"] = (float(overall[0]), ob[:, 0])
+    return per, boot, how, *shared["overall_auc"]
+
+
+def _multiclass(
+    groups: Groups, inp: Inputs, s: Settings, rng: np.random.Generator, shared: dict[str, Any]
+) -> ColumnStats:
+    k = len(inp.classes)
+    cell = np.asarray(inp.y_true, dtype=np.int64) * k + np.asarray(inp.y_pred, dtype=np.int64)
+    rows = cell_counts(groups, cell, k * k)
+    counts = rows if inp.weights is None else cell_counts(groups, cell, k * k, weights=inp.weights)
+    moments = None if inp.weights is None else cell_weight_moments(groups, cell, k * k, inp.weights)
+    boot = count_bootstrap(rows, s.n_boot, rng, weight_moments=moments)
+    shape = (groups.n_groups, k, k)
+    point = M.quiet_nan(M.multiclass_from_counts, counts.reshape(shape), inp.classes)
+    bm = M.quiet_nan(M.multiclass_from_counts, boot.reshape((-1, *shape)), inp.classes)
+    overall = M.quiet_nan(M.multiclass_from_counts, counts.sum(axis=0).reshape(k, k), inp.classes)
+    overall_b = M.quiet_nan(M.multiclass_from_counts, boot.sum(axis=1).reshape(-1, k, k), inp.classes)
+    names = M.multiclass_metric_names(inp.classes)
+    cm = rows.reshape(shape)
+    actual = cm.sum(axis=2)
+    class_ok: dict[str, np.ndarray] = {}
+    for j, c in enumerate(inp.classes):
+        ok = (actual[:, j] >= s.min_group_events) & (groups.sizes - actual[:, j] >= s.min_group_events)
+        class_ok[f"tpr[{c}]"] = ok
+        class_ok[f"fpr[{c}]"] = ok
+    elig, reasons = _eligibility(names, groups.sizes, None, None, s, class_pos=class_ok)
+    for j in range(groups.n_groups):
+        thin = [str(c) for i, c in enumerate(inp.classes) if not class_ok[f"tpr[{c}]"][j]]
+        if not reasons[j] and thin:
+            reasons[j] = (
+                f"fewer than {s.min_group_events} rows in or out of class(es) {', '.join(thin)}: excluded from "
+                "those classes' error-rate disparities"
+            )
+    values = {m: MetricValues(m, point[m], bm[m], float(overall[m]), overall_b[m], elig[m]) for m in names}
+    return ColumnStats(groups.column, groups, names, values, None, None, reasons)
+
+
+def _regression(
+    groups: Groups, inp: Inputs, s: Settings, rng: np.random.Generator, shared: dict[str, Any]
+) -> ColumnStats:
+    yt = np.asarray(inp.y_true, dtype=float)
+    yp = np.asarray(inp.y_pred, dtype=float)
+    w = np.ones(len(yt)) if inp.weights is None else np.asarray(inp.weights, dtype=float)
+    e = yt - yp
+    feats = np.column_stack([w, w * yp, w * yt, w * np.abs(e), w * e * e, w * yt * yt])
+    g = groups.n_groups
+    sums_pt = np.zeros((g, feats.shape[1]))
+    for i in range(feats.shape[1]):
+        sums_pt[:, i] = np.bincount(groups.codes, weights=feats[:, i], minlength=g)
+    sums_b, rows, scale = row_sum_bootstrap(feats, groups.codes, g, n_boot=s.n_boot, cap=s.row_cap, rng=rng)
+    # m-out-of-n: shrink the deviations of capped groups' sums so intervals keep an n-row width.
+    sums_b = sums_pt + scale[:, None] * (sums_b - sums_pt)
+    bm = M.quiet_nan(M.regression_from_sums, sums_b)
+    overall_b = M.quiet_nan(M.regression_from_sums, sums_b.sum(axis=1))
+    weights = None if inp.weights is None else w
+    per = [
+        M.regression_point(
+            yt[groups.codes == j], yp[groups.codes == j], None if weights is None else w[groups.codes == j]
+        )
+        for j in range(g)
+    ]
+    overall = M.regression_point(yt, yp, weights)
+    names = M.REGRESSION_METRICS
+    elig, reasons = _eligibility(names, groups.sizes, None, None, s)
+    values: dict[str, MetricValues] = {}
+    for m in names[:-1]:
+        point = np.array([p[m] for p in per])
+        values[m] = MetricValues(m, point, bm[m], float(overall[m]), overall_b[m], elig[m])
+    ks = np.array([M.ks_distance(yp[groups.codes == j], yp) for j in range(g)])
+    values["ks"] = MetricValues("ks", ks, np.full((s.n_boot, g), np.nan), 0.0, np.zeros(s.n_boot), elig["ks"])
+    return ColumnStats(
+        groups.column, groups, names, values, None, None, reasons, {m: rows.tolist() for m in names[:-1]}
+    )
+
+
+def column_stats(
+    groups: Groups,
+    inp: Inputs,
+    s: Settings,
+    rng: np.random.Generator,
+    *,
+    shared: dict[str, Any] | None = None,
+) -> ColumnStats:
+    """Group metrics and their resamples for one group column.
+
+    ``shared`` caches what every group column needs once (the overall ROC AUC resamples; ``shared["seed"]``
+    seeds them).
+    """
+    fn = {"binary": _binary, "multiclass": _multiclass, "regression": _regression}[inp.task]
+    return fn(groups, inp, s, rng, {} if shared is None else shared)

@@ -1,0 +1,1 @@
+"""Streamlit dashboard of RAI Audit: thin pages over one AuditResult (run with ``make demo``)."""

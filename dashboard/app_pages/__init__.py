@@ -1,0 +1,1 @@
+"""Pages of the dashboard, one script each, listed in ``dashboard/app.py``."""

@@ -1,0 +1,117 @@
+"""Emissions: energy and CO₂ of a re-fit and of inference, labelled measured or estimated, with everyday
+equivalents and the same energy in other countries' grids."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import charts
+from dashboard import components as ui
+from reports.formatting import fmt_seconds, fmt_sig, fmt_value
+
+result = ui.require_result()
+if result is None:
+    st.stop()
+section = result.section("emissions")
+if not ui.section_header(section, name="emissions"):
+    st.stop()
+
+m = section.metrics
+training = ui.as_mapping(m.get("training"))
+inference = ui.as_mapping(m.get("inference"))
+
+st.subheader("Training (re-fit of the model)")
+if training:
+    how = str(training.get("overall_method", "estimated"))
+    ui.status_badge("pass" if how == "measured" else "warn", label=how.upper())
+    st.caption(
+        f"codecarbon {training.get('codecarbon_version', '')} offline, {training.get('tracking_mode', '')} mode; CPU power "
+        f"{training.get('cpu_power_method', 'not recorded')}, RAM {training.get('ram_power_method', 'not recorded')}; "
+        f"grid {training.get('country_name', training.get('country_iso_code', ''))} at "
+        f"{fmt_sig(training.get('carbon_intensity_g_per_kwh'), unit='gCO₂/kWh')}; {fmt_value(training.get('rows'))} rows."
+    )
+    ui.metric_tiles(
+        [
+            (
+                "CO₂eq",
+                fmt_sig(
+                    (training.get("emissions_kg") or 0) * 1000
+                    if training.get("emissions_kg") is not None
+                    else None,
+                    unit="g",
+                ),
+                "grams of CO₂ equivalent",
+            ),
+            ("Energy", fmt_sig(training.get("energy_kwh"), unit="kWh"), "CPU + GPU + RAM"),
+            ("Duration", fmt_seconds(training.get("duration_s")), None),
+            (
+                "Hardware",
+                f"{training.get('cpu_count', '?')} × {training.get('cpu_model', 'CPU')}",
+                training.get("gpu_model") or "no GPU",
+            ),
+        ]
+    )
+    if training.get("agreement") is not None:
+        st.caption(
+            f"The re-fit predicts the same label as the uploaded model on {fmt_value(training.get('agreement'), 'pct')} of rows."
+        )
+else:
+    st.info(f"Training was not measured: {m.get('training_not_measured') or 'no reason recorded'}.")
+
+st.subheader("Inference")
+if inference:
+    ui.metric_tiles(
+        [
+            (
+                "CO₂eq per 1,000 predictions",
+                fmt_sig(
+                    (inference.get("emissions_kg_per_1000") or 0) * 1000
+                    if inference.get("emissions_kg_per_1000") is not None
+                    else None,
+                    unit="g",
+                ),
+                None,
+            ),
+            ("Energy per 1,000 predictions", fmt_sig(inference.get("energy_kwh_per_1000"), unit="kWh"), None),
+            (
+                "Measured over",
+                f"{fmt_value(inference.get('passes'))} passes of {fmt_value(inference.get('rows_per_pass'))} rows",
+                inference.get("method"),
+            ),
+        ]
+    )
+else:
+    st.caption("Inference was not measured.")
+
+equivalents = m.get("equivalents") or []
+if equivalents:
+    st.subheader("Equivalents")
+    for e in equivalents:
+        st.markdown(
+            f"- **{fmt_sig(e.get('value'))} {e.get('unit', '')}** {e.get('label', '')} <small>({e.get('source', '')})</small>",
+            unsafe_allow_html=True,
+        )
+
+countries = m.get("country_comparison") or []
+if countries:
+    st.subheader("The same energy elsewhere")
+    st.plotly_chart(
+        charts.country_bars(
+            [c.get("country_name") or c.get("country_iso_code") for c in countries],
+            [(c.get("emissions_kg") or 0) * 1000 for c in countries],
+            [c.get("carbon_intensity_g_per_kwh") for c in countries],
+            highlight=training.get("country_name") if training else None,
+            title="CO₂eq of the training energy under each country's grid intensity",
+        ),
+        key="emissions.chart.countries",
+    )
+
+imported = ui.as_mapping(m.get("imported"))
+if imported:
+    st.subheader("Reported by the trainer")
+    ui.result_table(section.tables.get("comparison"))
+
+st.subheader("Findings")
+ui.findings_list(section.findings)
+ui.other_tables(section, shown=["comparison"])
+ui.method_box(section)

@@ -1,0 +1,110 @@
+"""Model card & export: edit the card's qualitative fields, preview it, download the report and the card."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import components as ui
+from dashboard import services, state
+from reports.formatting import humanize
+
+result = ui.require_result()
+if result is None:
+    st.stop()
+key = state.audit_key() or "unkeyed"
+
+st.title("Model card & export")
+fields = services.card_fields()
+card = {**services.card_defaults(result), **(state.get(state.CARD_INFO) or {})}
+
+
+def _as_text(value: object) -> str:
+    return "\n".join(map(str, value)) if isinstance(value, list | tuple) else str(value or "")
+
+
+edit, preview = st.columns([1, 1])
+with edit:
+    st.subheader("Qualitative fields")
+    if not fields:
+        st.info("The model card renderer is not available in this installation.")
+    else:
+        st.caption(
+            "What the audit cannot measure: intended use, limitations, ethics. Fields already known from the audit "
+            "are filled in. List fields take one entry per line. Saved for this session."
+        )
+        with st.form("card.form"):
+            groups = list(dict.fromkeys(group for _, group, _ in fields))
+            for i, group in enumerate(groups):
+                with st.expander(group, expanded=i < 2):
+                    for name, g, is_list in fields:
+                        if g != group:
+                            continue
+                        label = humanize(name) + (" (one per line)" if is_list else "")
+                        widget = (
+                            st.text_area if is_list or name in services.LONG_CARD_FIELDS else st.text_input
+                        )
+                        widget(label, value=_as_text(card.get(name)), key=state.CARD_FIELD_PREFIX + name)
+            saved = st.form_submit_button("Save the card", type="primary")
+        if saved:
+            new: dict[str, object] = {}
+            for name, _, is_list in fields:
+                text = str(st.session_state.get(state.CARD_FIELD_PREFIX + name) or "").strip()
+                if text:
+                    new[name] = (
+                        [line.strip() for line in text.splitlines() if line.strip()] if is_list else text
+                    )
+            state.put(state.CARD_INFO, new)
+            card = new
+            st.success("Saved. The preview and the downloads use these fields.")
+with preview:
+    st.subheader("Preview")
+    md = services.render_card(result, "md", key=key, card=card) if fields else None
+    if md is None:
+        st.caption("No preview without the model card renderer.")
+    elif not md.ok:
+        st.warning(md.error)
+    else:
+        with st.container(height=620, border=True):
+            st.markdown(md.value.decode("utf-8"))
+
+st.subheader("Downloads")
+st.caption("Files are generated when you click; the report never embeds the raw dataset, only aggregates.")
+
+
+def _deferred(kind: str, fmt: str):  # noqa: ANN202 — a zero-argument callable for st.download_button
+    def make() -> bytes:
+        out = (services.render_report if kind == "report" else services.render_card)(
+            result, fmt, key=key, card=card
+        )
+        if not out.ok:
+            return (out.error or "not available").encode("utf-8")
+        return out.value
+
+    return make
+
+
+cols = st.columns(len(services.REPORT_FORMATS))
+for col, (fmt, (label, mime)) in zip(cols, services.REPORT_FORMATS.items(), strict=True):
+    with col:
+        st.download_button(
+            f"Audit report ({label})",
+            data=_deferred("report", fmt),
+            file_name=f"audit_report.{fmt}",
+            mime=mime,
+            key=f"card.dl.report.{fmt}",
+            on_click="ignore",
+            icon=":material/download:",
+        )
+if fields:
+    cols = st.columns(len(services.CARD_FORMATS) + 1)
+    for col, (fmt, (label, mime)) in zip(cols, services.CARD_FORMATS.items(), strict=False):
+        with col:
+            st.download_button(
+                f"Model card ({label})",
+                data=_deferred("card", fmt),
+                file_name=f"model_card.{fmt}",
+                mime=mime,
+                key=f"card.dl.card.{fmt}",
+                on_click="ignore",
+                icon=":material/download:",
+            )

@@ -1,0 +1,104 @@
+"""Overview: the audit's scorecard — one verdict per area, its top findings in plain language, links to pages."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from audits.results import Status
+from dashboard import components as ui
+from dashboard import services, state
+from reports.formatting import fmt_status, fmt_value_ci, humanize
+
+AREAS = [
+    ("performance", None, "How well the model predicts overall (the yardstick for group gaps)."),
+    ("data_quality", "app_pages/data_quality.py", "Problems in the data that can bias or break the model."),
+    (
+        "fairness",
+        "app_pages/fairness.py",
+        "Whether groups are treated differently, with intervals and verdicts.",
+    ),
+    (
+        "explanation",
+        "app_pages/explanations.py",
+        "Which features drive the predictions, overall and per group.",
+    ),
+    (
+        "emissions",
+        "app_pages/emissions.py",
+        "Energy and CO₂ of training and inference, measured or estimated.",
+    ),
+]
+TOP_FINDINGS = 3
+
+result = ui.require_result()
+if result is None:
+    st.stop()
+
+st.title("Audit overview")
+inputs = state.get(state.INPUTS) or {}
+prov = result.provenance
+head, badge = st.columns([5, 1])
+with head:
+    st.markdown(
+        f"**{inputs.get('sample') or prov.config.get('dataset_name') or prov.data.get('name')}** — "
+        f"{services.n_rows(result):,} rows of *{prov.data.get('name')}*, model *{prov.model.get('name') or 'predictions only'}*"
+        f"{', reference *' + str(prov.reference.get('name')) + '*' if prov.reference else ''}. "
+        f"Run {str(prov.started_at).replace('T', ' ').replace('+00:00', ' UTC')} in {prov.duration_s:.1f} s, "
+        f"seed {prov.seed}."
+    )
+with badge:
+    ui.status_badge(result.status, label=f"Overall: {fmt_status(result.status)}")
+st.caption(
+    f"Overall verdict: {ui.STATUS_MEANING[result.status]}. Sections that errored or were skipped do not make the "
+    "audit pass or fail; they are listed with their reason."
+)
+
+perf = result.section("performance")
+if perf is not None and perf.status not in (Status.SKIPPED, Status.ERROR):
+    overall = ui.as_mapping(perf.metrics.get("overall"))
+    tiles = []
+    for name in ("accuracy", "balanced_accuracy", "roc_auc", "f1", "r2", "mae"):
+        m = ui.as_mapping(overall.get(name))
+        if m:
+            tiles.append(
+                (
+                    humanize(name),
+                    fmt_value_ci(m.get("value"), None, None, reason=m.get("note")),
+                    f"95% CI {fmt_value_ci(m.get('value'), m.get('ci_low'), m.get('ci_high'))} — {m.get('method', '')}",
+                )
+            )
+    ui.metric_tiles(tiles[:4])
+
+for name, page, blurb in AREAS:
+    section = result.section(name)
+    with st.container(border=True):
+        left, right = st.columns([5, 1])
+        with left:
+            title = section.title if section is not None else humanize(name)
+            st.subheader(title)
+            st.caption(blurb)
+        with right:
+            if section is not None:
+                ui.status_badge(section.status)
+        if section is None:
+            st.caption("Not part of this audit.")
+            continue
+        if section.status in (Status.SKIPPED, Status.ERROR):
+            (st.info if section.status == Status.SKIPPED else st.error)(
+                section.reason or "No reason recorded."
+            )
+        else:
+            for sentence in section.summary[:3]:
+                st.markdown(f"- {sentence}")
+            ui.findings_list(section.findings, limit=TOP_FINDINGS, empty="No findings in this area.")
+        if page is not None:
+            st.page_link(page, label=f"Open {title}", icon=":material/arrow_forward:")
+        elif name == "performance" and "overall" in section.tables:
+            with st.expander("All performance metrics"):
+                ui.result_table(section.tables["overall"], title=False)
+                for key in ("confusion", "calibration"):
+                    ui.result_table(section.tables.get(key))
+
+st.page_link(
+    "app_pages/model_card.py", label="Edit the model card and download the report", icon=":material/download:"
+)

@@ -1,0 +1,173 @@
+"""Small Streamlit building blocks shared by the pages: status badges, findings, result tables.
+
+They only draw what a :class:`~audits.results.SectionResult` holds; numbers are formatted by
+``reports.formatting`` so the dashboard shows exactly the strings of the exported reports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from audits.results import AuditResult, Finding, SectionResult, Severity, Status, Table
+from dashboard import state
+from reports.formatting import fmt_status, format_mapping, format_table, humanize
+
+BADGE_COLOR = {
+    Status.PASS: "green",
+    Status.WARN: "orange",
+    Status.FAIL: "red",
+    Status.INCONCLUSIVE: "violet",
+    Status.ERROR: "gray",
+    Status.SKIPPED: "gray",
+}
+SEVERITY_ICON = {
+    Severity.FAIL: ":material/error:",
+    Severity.WARN: ":material/warning:",
+    Severity.INFO: ":material/info:",
+}
+STATUS_MEANING = {
+    Status.PASS: "no policy check failed",
+    Status.WARN: "warnings to review",
+    Status.FAIL: "at least one policy check failed",
+    Status.INCONCLUSIVE: "the evidence is not conclusive (intervals straddle a tolerance)",
+    Status.ERROR: "the section failed; see the reason",
+    Status.SKIPPED: "not run",
+}
+TABLE_ROW_LIMIT = 500  # tables are aggregates; a longer one is cut with a note rather than sent whole
+
+
+def status_badge(status: Status | str, *, label: str | None = None) -> None:
+    status = Status(status)
+    st.badge(label or fmt_status(status), color=BADGE_COLOR[status])
+
+
+def require_result() -> AuditResult | None:
+    """The session's result, or a pointer to the Setup page (and None) when no audit has run."""
+    result = state.result()
+    if result is None:
+        st.info("No audit yet. Choose a sample or upload your files on the Setup page, then run the audit.")
+        st.page_link("app_pages/setup.py", label="Go to Setup", icon=":material/tune:")
+    return result
+
+
+def section_header(section: SectionResult | None, *, name: str) -> bool:
+    """Title, status badge and summary of a section; returns False when there is nothing more to show."""
+    if section is None:
+        st.warning(f"This audit has no '{name}' section.")
+        return False
+    cols = st.columns([5, 1])
+    with cols[0]:
+        st.title(section.title)
+    with cols[1]:
+        st.write("")
+        status_badge(section.status)
+    if section.status in (Status.SKIPPED, Status.ERROR):
+        text = section.reason or "; ".join(section.summary) or "No reason was recorded."
+        (st.info if section.status == Status.SKIPPED else st.error)(text)
+        return False
+    for sentence in section.summary:
+        st.markdown(f"- {sentence}")
+    return True
+
+
+def findings_list(
+    findings: Sequence[Finding], *, limit: int | None = None, empty: str = "No findings."
+) -> None:
+    """Findings, most severe first, as one line each with the subject in bold."""
+    ranked = sorted(findings, key=lambda f: -f.rank)
+    if not ranked:
+        st.caption(empty)
+        return
+    shown = ranked if limit is None else ranked[:limit]
+    for f in shown:
+        subject = f"**{f.subject}** — " if f.subject else ""
+        st.markdown(f"{SEVERITY_ICON[f.severity]} {subject}{f.message}")
+    if limit is not None and len(ranked) > limit:
+        st.caption(f"{len(ranked) - limit} more finding(s) on the page.")
+
+
+def findings_frame(findings: Sequence[Finding]) -> pd.DataFrame:
+    ranked = sorted(findings, key=lambda f: -f.rank)
+    return pd.DataFrame(
+        {
+            "severity": [fmt_status(f.severity.value) for f in ranked],
+            "subject": [f.subject for f in ranked],
+            "finding": [f.message for f in ranked],
+            "code": [f.code for f in ranked],
+        }
+    )
+
+
+def display_frame(table: Table) -> tuple[pd.DataFrame, str]:
+    """A result table as the report formats it (strings), and its note."""
+    shown = table
+    note = table.note
+    if table.n_rows > TABLE_ROW_LIMIT:
+        shown = Table(title=table.title, data={k: list(v)[:TABLE_ROW_LIMIT] for k, v in table.data.items()})
+        note = f"{note} Showing the first {TABLE_ROW_LIMIT:,} of {table.n_rows:,} rows; the full table is in the JSON export.".strip()
+    disp = format_table(shown)
+    frame = pd.DataFrame([list(r) for r in disp.rows], columns=[humanize(c) for c in disp.columns])
+    return frame, disp.note if table.n_rows <= TABLE_ROW_LIMIT else f"{disp.note} {note}".strip()
+
+
+def result_table(table: Table | None, *, title: bool = True, height: int | str = "auto") -> None:
+    """Show one result table with its note (how the numbers were obtained)."""
+    if table is None:
+        return
+    if title and table.title:
+        st.markdown(f"**{table.title}**")
+    if table.n_rows == 0:
+        st.caption("Empty table." + (f" {table.note}" if table.note else ""))
+        return
+    frame, note = display_frame(table)
+    st.dataframe(frame, hide_index=True, height=height)
+    if note:
+        st.caption(note)
+
+
+def method_box(section: SectionResult, *, label: str = "How these numbers were obtained") -> None:
+    """The section's method (sample sizes, seeds, intervals) and duration in an expander."""
+    with st.expander(label):
+        rows = format_mapping(section.method)
+        if section.duration_s is not None:
+            rows.append(("Section run time", f"{section.duration_s:.2f} s"))
+        if rows:
+            st.dataframe(pd.DataFrame(rows, columns=["", "value"]), hide_index=True)
+        else:
+            st.caption("The section recorded no method details.")
+
+
+def other_tables(section: SectionResult, *, shown: Sequence[str] = ()) -> None:
+    """Every table of the section not already drawn by the page (so new result keys are never hidden)."""
+    rest = [k for k in section.tables if k not in set(shown)]
+    if not rest:
+        return
+    with st.expander(f"All tables of this section ({len(rest)})"):
+        for k in rest:
+            result_table(section.tables[k])
+
+
+def generic_section(section: SectionResult) -> None:
+    """Everything a section holds, for sections without a dedicated view."""
+    st.subheader("Findings")
+    findings_list(section.findings)
+    for table in section.tables.values():
+        result_table(table)
+    method_box(section)
+
+
+def metric_tiles(items: Sequence[tuple[str, str, str | None]]) -> None:
+    """A row of st.metric tiles: (label, value, help)."""
+    if not items:
+        return
+    cols = st.columns(len(items))
+    for col, (label, value, help_text) in zip(cols, items, strict=True):
+        col.metric(label, value, help=help_text)
+
+
+def as_mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}

@@ -1,0 +1,809 @@
+"""The dashboard's single door to the engine and the renderers, and its only cache.
+
+Pages call these functions and never ``audits``' computations directly. Every cached value is keyed by content
+hashes (SHA-256 of the uploaded bytes) plus the config's YAML, never by file objects, so moving between pages, or
+re-uploading the same file, recomputes nothing:
+
+- ``st.cache_resource`` holds parsed datasets, loaded models, validated contexts and audit results: large,
+  read-only objects shared without copying (an AuditResult is frozen).
+- ``st.cache_data`` holds rendered bytes (reports, model cards) and row explanations: small, copied per call.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import os
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+import yaml
+
+from audits import errors as E
+from audits.config import SECTION_NAMES, AuditConfig, ProtectedAttribute
+from audits.context import AuditContext, build_context
+from audits.errors import AuditInputError
+from audits.inputs import (
+    DATA_SUFFIXES,
+    ONNX_SUFFIXES,
+    PICKLE_SUFFIXES,
+    SKOPS_SUFFIXES,
+    LoadedData,
+    ModelAdapter,
+    load_dataset,
+    load_model,
+    pickle_allowed_by_operator,
+    sha256_bytes,
+)
+from audits.results import AuditResult
+from audits.runner import CancelledError, run_audit
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SAMPLE_DIR = REPO_ROOT / "sample_data"
+
+MAX_UPLOAD_ENV_VAR = "RAI_AUDIT_MAX_UPLOAD_MB"
+DEFAULT_MAX_UPLOAD_MB = 1000  # keep equal to server.maxUploadSize in .streamlit/config.toml
+DEMO_ENV_VAR = "RAI_AUDIT_DEMO"
+VALIDATE_ROW_CAP = 200_000  # the live form check reads at most this many rows; the audit checks all of them
+CONFIG_SUFFIXES = {".yaml", ".yml"}
+# Paths inside an uploaded config would make the server read its own files; uploads may not name any.
+SERVER_PATH_KEYS = ("training_data", "imported_csv")
+
+UPLOAD_TOO_LARGE = (
+    "{file}: the file is {size_mb:.0f} MB; this server accepts uploads up to {limit_mb:.0f} MB. Use a sample of the "
+    "rows or Parquet (smaller than CSV), or ask the operator to raise {env}."
+)
+UPLOAD_EMPTY = "{file}: the file is empty. Choose a file with content."
+UPLOAD_WRONG_TYPE = "{file}: a {kind} must be one of {allowed}; got '{suffix}'."
+CONFIG_NOT_YAML = "{file}: not valid YAML ({detail}). Fix the syntax at the line shown."
+CONFIG_PATHS_REMOVED = (
+    "The uploaded config names server files in emissions ({keys}); uploads may not read server files, so these "
+    "settings were ignored."
+)
+PICKLE_RISK = (
+    "Pickle/joblib models are enabled by the operator (RAI_AUDIT_ALLOW_PICKLE). Loading one runs any code it "
+    "contains with this server's rights: upload only files you created or fully trust. Prefer .skops or .onnx."
+)
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Uploads and samples
+# ------------------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Upload:
+    """An input file as bytes, with its name and SHA-256 (the cache key)."""
+
+    name: str
+    sha256: str
+    data: bytes = field(repr=False)
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+    @classmethod
+    def from_bytes(cls, data: bytes, *, name: str) -> Upload:
+        return cls(name=name, sha256=sha256_bytes(data), data=bytes(data))
+
+
+def max_upload_bytes() -> int:
+    """The upload limit in bytes (``RAI_AUDIT_MAX_UPLOAD_MB``, default 1000 MB)."""
+    try:
+        mb = float(os.environ.get(MAX_UPLOAD_ENV_VAR, DEFAULT_MAX_UPLOAD_MB))
+    except ValueError:
+        mb = DEFAULT_MAX_UPLOAD_MB
+    return int(mb * 1_000_000)
+
+
+def allowed_suffixes(kind: str) -> list[str]:
+    """File suffixes (without dot) the uploader of ``kind`` accepts: data, reference, model or config."""
+    if kind in ("data", "reference"):
+        suffixes = set(DATA_SUFFIXES)
+    elif kind == "model":
+        suffixes = SKOPS_SUFFIXES | ONNX_SUFFIXES
+        if pickle_allowed_by_operator():
+            suffixes |= PICKLE_SUFFIXES
+    elif kind == "config":
+        suffixes = CONFIG_SUFFIXES
+    else:
+        raise ValueError(
+            f"The 'kind' parameter of allowed_suffixes must be data, reference, model or config. Got {kind!r}."
+        )
+    return sorted(s.lstrip(".") for s in suffixes)
+
+
+def read_upload(file: Any, *, kind: str) -> Upload:
+    """Turn an uploaded file (Streamlit ``UploadedFile`` or ``(name, bytes)``) into an :class:`Upload`.
+
+    Raises
+    ------
+    AuditInputError : too large, empty, wrong suffix, or a pickle model that the operator has not enabled.
+    """
+    if isinstance(file, tuple):
+        name, data = file[0], bytes(file[1])
+    else:
+        name, data = str(file.name), bytes(file.getvalue())
+    suffix = Path(name).suffix.lower()
+    limit = max_upload_bytes()
+    if len(data) > limit:
+        raise AuditInputError(
+            UPLOAD_TOO_LARGE.format(
+                file=name, size_mb=len(data) / 1e6, limit_mb=limit / 1e6, env=MAX_UPLOAD_ENV_VAR
+            )
+        )
+    if not data:
+        raise AuditInputError(UPLOAD_EMPTY.format(file=name))
+    if kind == "model" and suffix in PICKLE_SUFFIXES and not pickle_allowed_by_operator():
+        raise AuditInputError(E.PICKLE_NOT_TRUSTED.format(file=name))
+    allowed = allowed_suffixes(kind)
+    if suffix.lstrip(".") not in allowed:
+        label = {"data": "dataset", "reference": "reference dataset", "model": "model", "config": "config"}[
+            kind
+        ]
+        raise AuditInputError(
+            UPLOAD_WRONG_TYPE.format(
+                file=name, kind=label, allowed=", ".join(f".{s}" for s in allowed), suffix=suffix or "(none)"
+            )
+        )
+    return Upload.from_bytes(data, name=name)
+
+
+@dataclass(frozen=True)
+class Sample:
+    """A bundled audit: files relative to ``sample_data/``."""
+
+    title: str
+    data: str
+    model: str
+    config: str
+    reference: str | None = None
+    note: str = ""
+
+
+SAMPLES: dict[str, Sample] = {
+    "adult_gbm": Sample(
+        title="Adult income — gradient boosting (.skops)",
+        data="adult/adult_test.csv",
+        model="adult/adult_gbm.skops",
+        reference="adult/adult_train.csv",
+        config="adult/audit.yaml",
+        note="UCI Adult test split, 16,281 rows; train split as drift reference.",
+    ),
+    "adult_logreg": Sample(
+        title="Adult income — logistic regression (.skops)",
+        data="adult/adult_test.csv",
+        model="adult/adult_logreg.skops",
+        reference="adult/adult_train.csv",
+        config="adult/audit.yaml",
+        note="UCI Adult test split, 16,281 rows; train split as drift reference.",
+    ),
+    "adult_onnx": Sample(
+        title="Adult income — logistic regression (.onnx)",
+        data="adult/adult_test.csv",
+        model="adult/adult_logreg.onnx",
+        reference="adult/adult_train.csv",
+        config="adult/audit.yaml",
+        note="The same logistic regression exported to ONNX (SHAP uses a model-agnostic explainer).",
+    ),
+    "german_credit": Sample(
+        title="German credit — logistic regression (.skops)",
+        data="german_credit/german_credit_test.csv",
+        model="german_credit/german_logreg.skops",
+        config="german_credit/audit.yaml",
+        note="Statlog German credit, 300-row test split; no reference dataset.",
+    ),
+}
+DEMO_SAMPLE = "adult_gbm"
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _file_upload(path: str) -> Upload:
+    p = Path(path)
+    return Upload.from_bytes(p.read_bytes(), name=p.name)
+
+
+def sample_inputs(key: str) -> dict[str, Any]:
+    """The uploads and config of bundled sample ``key``: ``{"data", "model", "reference", "config"}``."""
+    s = SAMPLES[key]
+    return {
+        "data": _file_upload(str(SAMPLE_DIR / s.data)),
+        "model": _file_upload(str(SAMPLE_DIR / s.model)),
+        "reference": None if s.reference is None else _file_upload(str(SAMPLE_DIR / s.reference)),
+        "config": _file_upload(str(SAMPLE_DIR / s.config)),
+        "config_path": str(SAMPLE_DIR / s.config),
+    }
+
+
+def demo_requested(argv: Sequence[str] | None = None) -> bool:
+    """True when the app was started with ``-- --demo`` or ``RAI_AUDIT_DEMO=1``."""
+    argv = sys.argv[1:] if argv is None else argv
+    env = os.environ.get(DEMO_ENV_VAR, "").strip().lower() in {"1", "true", "yes"}
+    return env or "--demo" in argv
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Parsing, cached by content hash
+# ------------------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Outcome:
+    """A cached value or the user-facing message of why there is none (errors are cached too)."""
+
+    value: Any = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@st.cache_resource(show_spinner="Reading the dataset…", max_entries=8)
+def _load_data(sha256: str, name: str, na_values: tuple[str, ...], _raw: bytes) -> Outcome:
+    try:
+        return Outcome(load_dataset(_raw, name=name, na_values=na_values))
+    except AuditInputError as exc:
+        return Outcome(error=str(exc))
+
+
+def load_data(upload: Upload, *, na_values: Sequence[str] = ("?", "")) -> Outcome:
+    """Parse a dataset upload once per content (Outcome of :class:`~audits.inputs.LoadedData`)."""
+    return _load_data(upload.sha256, upload.name, tuple(na_values), upload.data)
+
+
+@st.cache_resource(show_spinner="Loading the model…", max_entries=8)
+def _load_model(sha256: str, name: str, trust_pickle: bool, _raw: bytes) -> Outcome:
+    try:
+        return Outcome(load_model(_raw, name=name, trust_pickle=trust_pickle))
+    except AuditInputError as exc:
+        return Outcome(error=str(exc))
+
+
+def load_model_upload(upload: Upload) -> Outcome:
+    """Load a model upload once per content; pickle only when the operator enabled it."""
+    return _load_model(upload.sha256, upload.name, pickle_allowed_by_operator(), upload.data)
+
+
+def parse_config(upload: Upload, *, path: str | None = None) -> tuple[AuditConfig | None, str | None, str]:
+    """A config upload as ``(config, error, note)``.
+
+    ``path`` is given for bundled samples only: then relative file paths inside the config resolve next to it.
+    Uploaded configs may not name server files (``emissions.training_data``/``imported_csv``); those keys are
+    dropped and ``note`` says so.
+    """
+    if path is not None:
+        try:
+            return AuditConfig.from_yaml(path), None, ""
+        except AuditInputError as exc:
+            return None, str(exc), ""
+    try:
+        d = yaml.safe_load(upload.data.decode("utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        return None, CONFIG_NOT_YAML.format(file=upload.name, detail=str(exc).splitlines()[0][:200]), ""
+    note = ""
+    if isinstance(d, dict) and isinstance(d.get("emissions"), dict):
+        removed = [k for k in SERVER_PATH_KEYS if d["emissions"].get(k)]
+        if removed:
+            d["emissions"] = {k: v for k, v in d["emissions"].items() if k not in SERVER_PATH_KEYS}
+            note = CONFIG_PATHS_REMOVED.format(keys=", ".join(removed))
+    if d is None:
+        return None, f"{upload.name}: the config file is empty. Give at least 'target' and 'protected'.", ""
+    try:
+        return AuditConfig.from_dict(d, source=upload.name), None, note
+    except AuditInputError as exc:
+        return None, str(exc), note
+    except TypeError as exc:  # a value of the wrong shape for a dataclass field
+        return None, f"{upload.name}: {exc}", note
+
+
+def build_config(
+    base: AuditConfig | None,
+    *,
+    target: str,
+    protected: Sequence[ProtectedAttribute],
+    positive_label: Any = None,
+    features: Sequence[str] | None = None,
+    exclude_columns: Sequence[str] = (),
+    task: str = "auto",
+    intersections: bool = True,
+    explain_sample_size: int | None = None,
+    n_bootstrap: int | None = None,
+    sections: Sequence[str] = SECTION_NAMES,
+    country_iso_code: str | None = None,
+    seed: int | None = None,
+) -> AuditConfig:
+    """The form's choices on top of ``base`` (a loaded config keeps its other settings, e.g. policy)."""
+    base = base or AuditConfig(target=target, protected=tuple(protected))
+    policy = base.policy
+    if n_bootstrap is not None:
+        policy = dataclasses.replace(policy, n_bootstrap=int(n_bootstrap))
+    emissions = base.emissions
+    if country_iso_code:
+        emissions = dataclasses.replace(emissions, country_iso_code=country_iso_code.strip().upper())
+    ordered = tuple(s for s in SECTION_NAMES if s in set(sections))
+    return dataclasses.replace(
+        base,
+        target=target,
+        protected=tuple(protected),
+        positive_label=positive_label,
+        features=tuple(features) if features else None,
+        exclude_columns=tuple(exclude_columns),
+        task=task,
+        intersections=bool(intersections),
+        explain_sample_size=int(explain_sample_size or base.explain_sample_size),
+        sections=ordered,
+        seed=base.seed if seed is None else int(seed),
+        policy=policy,
+        emissions=emissions,
+    )
+
+
+def audit_key(data: Upload, model: Upload | None, reference: Upload | None, config: AuditConfig) -> str:
+    """The cache key of an audit: hashes of every input, the config and the pickle setting."""
+    h = hashlib.sha256()
+    for up in (data, model, reference):
+        # names too: they are part of the result's provenance
+        h.update(f"{up.sha256}:{up.name}|".encode() if up is not None else b"-|")
+    h.update(config.to_yaml().encode())
+    h.update(str(pickle_allowed_by_operator()).encode())
+    return h.hexdigest()[:32]
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Validation as the user types
+# ------------------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Validation:
+    """What the live check of the Setup form found."""
+
+    ok: bool
+    message: str
+    facts: Mapping[str, Any] = field(default_factory=dict)
+
+
+@st.cache_resource(show_spinner="Checking the inputs…", max_entries=16)
+def _validate(
+    key: str, _data: LoadedData, _model: ModelAdapter | None, _ref: LoadedData | None, _config: AuditConfig
+) -> Validation:
+    n = len(_data.frame)
+    data = _data
+    if n > VALIDATE_ROW_CAP:
+        data = dataclasses.replace(_data, frame=_data.frame.iloc[:VALIDATE_ROW_CAP])
+    try:
+        ctx = build_context(data, config=_config, model=_model, reference=_ref)
+    except AuditInputError as exc:
+        return Validation(False, str(exc))
+    facts = describe_context(ctx)
+    facts["rows"] = n
+    if n > VALIDATE_ROW_CAP:
+        facts["checked_rows"] = VALIDATE_ROW_CAP
+    return Validation(True, "ready", facts)
+
+
+def describe_context(ctx: AuditContext) -> dict[str, Any]:
+    """Plain facts about a validated context for the form: task, classes, groups per attribute."""
+    groups = {col: ctx.sensitive[col].value_counts().to_dict() for col in ctx.protected_columns}
+    return {
+        "task": ctx.task,
+        "positive_label": None if ctx.positive_label is None else str(ctx.positive_label),
+        "classes": [str(c) for c in ctx.classes],
+        "features": list(ctx.features),
+        "groups": {c: {str(k): int(v) for k, v in g.items()} for c, g in groups.items()},
+        "intersections": list(ctx.intersection_columns),
+        "prediction_source": ctx.prediction_source,
+        "notes": list(ctx.notes),
+    }
+
+
+def _facts_from_result(result: AuditResult) -> dict[str, Any]:
+    facts = dict((result.provenance.platform or {}).get("context") or {})
+    groups: dict[str, dict[str, int]] = {}
+    fair = result.section("fairness")
+    for col in facts.get("protected", []):
+        table = fair.tables.get(f"groups:{col}") if fair is not None else None
+        if table is not None and "group" in table.data and "count" in table.data:
+            groups[col] = {str(g): int(c or 0) for g, c in zip(table.data["group"], table.data["count"], strict=True)}
+        else:
+            groups[col] = {}
+    facts["groups"] = groups
+    facts.setdefault("features", [])
+    facts.setdefault("prediction_source", "model")
+    return facts
+
+
+def validate(data: Upload, model: Upload | None, reference: Upload | None, config: AuditConfig) -> Validation:
+    """Check the inputs and config as the audit would (cached per content and config)."""
+    done = _result_store().get(audit_key(data, model, reference, config))
+    if done is not None:  # these exact inputs were audited: they are valid, and the result says what was found
+        return Validation(True, "ready", _facts_from_result(done))
+    loaded = load_data(data, na_values=config.na_values)
+    if not loaded.ok:
+        return Validation(False, loaded.error or "")
+    adapter = None
+    if model is not None:
+        m = load_model_upload(model)
+        if not m.ok:
+            return Validation(False, m.error or "")
+        adapter = m.value
+    ref = None
+    if reference is not None:
+        r = load_data(reference, na_values=config.na_values)
+        if not r.ok:
+            return Validation(False, r.error or "")
+        ref = r.value
+    return _validate(audit_key(data, model, reference, config), loaded.value, adapter, ref, config)
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Running the audit
+# ------------------------------------------------------------------------------------------------------------
+@st.cache_resource(show_spinner=False)
+def _result_store() -> dict[str, AuditResult]:
+    # A plain dict rather than cache_data: results are frozen and shared without copies, and the run shows live
+    # progress, which a cache_data function would replay.
+    return {}
+
+
+RESULT_STORE_MAX = 8
+
+
+def cached_result(key: str) -> AuditResult | None:
+    """The result of an audit already run with these exact inputs, if the server still holds it."""
+    return _result_store().get(key)
+
+
+def run(
+    data: Upload,
+    model: Upload | None,
+    reference: Upload | None,
+    config: AuditConfig,
+    *,
+    progress: Callable[[str, float, str], None] | None = None,
+) -> tuple[str, AuditResult]:
+    """Run (or fetch) the audit of these inputs; returns ``(audit key, result)``.
+
+    Raises
+    ------
+    AuditInputError : the inputs cannot be audited (message for the user).
+    CancelledError : the progress callback cancelled the run.
+    """
+    key = audit_key(data, model, reference, config)
+    store = _result_store()
+    if key in store:
+        return key, store[key]
+    loaded = load_data(data, na_values=config.na_values)
+    if not loaded.ok:
+        raise AuditInputError(loaded.error)
+    adapter = None
+    if model is not None:
+        m = load_model_upload(model)
+        if not m.ok:
+            raise AuditInputError(m.error)
+        adapter = m.value
+    ref = None
+    if reference is not None:
+        r = load_data(reference, na_values=config.na_values)
+        if not r.ok:
+            raise AuditInputError(r.error)
+        ref = r.value
+    result = run_audit(loaded.value, config=config, model=adapter, reference=ref, progress=progress)
+    while len(store) >= RESULT_STORE_MAX:
+        store.pop(next(iter(store)))
+    store[key] = result
+    _inputs_store()[key] = (data, model, reference, config)
+    return key, result
+
+
+@st.cache_resource(show_spinner=False)
+def _inputs_store() -> dict[str, tuple[Upload, Upload | None, Upload | None, AuditConfig]]:
+    return {}
+
+
+def run_sample(
+    key: str, *, progress: Callable[[str, float, str], None] | None = None
+) -> tuple[str, AuditResult, dict[str, Any]]:
+    """Audit bundled sample ``key`` with its config; returns ``(audit key, result, inputs description)``."""
+    inputs = sample_inputs(key)
+    config, error, _ = parse_config(inputs["config"], path=inputs["config_path"])
+    if config is None:
+        raise AuditInputError(error)
+    akey, result = run(inputs["data"], inputs["model"], inputs["reference"], config, progress=progress)
+    return akey, result, describe_inputs(inputs["data"], inputs["model"], inputs["reference"], sample=key)
+
+
+def describe_inputs(
+    data: Upload, model: Upload | None, reference: Upload | None, *, sample: str | None = None
+) -> dict[str, Any]:
+    return {
+        "data": data.name,
+        "model": model.name if model else None,
+        "reference": reference.name if reference else None,
+        "sample": SAMPLES[sample].title if sample else None,
+    }
+
+
+@st.cache_resource(show_spinner="Preparing the data for row explanations…", max_entries=2)
+def _audit_context(key: str) -> Outcome:
+    inputs = _inputs_store().get(key)
+    if inputs is None:
+        return Outcome(error="The inputs of this audit are no longer on the server; run the audit again.")
+    data, model, reference, config = inputs
+    loaded = load_data(data, na_values=config.na_values)
+    adapter = load_model_upload(model).value if model is not None else None
+    ref = load_data(reference, na_values=config.na_values).value if reference is not None else None
+    try:
+        return Outcome(build_context(loaded.value, config=config, model=adapter, reference=ref))
+    except AuditInputError as exc:
+        return Outcome(error=str(exc))
+
+
+@st.cache_resource(show_spinner="Preparing the explainer…", max_entries=2)
+def _shap_engine(key: str) -> Any:
+    """The audit's SHAP explainer, built once per audit so each picked row costs one small explain call."""
+    ctx = _audit_context(key)
+    if not ctx.ok or ctx.value.model is None:
+        return None
+    try:
+        from audits.explain import ShapEngine, choose_explainer
+    except ImportError:  # engine reuse is an optimisation; explain_rows builds its own otherwise
+        return None
+    c = ctx.value
+    return ShapEngine.build(c, choose_explainer(c.model, c.features, override=c.config.explainer))
+
+
+@st.cache_data(show_spinner="Explaining the row…", max_entries=64)
+def _explain_rows(key: str, rows: tuple[int, ...]) -> Outcome:
+    try:
+        from audits.explain import explain_rows
+    except ImportError:
+        return Outcome(error="Row explanations are not available in this version.")
+    ctx = _audit_context(key)
+    if not ctx.ok:
+        return ctx
+    try:
+        return Outcome(explain_rows(ctx.value, list(rows), engine=_shap_engine(key)))
+    except ValueError as exc:  # row out of range, no model: messages written for users
+        return Outcome(error=str(exc))
+
+
+def explain_rows(key: str, rows: Sequence[int]) -> Outcome:
+    """SHAP explanations of chosen rows (positions in the audited data), shaped like ``metrics["local"]``."""
+    return _explain_rows(key, tuple(int(r) for r in rows))
+
+
+def n_rows(result: AuditResult) -> int:
+    return int(result.provenance.data.get("rows") or 0)
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Reports and model card
+# ------------------------------------------------------------------------------------------------------------
+REPORT_FORMATS = {
+    "pdf": ("PDF", "application/pdf"),
+    "md": ("Markdown", "text/markdown"),
+    "html": ("HTML", "text/html"),
+    "json": ("JSON", "application/json"),
+}
+CARD_FORMATS = {
+    "md": ("Markdown", "text/markdown"),
+    "json": ("JSON", "application/json"),
+    "pdf": ("PDF", "application/pdf"),
+}
+EXPORT_UNAVAILABLE = "Export in this format is not available in this installation ({detail})."
+
+
+CARD_GROUPS = {
+    "Intended use": ("intended_uses", "intended_users", "out_of_scope_uses"),
+    "Ethical considerations and caveats": ("ethical_considerations", "caveats_and_recommendations"),
+    "Model details": (
+        "model_name",
+        "version",
+        "date",
+        "model_type",
+        "parameters",
+        "developers",
+        "owners",
+        "license",
+        "contact",
+        "citation",
+    ),
+    "Data": ("training_data", "evaluation_data"),
+    "Hugging Face metadata": (
+        "library_name",
+        "language",
+        "tags",
+        "datasets",
+        "training_type",
+        "geographical_location",
+        "hardware_used",
+    ),
+}
+
+
+LONG_CARD_FIELDS = {"parameters", "citation", "training_data", "evaluation_data"}
+
+
+def card_fields() -> list[tuple[str, str, bool]]:
+    """The model card's qualitative fields as ``(name, group, is_list)``, from ``reports.model_card.CardInfo``.
+
+    Empty when the model card renderer is not installed.
+    """
+    try:
+        from reports.model_card import CardInfo
+    except ImportError:
+        return []
+    group_of = {name: group for group, names in CARD_GROUPS.items() for name in names}
+    out = []
+    for f in dataclasses.fields(CardInfo):
+        out.append((f.name, group_of.get(f.name, "Other"), "tuple" in str(f.type)))
+    return out
+
+
+def _card_info(card: Mapping[str, Any] | None) -> Any:
+    if not card:
+        return None
+    from reports.model_card import CardInfo
+
+    return CardInfo.from_dict(dict(card))
+
+
+def _freeze(card: Mapping[str, Any] | None) -> str:
+    return yaml.safe_dump(dict(card or {}), sort_keys=True, allow_unicode=True)
+
+
+@st.cache_data(show_spinner="Rendering the report…", max_entries=32)
+def _render_report(key: str, fmt: str, card_yaml: str, _result: AuditResult) -> Outcome:
+    card = yaml.safe_load(card_yaml) or None
+    try:
+        if fmt == "json":
+            return Outcome(_result.to_json().encode("utf-8"))
+        if fmt == "md":
+            from reports.markdown import render_markdown
+
+            return Outcome(render_markdown(_result, card_info=_card_info(card)).encode("utf-8"))
+        if fmt == "html":
+            from reports.html import render_html
+
+            return Outcome(render_html(_result, card_info=_card_info(card)).encode("utf-8"))
+        if fmt == "pdf":
+            from reports.pdf import render_pdf
+
+            return Outcome(bytes(render_pdf(_result, card_info=_card_info(card))))
+    except ImportError as exc:
+        return Outcome(error=EXPORT_UNAVAILABLE.format(detail=exc))
+    raise ValueError(
+        f"The 'fmt' parameter of render_report must be one of {list(REPORT_FORMATS)}. Got {fmt!r}."
+    )
+
+
+def render_report(
+    result: AuditResult, fmt: str, *, key: str, card: Mapping[str, Any] | None = None
+) -> Outcome:
+    """The audit report as bytes in ``fmt`` (pdf, md, html, json), cached per audit, format and card fields."""
+    return _render_report(key, fmt, _freeze(card), result)
+
+
+@st.cache_data(show_spinner="Rendering the model card…", max_entries=32)
+def _render_card(key: str, fmt: str, card_yaml: str, _result: AuditResult) -> Outcome:
+    card = yaml.safe_load(card_yaml) or {}
+    try:
+        from reports.model_card import CardInfo, build_model_card, render_model_card_pdf
+    except ImportError as exc:
+        return Outcome(error=EXPORT_UNAVAILABLE.format(detail=exc))
+    mc = build_model_card(_result, CardInfo.from_dict(card))
+    if fmt == "md":
+        return Outcome(mc.to_markdown().encode("utf-8"))
+    if fmt == "json":
+        text = mc.to_json()
+        return Outcome(text.encode("utf-8") if isinstance(text, str) else bytes(text))
+    if fmt == "pdf":
+        return Outcome(bytes(render_model_card_pdf(mc)))
+    raise ValueError(f"The 'fmt' parameter of render_card must be one of {list(CARD_FORMATS)}. Got {fmt!r}.")
+
+
+def render_card(result: AuditResult, fmt: str, *, key: str, card: Mapping[str, Any] | None = None) -> Outcome:
+    """The model card as bytes in ``fmt`` (md, json, pdf), cached per audit, format and card fields."""
+    return _render_card(key, fmt, _freeze(card), result)
+
+
+def card_defaults(result: AuditResult) -> dict[str, Any]:
+    """What the result already says for the card (model name, date, type, data), to prefill the edit form."""
+    try:
+        from reports.model_card import CardInfo
+    except ImportError:
+        return {}
+    return {k: v for k, v in CardInfo.defaults_from(result).to_dict().items() if v}
+
+
+__all__ = [
+    "DEMO_SAMPLE",
+    "PICKLE_RISK",
+    "SAMPLES",
+    "CancelledError",
+    "Outcome",
+    "Upload",
+    "Validation",
+    "allowed_suffixes",
+    "audit_key",
+    "build_config",
+    "cached_result",
+    "demo_requested",
+    "explain_rows",
+    "load_data",
+    "load_model_upload",
+    "parse_config",
+    "read_upload",
+    "render_card",
+    "render_report",
+    "run",
+    "run_sample",
+    "sample_inputs",
+    "validate",
+]
+
+
+def uploader_types(kind: str) -> list[str]:
+    """Suffixes the uploader widget lets through. Pickle models pass the widget so that ``read_upload`` can
+    explain why they are refused, instead of the browser silently greying them out."""
+    types = allowed_suffixes(kind)
+    if kind == "model":
+        types = sorted({*types, *(s.lstrip(".") for s in PICKLE_SUFFIXES)})
+    return types
+
+
+BINS_NOT_NUMBERS = "Bin edges for '{column}' must be numbers separated by commas (e.g. 25, 60); got {text!r}."
+
+
+def parse_bins(text: str, *, column: str) -> tuple[float, ...] | None:
+    """``"25, 60"`` -> ``(25.0, 60.0)``; empty -> None (automatic quartile bins).
+
+    Raises
+    ------
+    AuditInputError : when an entry is not a number.
+    """
+    parts = [p.strip() for p in str(text or "").replace(";", ",").split(",") if p.strip()]
+    if not parts:
+        return None
+    try:
+        return tuple(float(p) for p in parts)
+    except ValueError as exc:
+        raise AuditInputError(BINS_NOT_NUMBERS.format(column=column, text=text)) from exc
+
+
+def format_bins(bins: Sequence[float] | None) -> str:
+    if not bins:
+        return ""
+    return ", ".join(str(int(b)) if float(b).is_integer() else f"{b:g}" for b in bins)
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Picking from the result (no computation beyond reading stored curves)
+# ------------------------------------------------------------------------------------------------------------
+def threshold_snapshot(curves: Mapping[str, Any], threshold: float) -> tuple[float, list[dict[str, Any]]]:
+    """Per-group selection rate, TPR and FPR at the stored threshold nearest to ``threshold``.
+
+    Reads ``metrics["threshold_curves"][col]`` of the fairness section; returns ``(threshold used, rows)``.
+    Values are None where the section recorded them as undefined.
+    """
+    ths = list(curves.get("thresholds") or [])
+    if not ths:
+        return float(threshold), []
+    i = min(range(len(ths)), key=lambda k: abs(float(ths[k]) - float(threshold)))
+    rows = []
+    for group, c in dict(curves.get("groups") or {}).items():
+        row: dict[str, Any] = {"group": str(group), "count": c.get("count")}
+        for metric in ("selection_rate", "tpr", "fpr"):
+            values = c.get(metric) or []
+            row[metric] = values[i] if i < len(values) else None
+        rows.append(row)
+    return float(ths[i]), rows
+
+
+def group_columns(result: AuditResult) -> list[str]:
+    """Protected attributes and intersections that have a group table in the fairness section."""
+    fair = result.section("fairness")
+    if fair is None:
+        return []
+    return [k.split(":", 1)[1] for k in fair.tables if k.startswith("groups:")]

@@ -1,0 +1,352 @@
+"""Static charts (matplotlib, Agg backend) drawn from the numbers of an AuditResult; each returns PNG bytes.
+
+Charts never compute new statistics: they plot the values and intervals the sections stored. When a chart
+cannot show everything (200 groups, 60 features) it shows the extremes and its caption says so.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")  # static rendering only; never a GUI backend (servers, CI)
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib.figure import Figure as MplFigure  # noqa: E402
+
+from audits.results import SectionResult, Table  # noqa: E402
+from reports.formatting import fmt_sig, fmt_value, humanize  # noqa: E402
+
+DPI = 110
+WIDTH_IN = 7.0
+MAX_GROUP_BARS = 20  # at most this many groups per chart: the highest and lowest halves
+MAX_FEATURES = 15
+BAR_COLOR = "#3b6ea8"
+SMALL_COLOR = "#b0b7c3"
+ACCENT = "#cf222e"
+
+plt.rcParams.update(
+    {
+        "font.family": "DejaVu Sans",
+        "font.size": 8,
+        "axes.titlesize": 9,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+    }
+)
+
+
+def _png(fig: MplFigure) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=DPI, bbox_inches="tight")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def _short(label: Any, limit: int = 32) -> str:
+    text = str(label)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _num(x: Any) -> float:
+    return float(x) if isinstance(x, int | float) and not isinstance(x, bool) else float("nan")
+
+
+# --- performance ----------------------------------------------------------------------------------------
+
+
+def calibration_chart(table: Table) -> bytes:
+    """Reliability diagram from the performance ``calibration`` table."""
+    d = table.data
+    x = np.array([_num(v) for v in d.get("mean_score", [])])
+    y = np.array([_num(v) for v in d.get("observed_rate", [])])
+    ok = np.isfinite(x) & np.isfinite(y)
+    fig, ax = plt.subplots(figsize=(4.2, 3.2))
+    ax.plot([0, 1], [0, 1], color="#999", lw=1, ls="--", label="perfect calibration")
+    ax.plot(x[ok], y[ok], marker="o", color=BAR_COLOR, label="model")
+    ax.set_xlabel("mean predicted score")
+    ax.set_ylabel("observed positive rate")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.legend(loc="upper left", frameon=False)
+    return _png(fig)
+
+
+# --- fairness -------------------------------------------------------------------------------------------
+
+_GROUP_METRICS = {
+    "binary": ("selection_rate", "tpr", "fpr"),
+    "multiclass": ("accuracy",),
+    "regression": ("mean_prediction", "mae"),
+}
+
+
+@dataclass(frozen=True)
+class GroupChartSpec:
+    """Which metrics of a ``groups:<col>`` table one chart shows, and what its caption says."""
+
+    title: str
+    caption: str
+    metrics: tuple[str, ...]
+    groups: tuple[int, ...]  # row indices shown, in plot order
+
+
+def _order_groups(table: Table, metric: str) -> tuple[list[int], bool]:
+    values = [_num(v) for v in table.data.get(metric, [])]
+    order = sorted(
+        range(len(values)), key=lambda i: (np.isnan(values[i]), -values[i] if values[i] == values[i] else 0)
+    )
+    if len(order) <= MAX_GROUP_BARS:
+        return order, False
+    half = MAX_GROUP_BARS // 2
+    defined = [i for i in order if np.isfinite(values[i])]
+    return defined[:half] + defined[-half:], True
+
+
+def group_chart_specs(table: Table) -> list[GroupChartSpec]:
+    """One chart spec per ``groups:<col>`` table: the headline metrics that the table holds."""
+    cols = set(table.columns)
+    metrics = next((tuple(m for m in ms if m in cols) for ms in _GROUP_METRICS.values() if ms[0] in cols), ())
+    if not metrics or table.n_rows == 0:
+        return []
+    order, cut = _order_groups(table, metrics[0])
+    n = table.n_rows
+    caption = (
+        "Bars: point estimates; whiskers: bootstrap confidence intervals; grey bars: small groups "
+        "excluded from headline disparities."
+    )
+    if cut:
+        caption += (
+            f" {len(order)} of {n} groups shown: the {len(order) // 2} highest and {len(order) // 2} lowest by "
+            f"{humanize(metrics[0]).lower()}; every group is in the table below."
+        )
+    title = f"{', '.join(humanize(m) for m in metrics)} by group"
+    return [GroupChartSpec(title=title, caption=caption, metrics=metrics, groups=tuple(order))]
+
+
+def group_metric_chart(table: Table, spec: GroupChartSpec) -> bytes:
+    """Horizontal bars of group metrics with interval whiskers, one panel per metric."""
+    d = table.data
+    idx = list(spec.groups)
+    labels = [_short(d["group"][i], 28) for i in idx]
+    excluded = [bool(d.get("excluded", [False] * table.n_rows)[i]) for i in idx]
+    k = len(spec.metrics)
+    height = max(1.6, 0.22 * len(idx) + 0.9)
+    fig, axes = plt.subplots(1, k, figsize=(WIDTH_IN, height), sharey=True, squeeze=False)
+    y = np.arange(len(idx))
+    for ax, metric in zip(axes[0], spec.metrics, strict=True):
+        v = np.array([_num(d[metric][i]) for i in idx])
+        lo = np.array([_num(d.get(f"{metric}_ci_low", [None] * table.n_rows)[i]) for i in idx])
+        hi = np.array([_num(d.get(f"{metric}_ci_high", [None] * table.n_rows)[i]) for i in idx])
+        colors = [SMALL_COLOR if e else BAR_COLOR for e in excluded]
+        ax.barh(y, np.nan_to_num(v), color=colors, height=0.7)
+        has_ci = np.isfinite(lo) & np.isfinite(hi) & np.isfinite(v)
+        if has_ci.any():
+            err = np.vstack([np.clip(v - lo, 0, None), np.clip(hi - v, 0, None)])[:, has_ci]
+            ax.errorbar(v[has_ci], y[has_ci], xerr=err, fmt="none", ecolor="#222", elinewidth=0.8, capsize=2)
+        for yi in np.where(~np.isfinite(v))[0]:
+            ax.text(0, yi, " undefined", va="center", fontsize=7, color="#666")
+        ax.set_title(humanize(metric))
+        ax.invert_yaxis() if ax is axes[0][0] else None
+        ax.grid(axis="x", color="#eee")
+        ax.set_axisbelow(True)
+    axes[0][0].set_yticks(y, labels)
+    fig.tight_layout()
+    return _png(fig)
+
+
+# --- explanations ---------------------------------------------------------------------------------------
+
+
+def importance_caption(table: Table) -> str:
+    n = table.n_rows
+    shown = min(n, MAX_FEATURES)
+    text = "Mean |SHAP value| per feature (in the model's output units); whiskers: bootstrap intervals."
+    if n > shown:
+        text += f" Top {shown} of {n} features shown; all are in the table."
+    return text
+
+
+def importance_chart(table: Table) -> bytes:
+    d = table.data
+    vals = [_num(v) for v in d["mean_abs_shap"]]
+    order = sorted(range(len(vals)), key=lambda i: -np.nan_to_num(vals[i]))[:MAX_FEATURES]
+    v = np.array([vals[i] for i in order])
+    lo = np.array([_num(d.get("ci_low", [None] * len(vals))[i]) for i in order])
+    hi = np.array([_num(d.get("ci_high", [None] * len(vals))[i]) for i in order])
+    fig, ax = plt.subplots(figsize=(WIDTH_IN * 0.8, 0.25 * len(order) + 0.8))
+    y = np.arange(len(order))
+    ax.barh(y, np.nan_to_num(v), color=BAR_COLOR, height=0.7)
+    ok = np.isfinite(lo) & np.isfinite(hi)
+    if ok.any():
+        err = np.vstack([np.clip(v - lo, 0, None), np.clip(hi - v, 0, None)])[:, ok]
+        ax.errorbar(v[ok], y[ok], xerr=err, fmt="none", ecolor="#222", elinewidth=0.8, capsize=2)
+    ax.set_yticks(y, [_short(d["feature"][i]) for i in order])
+    ax.invert_yaxis()
+    ax.set_xlabel("mean |SHAP value|")
+    ax.grid(axis="x", color="#eee")
+    ax.set_axisbelow(True)
+    return _png(fig)
+
+
+def beeswarm_ok(bs: Mapping[str, Any]) -> bool:
+    return bool(bs.get("features")) and isinstance(bs.get("shap"), Mapping)
+
+
+def beeswarm_caption(bs: Mapping[str, Any]) -> str:
+    n_feat = len(bs.get("features", []))
+    shown = min(n_feat, MAX_FEATURES)
+    text = (
+        f"One dot per explained row ({fmt_value(bs.get('rows'), 'count')} rows sampled); x: SHAP value; colour: "
+        "the feature's value (blue low, red high; grey for categories)."
+    )
+    if n_feat > shown:
+        text += f" Top {shown} of {n_feat} features shown."
+    return text
+
+
+def _swarm_offsets(x: np.ndarray, *, bins: int = 60, width: float = 0.38) -> np.ndarray:
+    # Stack points that share a value bin symmetrically around the row, like shap's beeswarm.
+    if len(x) == 0:
+        return x
+    lo, hi = np.nanmin(x), np.nanmax(x)
+    b = (
+        np.zeros(len(x), dtype=int)
+        if hi <= lo
+        else np.clip(((x - lo) / (hi - lo) * bins).astype(int), 0, bins)
+    )
+    out = np.zeros(len(x))
+    counts = np.bincount(b, minlength=bins + 1)
+    scale = width / max(counts.max(), 1)
+    seen = np.zeros(bins + 1, dtype=int)
+    for i in np.argsort(x, kind="stable"):
+        j = seen[b[i]]
+        seen[b[i]] += 1
+        out[i] = ((j + 1) // 2) * (1 if j % 2 else -1) * scale
+    return out
+
+
+def beeswarm_chart(bs: Mapping[str, Any]) -> bytes:
+    features = list(bs["features"])[:MAX_FEATURES]
+    shap_vals = bs["shap"]
+    values = bs.get("value", {})
+    kinds = bs.get("kind", {})
+    fig, ax = plt.subplots(figsize=(WIDTH_IN, 0.32 * len(features) + 1.0))
+    cmap = plt.get_cmap("coolwarm")
+    for row, feat in enumerate(features):
+        s = np.array([_num(v) for v in shap_vals.get(feat, [])])
+        ok = np.isfinite(s)
+        if not ok.any():
+            continue
+        y = row + _swarm_offsets(s[ok])
+        raw = values.get(feat, [])
+        if kinds.get(feat) == "numeric" and len(raw) == len(s):
+            xv = np.array([_num(v) for v in raw])[ok]
+            finite = np.isfinite(xv)
+            colors = np.full((len(xv), 4), matplotlib.colors.to_rgba("#999999"))
+            if finite.any():
+                lo, hi = np.nanpercentile(xv[finite], [5, 95])
+                norm = np.clip((xv[finite] - lo) / (hi - lo), 0, 1) if hi > lo else np.full(finite.sum(), 0.5)
+                colors[finite] = cmap(norm)
+        else:
+            colors = "#8c8c8c"
+        ax.scatter(s[ok], y, s=4, c=colors, linewidths=0, alpha=0.8, rasterized=True)
+    ax.axvline(0, color="#999", lw=0.8)
+    ax.set_yticks(range(len(features)), [_short(f) for f in features])
+    ax.set_ylim(len(features) - 0.5, -0.5)
+    ax.set_xlabel("SHAP value (impact on model output)")
+    ax.grid(axis="x", color="#eee")
+    ax.set_axisbelow(True)
+    return _png(fig)
+
+
+def group_attribution_ok(table: Table) -> bool:
+    return "group" in table.data and len(_attribution_features(table)) > 0 and table.n_rows > 0
+
+
+def _attribution_features(table: Table) -> list[str]:
+    skip = {"group", "count", "mean_output", "note", "excluded"}
+    return [
+        c
+        for c in table.columns
+        if c not in skip and all(v is None or _num(v) == _num(v) for v in table.data[c])
+    ]
+
+
+def group_attribution_chart(table: Table) -> bytes:
+    """Mean SHAP per feature for each group (top features by spread across groups)."""
+    d = table.data
+    feats = _attribution_features(table)
+    mat = np.array([[_num(v) for v in d[f]] for f in feats])  # features x groups
+    spread = np.nan_to_num(np.nanmax(np.abs(mat), axis=1))
+    top = [feats[i] for i in np.argsort(-spread)[:8]]
+    groups = list(range(table.n_rows))
+    cut = len(groups) > 8
+    if cut:
+        counts = [_num(v) for v in d.get("count", [0] * table.n_rows)]
+        groups = sorted(groups, key=lambda i: -np.nan_to_num(counts[i]))[:8]
+    fig, ax = plt.subplots(figsize=(WIDTH_IN, 0.45 * len(top) + 1.2))
+    h = 0.8 / len(groups)
+    cmap = plt.get_cmap("tab10")
+    for k, gi in enumerate(groups):
+        vals = [np.nan_to_num(_num(d[f][gi])) for f in top]
+        ax.barh(
+            np.arange(len(top)) + k * h, vals, height=h, color=cmap(k % 10), label=_short(d["group"][gi], 24)
+        )
+    ax.set_yticks(np.arange(len(top)) + h * (len(groups) - 1) / 2, [_short(f) for f in top])
+    ax.invert_yaxis()
+    ax.axvline(0, color="#999", lw=0.8)
+    ax.set_xlabel("mean SHAP value in the group")
+    ax.legend(fontsize=7, frameon=False, loc="best", title="8 largest groups" if cut else None)
+    return _png(fig)
+
+
+# --- emissions ------------------------------------------------------------------------------------------
+
+
+def emissions_statement(section: SectionResult) -> str:
+    """One sentence with the measured/estimated status of the training figure."""
+    training = section.metrics.get("training")
+    if not isinstance(training, Mapping):
+        reason = section.metrics.get("training_not_measured")
+        return f"Training emissions were not measured: {reason}." if reason else ""
+    method = training.get("overall_method") or "estimated"
+    grams = _num(training.get("emissions_kg")) * 1000
+    where = training.get("country_name") or training.get("country_iso_code") or "an unstated region"
+    return (
+        f"Re-fitting the model emitted {fmt_sig(grams, unit='g')} CO₂eq ({method}) using "
+        f"{fmt_sig(training.get('energy_kwh'), unit='kWh')} in {fmt_value(training.get('duration_s'), 'seconds')}, "
+        f"at the carbon intensity of {where}."
+    )
+
+
+def emissions_bars_data(section: SectionResult) -> list[tuple[str, float]]:
+    rows = section.metrics.get("country_comparison")
+    if not isinstance(rows, Sequence) or isinstance(rows, str):
+        return []
+    out = []
+    for r in rows:
+        if isinstance(r, Mapping) and _num(r.get("emissions_kg")) == _num(r.get("emissions_kg")):
+            out.append(
+                (str(r.get("country_name") or r.get("country_iso_code")), _num(r["emissions_kg"]) * 1000)
+            )
+    return out
+
+
+def emissions_chart(bars: Sequence[tuple[str, float]]) -> bytes:
+    labels = [b[0] for b in bars]
+    vals = [b[1] for b in bars]
+    fig, ax = plt.subplots(figsize=(WIDTH_IN * 0.8, 0.3 * len(bars) + 0.9))
+    y = np.arange(len(bars))
+    ax.barh(y, vals, color="#2f8f5b", height=0.7)
+    ax.set_yticks(y, [_short(x) for x in labels])
+    ax.invert_yaxis()
+    ax.set_xlabel("grams CO₂eq")
+    ax.grid(axis="x", color="#eee")
+    ax.set_axisbelow(True)
+    return _png(fig)

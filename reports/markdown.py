@@ -1,0 +1,125 @@
+"""Markdown rendering (GitHub-flavoured tables) of an audit report or any :class:`~reports.document.Document`.
+
+Charts are not embedded (Markdown has no self-contained images); every chart's numbers are in the tables
+next to it, and the HTML and PDF reports show the charts.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from audits.results import AuditResult
+from reports.document import (
+    Bullets,
+    Document,
+    Figure,
+    Heading,
+    KeyValues,
+    Paragraph,
+    Preformatted,
+    TableBlock,
+)
+from reports.formatting import DisplayTable
+
+_TAG = re.compile(r"<(?=[A-Za-z/!?])")
+_EDGE_UNDERSCORE = re.compile(r"(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])")
+
+
+def md_inline(text: str, *, line_start: bool = True) -> str:
+    """Escape text for running Markdown, keeping it readable as plain text.
+
+    Backslashes, ``*``, backticks, brackets and underscores at word edges are escaped (GitHub never reads an
+    underscore inside a word as emphasis, so ``sample_data`` stays as it is); ``<`` is escaped only where it
+    could open an HTML tag; line breaks become spaces.
+    """
+    text = str(text).replace("\\", "\\\\")
+    for ch in ("*", "`", "[", "]"):
+        text = text.replace(ch, "\\" + ch)
+    text = _EDGE_UNDERSCORE.sub(r"\\_", text)
+    text = _TAG.sub("&lt;", text)
+    text = " ".join(text.splitlines())
+    if line_start and text[:1] in ("#", ">", "-", "+", "="):
+        text = "\\" + text
+    return text
+
+
+def md_escape(text: str) -> str:
+    """Escape text for a Markdown table cell: as :func:`md_inline`, plus pipes."""
+    return md_inline(text, line_start=False).replace("|", "\\|")
+
+
+def md_table(table: DisplayTable) -> str:
+    """A GitHub-flavoured Markdown table; every row has exactly as many cells as the header."""
+    if not table.columns:
+        return "_(empty table)_"
+    head = "| " + " | ".join(md_escape(c) for c in table.columns) + " |"
+    sep = "|" + "|".join("---:" if num else "---" for num in table.numeric) + "|"
+    lines = [head, sep]
+    for row in table.rows:
+        lines.append("| " + " | ".join(md_escape(c) if c != "" else " " for c in row) + " |")
+    if not table.rows:
+        lines.append("| " + " | ".join("—" for _ in table.columns) + " |")
+    return "\n".join(lines)
+
+
+def blocks_to_markdown(doc: Document) -> str:
+    """Render a document: ``#`` title, facts, verdict, then blocks (level-1 headings become ``##``)."""
+    out: list[str] = [f"# {md_inline(doc.title)}", ""]
+    for label, value in doc.facts:
+        out.append(f"- **{md_inline(label)}:** {md_inline(value)}")
+    out += ["", f"**{md_inline(doc.verdict)}**", ""]
+    for block in doc.blocks:
+        if isinstance(block, Heading):
+            out += [f"{'#' * min(block.level + 1, 6)} {md_inline(block.text)}", ""]
+        elif isinstance(block, Paragraph):
+            text = md_inline(block.text)
+            if block.style == "verdict":
+                text = f"**{text}**"
+            elif block.style == "note":
+                text = f"_{text}_"
+            elif block.style == "warning":
+                text = f"> **Note:** {text}"
+            out += [text, ""]
+        elif isinstance(block, Bullets):
+            out += [f"- {md_inline(item, line_start=False)}" for item in block.items] + [""]
+        elif isinstance(block, KeyValues):
+            if block.title:
+                out += [f"**{md_inline(block.title)}**", ""]
+            out += [
+                f"- {md_inline(k, line_start=False)}: {md_inline(v, line_start=False)}" for k, v in block.rows
+            ]
+            out.append("")
+        elif isinstance(block, TableBlock):
+            t = block.table
+            if t.title:
+                out += [f"**{md_inline(t.title)}**", ""]
+            out += [md_table(t), ""]
+            if t.note:
+                out += [f"_{md_inline(t.note)}_", ""]
+        elif isinstance(block, Figure):
+            out += [
+                f"_Chart in the HTML/PDF report: {md_inline(block.title)}. {md_inline(block.caption)}_",
+                "",
+            ]
+        elif isinstance(block, Preformatted):
+            fence = "````" if "```" in block.text else "```"
+            out += [f"{fence}yaml", block.text, fence, ""]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def render_markdown(result: AuditResult, *, card_info: Any = None) -> str:
+    """The audit report as Markdown.
+
+    Parameters
+    ----------
+    result : the audit result.
+    card_info : qualitative model-card fields (:class:`reports.model_card.CardInfo`, mapping or YAML path).
+
+    Returns
+    -------
+    str
+    """
+    from reports.report import build_report_document
+
+    return blocks_to_markdown(build_report_document(result, card_info=card_info))

@@ -1,0 +1,781 @@
+"""The model card (Mitchell et al. 2019), filled from an AuditResult plus qualitative fields the user keeps.
+
+Quantitative parts (performance overall and per group with intervals, fairness verdicts, data-quality
+findings, top explanatory features, environmental impact) come from the AuditResult. Qualitative parts
+(intended use, out-of-scope uses, ethical considerations, caveats, owners, license, version, ...) live in a
+:class:`CardInfo` that the user keeps in a YAML file (e.g. ``model_card.yaml`` beside the audit config), never
+in the AuditResult, so they survive a re-run of the audit::
+
+    card = build_model_card(result, CardInfo.from_yaml("model_card.yaml"))
+    Path("MODEL_CARD.md").write_text(card.to_markdown())
+
+Exports: Markdown with Hugging Face front matter (``co2_eq_emissions`` in grams with ``source``,
+``training_type``, ``geographical_location``, ``hardware_used``; ``model-index`` metrics), JSON and PDF.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from audits.errors import AuditInputError
+from audits.results import AuditResult, Severity, Status, Table
+from reports.document import Block, Bullets, Document, Heading, KeyValues, Paragraph, TableBlock
+from reports.formatting import (
+    DisplayTable,
+    fmt_seconds,
+    fmt_sig,
+    fmt_status,
+    fmt_value,
+    fmt_value_ci,
+    humanize,
+)
+
+CARD_UNKNOWN_KEYS = "{source}: unknown key(s) {keys} in the model card. Known keys: {known}."
+CARD_BAD_VALUE = "{source}: model card key '{key}' must be {expected}; got {got}."
+NOT_PROVIDED = "Not provided — add '{key}' to the model card YAML (or fill it in the dashboard)."
+
+# Group metrics shown per group in the card (the full tables are in the audit report).
+CARD_GROUP_METRICS = ("selection_rate", "tpr", "fpr", "accuracy", "mean_prediction", "mae")
+CARD_PERFORMANCE_METRICS = (
+    "accuracy",
+    "balanced_accuracy",
+    "precision",
+    "recall",
+    "f1",
+    "roc_auc",
+    "mae",
+    "rmse",
+    "r2",
+)
+TOP_FEATURES = 10
+TOP_DQ_FINDINGS = 8
+
+
+def _tuple(value: Any, *, key: str, source: str) -> tuple[str, ...]:
+    if value is None or value == "":
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, Sequence):
+        return tuple(str(v) for v in value if v is not None and str(v) != "")
+    raise AuditInputError(
+        CARD_BAD_VALUE.format(
+            source=source, key=key, expected="a text or a list of texts", got=type(value).__name__
+        )
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class CardInfo:
+    """Qualitative fields of a model card; everything the audit cannot measure.
+
+    Text fields are strings; list fields (``developers``, ``intended_uses``, ...) are tuples of strings and
+    accept a single string in YAML. Empty fields are filled from :meth:`defaults_from` where the result knows
+    an answer, else the card says they were not provided.
+    """
+
+    model_name: str = ""
+    version: str = ""
+    date: str = ""
+    model_type: str = ""
+    parameters: str = ""
+    developers: tuple[str, ...] = ()
+    owners: tuple[str, ...] = ()
+    license: str = ""
+    contact: str = ""
+    citation: str = ""
+    intended_uses: tuple[str, ...] = ()
+    intended_users: tuple[str, ...] = ()
+    out_of_scope_uses: tuple[str, ...] = ()
+    ethical_considerations: tuple[str, ...] = ()
+    caveats_and_recommendations: tuple[str, ...] = ()
+    training_data: str = ""
+    evaluation_data: str = ""
+    library_name: str = ""
+    language: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    datasets: tuple[str, ...] = ()
+    training_type: str = ""
+    geographical_location: str = ""
+    hardware_used: str = ""
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if f.type == "tuple[str, ...]":
+                object.__setattr__(self, f.name, _tuple(value, key=f.name, source="model card"))
+            elif value is None:
+                object.__setattr__(self, f.name, "")
+            elif not isinstance(value, str):
+                object.__setattr__(self, f.name, str(value))
+
+    @classmethod
+    def known_keys(cls) -> list[str]:
+        return [f.name for f in dataclasses.fields(cls)]
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any] | None, *, source: str = "model card") -> CardInfo:
+        """Build from a mapping; unknown keys raise :class:`AuditInputError` listing the known ones."""
+        if d is None:
+            return cls()
+        if not isinstance(d, Mapping):
+            raise AuditInputError(
+                f"{source}: the model card must be a mapping of keys to values; got {type(d).__name__}."
+            )
+        known = cls.known_keys()
+        unknown = sorted(set(map(str, d)) - set(known))
+        if unknown:
+            raise AuditInputError(
+                CARD_UNKNOWN_KEYS.format(
+                    source=source, keys=", ".join(map(repr, unknown)), known=", ".join(known)
+                )
+            )
+        kwargs: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            if f.name not in d:
+                continue
+            value = d[f.name]
+            if f.type == "tuple[str, ...]":
+                kwargs[f.name] = _tuple(value, key=f.name, source=source)
+            elif isinstance(value, Mapping | list):
+                raise AuditInputError(
+                    CARD_BAD_VALUE.format(
+                        source=source, key=f.name, expected="a text", got=type(value).__name__
+                    )
+                )
+            else:
+                kwargs[f.name] = "" if value is None else str(value)
+        return cls(**kwargs)
+
+    @classmethod
+    def from_yaml(cls, path: str | Path) -> CardInfo:
+        """Read a model-card YAML file (the one the user keeps beside the audit config)."""
+        path = Path(path)
+        if not path.exists():
+            raise AuditInputError(f"{path}: the model card file does not exist. Check the path.")
+        try:
+            d = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as exc:
+            raise AuditInputError(
+                f"{path}: not valid YAML ({exc}). Fix the syntax at the line shown."
+            ) from exc
+        return cls.from_dict(d or {}, source=str(path))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            f.name: (list(v) if isinstance(v := getattr(self, f.name), tuple) else v)
+            for f in dataclasses.fields(self)
+        }
+
+    def to_yaml(self) -> str:
+        """YAML the user can keep and edit; every key is written, empty ones included, so all are discoverable."""
+        return yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True, width=100)
+
+    def save_yaml(self, path: str | Path) -> Path:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(self.to_yaml(), encoding="utf-8")
+        return path
+
+    @classmethod
+    def defaults_from(cls, result: AuditResult) -> CardInfo:
+        """What the result itself says about the model: name, date, type, library, data descriptions."""
+        p = result.provenance
+        cfg = p.config or {}
+        model = p.model or {}
+        data = p.data or {}
+        ref = p.reference or {}
+        kind = str(model.get("kind") or "")
+        library = {"sklearn": "sklearn", "onnx": "onnx"}.get(kind, "")
+        rows = fmt_value(data.get("rows"), "count")
+        eval_data = f"{cfg.get('dataset_name') or data.get('name')}: {rows} rows (SHA-256 {str(data.get('sha256', ''))[:12]}…)."
+        train = ""
+        if ref:
+            train = f"Reference data {ref.get('name')}: {fmt_value(ref.get('rows'), 'count')} rows (SHA-256 {str(ref.get('sha256', ''))[:12]}…)."
+        emissions_cfg = cfg.get("emissions") or {}
+        if not train and emissions_cfg.get("training_data"):
+            train = (
+                f"Re-fit for the emissions measurement on {Path(str(emissions_cfg['training_data'])).name}."
+            )
+        return cls(
+            model_name=str(cfg.get("model_name") or model.get("name") or "Unnamed model"),
+            date=str(p.started_at or "")[:10],
+            model_type=str(model.get("description") or kind),
+            library_name=library,
+            evaluation_data=eval_data,
+            training_data=train,
+            tags=(
+                "tabular-classification"
+                if _task(result) in ("binary", "multiclass")
+                else "tabular-regression",
+                "fairness-audit",
+                "rai-audit",
+            ),
+        )
+
+    def filled_from(self, defaults: CardInfo) -> CardInfo:
+        """This info with its empty fields taken from ``defaults``."""
+        changes = {
+            f.name: getattr(defaults, f.name)
+            for f in dataclasses.fields(self)
+            if not getattr(self, f.name) and getattr(defaults, f.name)
+        }
+        return dataclasses.replace(self, **changes)
+
+
+def _task(result: AuditResult) -> str:
+    perf = result.section("performance")
+    if perf is not None and perf.metrics.get("task"):
+        return str(perf.metrics["task"])
+    ctx = (result.provenance.platform or {}).get("context") or {}
+    return str(ctx.get("task") or "binary")
+
+
+def as_card_info(card_info: CardInfo | Mapping[str, Any] | str | Path | None) -> CardInfo:
+    """Accept a CardInfo, a mapping, a YAML path or None."""
+    if card_info is None:
+        return CardInfo()
+    if isinstance(card_info, CardInfo):
+        return card_info
+    if isinstance(card_info, Mapping):
+        return CardInfo.from_dict(card_info)
+    if isinstance(card_info, str | Path):
+        return CardInfo.from_yaml(card_info)
+    raise TypeError(
+        f"card_info must be a CardInfo, a mapping or a YAML path; got {type(card_info).__name__}."
+    )
+
+
+@dataclass(frozen=True)
+class ModelCard:
+    """A model card: qualitative ``info`` plus quantitative parts taken from one AuditResult.
+
+    ``performance`` rows hold metric, value, ci_low, ci_high, n, note. ``group_tables`` map a group column to a
+    compact :class:`~audits.results.Table` of counts and key metrics with intervals. ``emissions`` is None when
+    nothing was measured (``emissions_reason`` says why).
+    """
+
+    info: CardInfo
+    audit_status: str
+    audited_at: str
+    task: str
+    performance: tuple[Mapping[str, Any], ...] = ()
+    threshold: float | None = None
+    variation: str = ""
+    factors: tuple[str, ...] = ()
+    intersections: tuple[str, ...] = ()
+    group_tables: Mapping[str, Table] = field(default_factory=dict)
+    fairness_verdicts: tuple[Mapping[str, Any], ...] = ()
+    fairness_status: str = ""
+    metric_titles: Mapping[str, str] = field(default_factory=dict)
+    data_quality: tuple[Mapping[str, Any], ...] = ()
+    data_quality_status: str = ""
+    top_features: tuple[Mapping[str, Any], ...] = ()
+    explanation_status: str = ""
+    emissions: Mapping[str, Any] | None = None
+    emissions_reason: str = ""
+    evaluation: Mapping[str, Any] = field(default_factory=dict)
+    training: Mapping[str, Any] | None = None
+    not_measured: tuple[str, ...] = ()
+
+    # --- exports ------------------------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "info": self.info.to_dict(),
+            "audit": {"status": self.audit_status, "audited_at": self.audited_at, "task": self.task},
+            "quantitative": {
+                "performance": [dict(r) for r in self.performance],
+                "threshold": self.threshold,
+                "variation": self.variation,
+                "factors": list(self.factors),
+                "intersections": list(self.intersections),
+                "groups": {k: t.to_dict() for k, t in self.group_tables.items()},
+                "fairness_status": self.fairness_status,
+                "fairness_verdicts": [dict(r) for r in self.fairness_verdicts],
+                "data_quality_status": self.data_quality_status,
+                "data_quality_findings": [dict(r) for r in self.data_quality],
+                "explanation_status": self.explanation_status,
+                "top_features": [dict(r) for r in self.top_features],
+                "environmental_impact": None if self.emissions is None else dict(self.emissions),
+                "environmental_impact_not_measured": self.emissions_reason,
+                "evaluation_data": dict(self.evaluation),
+                "training_data": None if self.training is None else dict(self.training),
+                "not_measured": list(self.not_measured),
+            },
+        }
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, allow_nan=False)
+
+    def front_matter(self) -> dict[str, Any]:
+        """Hugging Face model-card metadata (``license``, ``tags``, ``model-index``, ``co2_eq_emissions``...)."""
+        info = self.info
+        fm: dict[str, Any] = {}
+        if info.license:
+            fm["license"] = info.license
+        if info.language:
+            fm["language"] = list(info.language)
+        if info.library_name:
+            fm["library_name"] = info.library_name
+        if info.tags:
+            fm["tags"] = list(info.tags)
+        if info.datasets:
+            fm["datasets"] = list(info.datasets)
+        metrics = [
+            r
+            for r in self.performance
+            if r.get("value") is not None and r["metric"] in CARD_PERFORMANCE_METRICS
+        ]
+        if metrics:
+            fm["metrics"] = [str(r["metric"]) for r in metrics]
+            task_type = "tabular-regression" if self.task == "regression" else "tabular-classification"
+            dataset = {
+                "name": self.evaluation.get("name") or "evaluation data",
+                "type": self.evaluation.get("type") or "tabular",
+            }
+            fm["model-index"] = [
+                {
+                    "name": info.model_name or "model",
+                    "results": [
+                        {
+                            "task": {"type": task_type, "name": humanize(task_type.replace("-", " "))},
+                            "dataset": dataset,
+                            "metrics": [
+                                {
+                                    "type": str(r["metric"]),
+                                    "value": _displayed_number(r["value"]),
+                                    "name": humanize(r["metric"]),
+                                }
+                                for r in metrics
+                            ],
+                        }
+                    ],
+                }
+            ]
+        if self.emissions is not None and self.emissions.get("emissions_g") is not None:
+            e = self.emissions
+            fm["co2_eq_emissions"] = {
+                "emissions": _displayed_number(e["emissions_g"], kind="grams"),
+                "source": e.get("source") or "",
+                "training_type": info.training_type or e.get("training_type") or "",
+                "geographical_location": info.geographical_location or e.get("geographical_location") or "",
+                "hardware_used": info.hardware_used or e.get("hardware_used") or "",
+            }
+        return fm
+
+    def to_markdown(self) -> str:
+        """Markdown with Hugging Face YAML front matter, readable on the Hub and on GitHub."""
+        from reports.markdown import blocks_to_markdown
+
+        fm = yaml.safe_dump(self.front_matter(), sort_keys=False, allow_unicode=True, width=1000).strip()
+        body = blocks_to_markdown(card_document(self))
+        return f"---\n{fm}\n---\n\n{body}"
+
+
+def _displayed_number(x: Any, *, kind: str = "rate") -> float | None:
+    """The number as the reports display it (same rounding), as a float for metadata."""
+    text = fmt_sig(x) if kind == "grams" else fmt_value(x, "rate")
+    try:
+        return float(text.replace(",", ""))
+    except ValueError:
+        return None
+
+
+# --- building -------------------------------------------------------------------------------------------
+
+
+def _group_tables(result: AuditResult) -> dict[str, Table]:
+    fair = result.section("fairness")
+    if fair is None or fair.status in (Status.SKIPPED, Status.ERROR):
+        return {}
+    out = {}
+    for key, table in fair.tables.items():
+        if not key.startswith("groups:"):
+            continue
+        keep = ["group", "count", "positives", "negatives"]
+        for m in CARD_GROUP_METRICS:
+            if m in table.data:
+                keep += [m, f"{m}_ci_low", f"{m}_ci_high"]
+        keep += ["note"]
+        out[key.split(":", 1)[1]] = Table(
+            title=f"Groups of {key.split(':', 1)[1]}",
+            data={c: table.data[c] for c in keep if c in table.data},
+            note=table.note,
+        )
+    return out
+
+
+def _verdicts(result: AuditResult) -> tuple[list[dict[str, Any]], str]:
+    fair = result.section("fairness")
+    if fair is None:
+        return [], ""
+    if fair.status in (Status.SKIPPED, Status.ERROR):
+        return [], fair.status.value
+    rows = fair.metrics.get("headline")
+    if not isinstance(rows, list) or not rows:
+        table = fair.table("disparities")
+        rows = table.rows() if table is not None else []
+    keys = (
+        "attribute",
+        "metric",
+        "kind",
+        "method",
+        "value",
+        "ci_low",
+        "ci_high",
+        "tolerance",
+        "verdict",
+        "label",
+        "note",
+    )
+    return [{k: r.get(k) for k in keys if k in r} for r in rows if isinstance(r, Mapping)], fair.status.value
+
+
+def _emissions(result: AuditResult) -> tuple[dict[str, Any] | None, str]:
+    em = result.section("emissions")
+    if em is None:
+        return None, "The emissions section is not part of this result."
+    if em.status in (Status.SKIPPED, Status.ERROR):
+        return None, em.reason or f"The emissions section was {em.status.value}."
+    imported = em.metrics.get("imported")
+    training = em.metrics.get("training")
+    if isinstance(imported, Mapping) and imported.get("emissions_kg") is not None:
+        return {
+            "emissions_g": float(imported["emissions_kg"]) * 1000,
+            "energy_kwh": imported.get("energy_kwh"),
+            "duration_s": imported.get("duration_s"),
+            "method": "reported by the trainer (imported codecarbon CSV)",
+            "source": f"codecarbon CSV of the original training run ({imported.get('source') or imported.get('file') or 'imported'})",
+            "training_type": "original training run",
+            "geographical_location": str(imported.get("country") or imported.get("region") or ""),
+            "hardware_used": str(imported.get("hardware") or ""),
+        }, ""
+    if isinstance(training, Mapping) and training.get("emissions_kg") is not None:
+        hw = [str(training.get("cpu_model") or "")]
+        if training.get("cpu_count"):
+            hw[0] = f"{hw[0]} ({training['cpu_count']} CPUs)".strip()
+        if training.get("gpu_model"):
+            hw.append(f"{training.get('gpu_count') or 1} x {training['gpu_model']}")
+        method = str(training.get("overall_method") or "estimated")
+        return {
+            "emissions_g": float(training["emissions_kg"]) * 1000,
+            "energy_kwh": training.get("energy_kwh"),
+            "duration_s": training.get("duration_s"),
+            "carbon_intensity_g_per_kwh": training.get("carbon_intensity_g_per_kwh"),
+            "method": method,
+            "source": f"codecarbon {training.get('codecarbon_version') or ''} ({method}), re-fit measured by RAI Audit".replace(
+                "  ", " "
+            ),
+            "training_type": "re-fit of the audited pipeline by RAI Audit (not the original training run)",
+            "geographical_location": str(
+                training.get("country_name") or training.get("country_iso_code") or ""
+            ),
+            "hardware_used": ", ".join(h for h in hw if h),
+            "power_methods": {
+                k: training.get(k)
+                for k in ("cpu_power_method", "gpu_power_method", "ram_power_method")
+                if training.get(k)
+            },
+        }, ""
+    return None, str(em.metrics.get("training_not_measured") or "Training emissions were not measured.")
+
+
+def build_model_card(
+    result: AuditResult, card_info: CardInfo | Mapping[str, Any] | str | Path | None = None
+) -> ModelCard:
+    """Fill a model card from an AuditResult and the user's qualitative fields.
+
+    Parameters
+    ----------
+    result : the audit result (quantitative parts).
+    card_info : qualitative fields (a :class:`CardInfo`, a mapping or a YAML path); empty fields are filled
+        from :meth:`CardInfo.defaults_from`.
+
+    Returns
+    -------
+    ModelCard
+    """
+    from reports.report import not_measured
+
+    info = as_card_info(card_info).filled_from(CardInfo.defaults_from(result))
+    p = result.provenance
+    ctx = (p.platform or {}).get("context") or {}
+    perf = result.section("performance")
+    performance: list[dict[str, Any]] = []
+    threshold = None
+    variation = ""
+    if perf is not None and perf.status not in (Status.SKIPPED, Status.ERROR):
+        overall = perf.metrics.get("overall") or {}
+        for name, row in overall.items():
+            if isinstance(row, Mapping):
+                performance.append(
+                    {k: row.get(k) for k in ("metric", "value", "ci_low", "ci_high", "n", "note")}
+                    | {"metric": name}
+                )
+        threshold = perf.method.get("threshold")
+        level = perf.method.get("confidence_level")
+        variation = (
+            f"{fmt_value(level, 'pct') if level else ''} bootstrap percentile intervals: "
+            f"{perf.method.get('n_bootstrap')} multinomial resamples of confusion counts for count metrics, "
+            f"{perf.method.get('row_bootstrap_resamples')} row resamples (at most {fmt_value(perf.method.get('row_cap'), 'count')} rows) "
+            f"for score metrics; seed {perf.method.get('seed')}."
+        ).strip()
+    fair = result.section("fairness")
+    if fair is not None and fair.method.get("interval_method"):
+        variation += f" Group metrics: {fair.method['interval_method']}."
+    verdicts, fair_status = _verdicts(result)
+    dq = result.section("data_quality")
+    dq_rows: list[dict[str, Any]] = []
+    if dq is not None and dq.status not in (Status.SKIPPED, Status.ERROR):
+        for f in dq.ranked_findings():
+            if f.severity == Severity.INFO:
+                continue
+            dq_rows.append(
+                {"severity": f.severity.value, "subject": f.subject, "message": f.message, "code": f.code}
+            )
+        dq_rows = dq_rows[:TOP_DQ_FINDINGS]
+    ex = result.section("explanation")
+    top: list[dict[str, Any]] = []
+    if ex is not None and ex.status not in (Status.SKIPPED, Status.ERROR):
+        imp = ex.table("global_importance")
+        if imp is not None:
+            rows = sorted(imp.rows(), key=lambda r: -(r.get("mean_abs_shap") or 0))[:TOP_FEATURES]
+            top = [{k: r.get(k) for k in ("feature", "mean_abs_shap", "ci_low", "ci_high")} for r in rows]
+    emissions, emissions_reason = _emissions(result)
+    data = p.data or {}
+    return ModelCard(
+        info=info,
+        audit_status=result.status.value,
+        audited_at=str(p.started_at or ""),
+        task=_task(result),
+        performance=tuple(performance),
+        threshold=threshold,
+        variation=variation,
+        factors=tuple(
+            ctx.get("protected")
+            or [a.get("column") for a in (p.config or {}).get("protected", []) if isinstance(a, Mapping)]
+        ),
+        intersections=tuple(ctx.get("intersections") or ()),
+        group_tables=_group_tables(result),
+        fairness_verdicts=tuple(verdicts),
+        fairness_status=fair_status,
+        metric_titles=dict(fair.metrics.get("metric_titles") or {}) if fair is not None else {},
+        data_quality=tuple(dq_rows),
+        data_quality_status="" if dq is None else dq.status.value,
+        top_features=tuple(top),
+        explanation_status="" if ex is None else ex.status.value,
+        emissions=emissions,
+        emissions_reason=emissions_reason,
+        evaluation={
+            "name": (p.config or {}).get("dataset_name") or data.get("name"),
+            "file": data.get("name"),
+            "rows": data.get("rows"),
+            "sha256": data.get("sha256"),
+        },
+        training=None
+        if not p.reference
+        else {
+            "name": p.reference.get("name"),
+            "rows": p.reference.get("rows"),
+            "sha256": p.reference.get("sha256"),
+        },
+        not_measured=tuple(not_measured(result)),
+    )
+
+
+# --- layout ---------------------------------------------------------------------------------------------
+
+
+def _text_or_missing(value: str, key: str) -> str:
+    return value if value else NOT_PROVIDED.format(key=key)
+
+
+def _list_or_missing(items: tuple[str, ...], key: str) -> Block:
+    return Bullets(items) if items else Paragraph(NOT_PROVIDED.format(key=key), style="note")
+
+
+def _perf_table(card: ModelCard) -> DisplayTable:
+    rows = tuple(
+        (
+            humanize(r["metric"]),
+            fmt_value_ci(r.get("value"), r.get("ci_low"), r.get("ci_high"), reason=r.get("note")),
+            fmt_value(r.get("n"), "count"),
+        )
+        for r in card.performance
+    )
+    return DisplayTable(
+        title="Overall performance",
+        columns=("Metric", "Value [CI]", "n"),
+        rows=rows,
+        numeric=(False, True, True),
+        note=card.variation,
+    )
+
+
+def card_blocks(card: ModelCard, *, level: int = 1) -> list[Block]:
+    """The model card as blocks; section headings at ``level`` (sub-headings one below)."""
+    from reports.sections import disparity_table, table_block
+
+    info = card.info
+    sub = level + 1
+    b: list[Block] = []
+    b.append(Heading("Model details", level=level))
+    details = [
+        ("Model", info.model_name),
+        ("Version", _text_or_missing(info.version, "version")),
+        ("Date", info.date),
+        ("Type", _text_or_missing(info.model_type, "model_type")),
+        ("Parameters", _text_or_missing(info.parameters, "parameters")),
+        ("Developers", ", ".join(info.developers) or NOT_PROVIDED.format(key="developers")),
+        ("Owners", ", ".join(info.owners) or NOT_PROVIDED.format(key="owners")),
+        ("License", _text_or_missing(info.license, "license")),
+        ("Contact", _text_or_missing(info.contact, "contact")),
+    ]
+    if info.citation:
+        details.append(("Citation", info.citation))
+    details.append(("Audit verdict", f"{fmt_status(card.audit_status)} (audited {card.audited_at})"))
+    b.append(KeyValues(tuple(details)))
+    b.append(Heading("Intended use", level=level))
+    b.append(Heading("Primary intended uses", level=sub))
+    b.append(_list_or_missing(info.intended_uses, "intended_uses"))
+    b.append(Heading("Primary intended users", level=sub))
+    b.append(_list_or_missing(info.intended_users, "intended_users"))
+    b.append(Heading("Out-of-scope uses", level=sub))
+    b.append(_list_or_missing(info.out_of_scope_uses, "out_of_scope_uses"))
+    b.append(Heading("Factors", level=level))
+    if card.factors:
+        text = f"Groups evaluated: protected attributes {', '.join(card.factors)}"
+        text += f"; intersections {', '.join(card.intersections)}." if card.intersections else "."
+        b.append(Paragraph(text))
+    else:
+        b.append(Paragraph("No protected attribute was recorded in the result.", style="note"))
+    b.append(Heading("Metrics", level=level))
+    measures = ", ".join(humanize(r["metric"]) for r in card.performance) or "none measured"
+    b.append(
+        KeyValues(
+            (
+                ("Performance measures", measures),
+                ("Decision threshold", fmt_value(card.threshold, reason="not known for this model")),
+                ("Variation", card.variation or "not measured"),
+            )
+        )
+    )
+    b.append(Heading("Evaluation data", level=level))
+    b.append(Paragraph(_text_or_missing(info.evaluation_data, "evaluation_data")))
+    b.append(Heading("Training data", level=level))
+    b.append(Paragraph(_text_or_missing(info.training_data, "training_data")))
+    b.append(Heading("Quantitative analyses", level=level))
+    if card.performance:
+        b.append(TableBlock(_perf_table(card)))
+    else:
+        b.append(Paragraph("Model performance was not measured in this audit.", style="note"))
+    if card.fairness_verdicts:
+        b.append(Heading(f"Fairness verdicts ({fmt_status(card.fairness_status)})", level=sub))
+        b.append(
+            disparity_table(
+                card.fairness_verdicts, title="Headline disparities", metric_titles=card.metric_titles
+            )
+        )
+    elif card.fairness_status:
+        b.append(
+            Paragraph(
+                f"Fairness: {fmt_status(card.fairness_status)} — no disparity verdict available.",
+                style="note",
+            )
+        )
+    for col, table in card.group_tables.items():
+        b.append(Heading(f"Performance by group: {col}", level=sub))
+        b.append(table_block(table))
+    if card.data_quality:
+        b.append(Heading(f"Data-quality findings ({fmt_status(card.data_quality_status)})", level=sub))
+        b.append(
+            TableBlock(
+                DisplayTable(
+                    title="Most important data-quality findings",
+                    columns=("Severity", "Subject", "Finding"),
+                    rows=tuple(
+                        (fmt_status(r["severity"]), r["subject"] or "—", r["message"])
+                        for r in card.data_quality
+                    ),
+                    numeric=(False, False, False),
+                ),
+                status_column=0,
+            )
+        )
+    if card.top_features:
+        b.append(Heading("Top explanatory features", level=sub))
+        b.append(
+            TableBlock(
+                DisplayTable(
+                    title="Global importance (mean |SHAP|)",
+                    columns=("Feature", "Mean |SHAP| [CI]"),
+                    rows=tuple(
+                        (
+                            str(r["feature"]),
+                            fmt_value_ci(r.get("mean_abs_shap"), r.get("ci_low"), r.get("ci_high")),
+                        )
+                        for r in card.top_features
+                    ),
+                    numeric=(False, True),
+                )
+            )
+        )
+    b.append(Heading("Ethical considerations", level=level))
+    b.append(_list_or_missing(info.ethical_considerations, "ethical_considerations"))
+    b.append(Heading("Caveats and recommendations", level=level))
+    b.append(_list_or_missing(info.caveats_and_recommendations, "caveats_and_recommendations"))
+    b.append(Heading("Environmental impact", level=level))
+    if card.emissions is not None:
+        e = card.emissions
+        rows = [
+            ("CO₂eq emissions", fmt_sig(e.get("emissions_g"), unit="g")),
+            ("Measured or estimated", str(e.get("method") or "")),
+            ("Energy", fmt_sig(e.get("energy_kwh"), unit="kWh")),
+            ("Duration", fmt_seconds(e.get("duration_s"))),
+            ("Region", info.geographical_location or e.get("geographical_location") or "not stated"),
+            ("Hardware", info.hardware_used or e.get("hardware_used") or "not stated"),
+            ("What was measured", info.training_type or e.get("training_type") or ""),
+            ("Source", str(e.get("source") or "")),
+        ]
+        if e.get("carbon_intensity_g_per_kwh") is not None:
+            rows.insert(3, ("Carbon intensity", f"{fmt_sig(e['carbon_intensity_g_per_kwh'])} g/kWh"))
+        for k, v in (e.get("power_methods") or {}).items():
+            rows.append((humanize(k), str(v)))
+        b.append(KeyValues(tuple(rows)))
+    else:
+        b.append(Paragraph(f"Not measured: {card.emissions_reason}", style="note"))
+    return b
+
+
+def card_document(card: ModelCard) -> Document:
+    """The model card alone, as a document (Markdown body and PDF)."""
+    blocks = card_blocks(card, level=1)
+    return Document(
+        title=f"Model card: {card.info.model_name}",
+        subtitle=str(card.evaluation.get("name") or ""),
+        facts=(
+            ("Model", card.info.model_name),
+            ("Version", card.info.version or "not provided"),
+            ("Evaluation data", str(card.evaluation.get("name") or "")),
+            ("Audit date", card.audited_at),
+        ),
+        verdict=f"Audit verdict: {fmt_status(card.audit_status)}",
+        verdict_status=card.audit_status,
+        blocks=tuple(blocks),
+        footer=f"Model card · {card.info.model_name} · {card.info.date}",
+        chapter_breaks=False,
+    )
+
+
+def render_model_card_pdf(card: ModelCard) -> bytes:
+    """The model card as a PDF (title page, then the Mitchell et al. sections)."""
+    from reports.pdf import document_to_pdf
+
+    return document_to_pdf(card_document(card))

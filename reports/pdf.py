@@ -1,0 +1,541 @@
+"""PDF rendering with fpdf2 (pure pip: no system library, no browser).
+
+- Unicode text with the DejaVu Sans fonts bundled with matplotlib (no system font, no download).
+- A title page with the model name, dataset, date and overall verdict; page numbers "Page x of n"; a PDF
+  outline (bookmarks) of the chapters.
+- Tables split across pages with repeated headers; wide tables shrink their font (down to 6 pt) and, when
+  still too wide, split into column groups that repeat the first column; long words wrap by character.
+- Charts are matplotlib PNGs (see :mod:`reports.charts`).
+"""
+
+from __future__ import annotations
+
+import io
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+
+from audits.results import AuditResult, Status
+from reports import charts
+from reports.document import (
+    Bullets,
+    Document,
+    Figure,
+    Heading,
+    KeyValues,
+    Paragraph,
+    Preformatted,
+    TableBlock,
+)
+from reports.formatting import STATUS_COLOR, DisplayTable
+
+FONT = "DejaVu"
+MONO = "DejaVuMono"
+BODY_PT = 9.5
+TABLE_PT = (8.0, 7.0, 6.0)  # font sizes tried, largest first, before a wide table is split
+CELL_PAD = 1.2  # mm, left+right padding per cell side
+MAX_NATURAL_MM = 70.0  # a column never asks for more than this before wrapping
+MIN_WORD_MM = 34.0  # the longest word of a column asks at most this much (longer words wrap by character)
+MARGIN = 15.0
+GREY = (87, 96, 106)
+LIGHT = (246, 248, 250)
+
+
+def font_dir() -> Path:
+    """Folder of the DejaVu TTF fonts bundled with matplotlib."""
+    return Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+
+
+def _rgb(hex_color: str) -> tuple[int, int, int]:
+    h = hex_color.lstrip("#")
+    return int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)
+
+
+def _status_rgb(status: str | None) -> tuple[int, int, int]:
+    try:
+        return _rgb(STATUS_COLOR[Status(str(status).lower())])
+    except ValueError:
+        return GREY
+
+
+class _ReportPDF(FPDF):
+    def __init__(self, footer_text: str) -> None:
+        super().__init__(orientation="P", unit="mm", format="A4")
+        self.footer_text = footer_text
+        self.set_margins(MARGIN, MARGIN, MARGIN)
+        self.set_auto_page_break(True, margin=MARGIN + 3)
+        d = font_dir()
+        self.add_font(FONT, "", str(d / "DejaVuSans.ttf"))
+        self.add_font(FONT, "B", str(d / "DejaVuSans-Bold.ttf"))
+        self.add_font(FONT, "I", str(d / "DejaVuSans-Oblique.ttf"))
+        self.add_font(MONO, "", str(d / "DejaVuSansMono.ttf"))
+        self.set_font(FONT, size=BODY_PT)
+        self._widths: dict[tuple[str, str], float] = {}
+        self.set_title(footer_text)
+        self.set_creator("RAI Audit")
+
+    def multi_cell(self, *args: Any, **kwargs: Any) -> Any:
+        # fpdf2 justifies by default, which stretches short lines and names; reports read better ragged-right.
+        kwargs.setdefault("align", "L")
+        return super().multi_cell(*args, **kwargs)
+
+    def footer(self) -> None:
+        if self.page_no() == 1:
+            return
+        self.set_y(-MARGIN + 2)
+        self.set_font(FONT, size=7)
+        self.set_text_color(*GREY)
+        self.cell(0, 4, self.footer_text, align="L")
+        self.set_x(self.l_margin)
+        self.cell(0, 4, f"Page {self.page_no()} of {{nb}}", align="R")
+        self.set_text_color(0, 0, 0)
+
+    def text_width(self, text: str, style: str, size: float) -> float:
+        """Width in mm of ``text`` in DejaVu ``style`` at ``size`` pt (fast path of get_string_width).
+
+        Sums the font's glyph advances, as fpdf2 does without text shaping, skipping its per-call
+        normalisation; a table of a few hundred rows measures tens of thousands of cells.
+        """
+        key = (style, text)
+        w = self._widths.get(key)
+        if w is None:
+            cw = self.fonts[f"{FONT.lower()}{style}"].cw
+            try:
+                w = sum(cw[ord(c)] for c in text) * 0.001
+            except (IndexError, KeyError):
+                current = (self.font_family, self.font_style, self.font_size_pt)
+                self.set_font(FONT, style, 1)
+                w = self.get_string_width(text) * self.k
+                self.set_font(*current)
+            self._widths[key] = w
+        return w * size / self.k
+
+    @property
+    def avail_w(self) -> float:
+        # A hair under the effective page width: fpdf2 rejects tables wider than it by rounding error.
+        return self.epw - 0.01
+
+    def space_left(self) -> float:
+        return self.page_break_trigger - self.get_y()
+
+    def ensure_space(self, mm: float) -> None:
+        if self.space_left() < mm:
+            self.add_page()
+
+
+# --- blocks ---------------------------------------------------------------------------------------------
+
+
+def _title_page(pdf: _ReportPDF, doc: Document) -> None:
+    pdf.add_page()
+    pdf.set_y(55)
+    pdf.set_font(FONT, "B", 22)
+    pdf.multi_cell(0, 10, doc.title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    if doc.subtitle:
+        pdf.set_font(FONT, "", 13)
+        pdf.set_text_color(*GREY)
+        pdf.multi_cell(0, 7, doc.subtitle, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_text_color(0, 0, 0)
+    pdf.ln(8)
+    color = _status_rgb(doc.verdict_status)
+    pdf.set_fill_color(*color)
+    pdf.set_text_color(255, 255, 255)
+    pdf.set_font(FONT, "B", 16)
+    pdf.multi_cell(0, 12, doc.verdict, fill=True, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_text_color(0, 0, 0)
+    pdf.ln(8)
+    _key_values(pdf, KeyValues(doc.facts), size=10)
+    pdf.set_y(-45)
+    pdf.set_font(FONT, "I", 8)
+    pdf.set_text_color(*GREY)
+    pdf.multi_cell(
+        0,
+        4,
+        "Generated by RAI Audit. Every figure states how it was obtained (sample size, method, seed, interval); "
+        "undefined values are written 'undefined', never 0. Verdicts compare confidence intervals with policy "
+        "tolerances; the four-fifths rule is a US EEOC heuristic, not a legal finding.",
+        new_x=XPos.LMARGIN,
+        new_y=YPos.NEXT,
+    )
+    pdf.set_text_color(0, 0, 0)
+
+
+def _heading(pdf: _ReportPDF, block: Heading, doc: Document) -> None:
+    size = {1: 16, 2: 12.5, 3: 11, 4: 10}.get(block.level, 10)
+    quiet = block.status in (Status.SKIPPED.value, Status.ERROR.value)
+    if block.level == 1 and doc.chapter_breaks and not quiet:
+        if pdf.get_y() > pdf.t_margin + 1:
+            pdf.add_page()
+    else:
+        pdf.ensure_space(28 if block.level <= 2 else 20)
+        pdf.ln(3 if block.level == 1 else 2)
+    pdf.start_section(block.text[:120], level=max(block.level - 1, 0))
+    pdf.set_font(FONT, "B", size)
+    pdf.multi_cell(0, size * 0.5, block.text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    if block.level == 1:
+        pdf.set_draw_color(59, 110, 168)
+        pdf.set_line_width(0.5)
+        pdf.line(pdf.l_margin, pdf.get_y() + 1, pdf.w - pdf.r_margin, pdf.get_y() + 1)
+        pdf.set_line_width(0.2)
+        pdf.ln(3)
+    pdf.ln(1)
+    pdf.set_font(FONT, "", BODY_PT)
+
+
+def _paragraph(pdf: _ReportPDF, block: Paragraph) -> None:
+    if block.style == "note":
+        pdf.set_font(FONT, "I", 8)
+        pdf.set_text_color(*GREY)
+        pdf.multi_cell(0, 4, block.text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    elif block.style == "verdict":
+        pdf.set_font(FONT, "B", BODY_PT + 0.5)
+        if block.status:
+            pdf.set_text_color(*_status_rgb(block.status))
+        pdf.multi_cell(0, 5.5, block.text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    elif block.style == "warning":
+        pdf.set_font(FONT, "", BODY_PT)
+        pdf.set_fill_color(255, 248, 197)
+        pdf.multi_cell(0, 5, block.text, fill=True, padding=2, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    else:
+        pdf.set_font(FONT, "", BODY_PT)
+        pdf.multi_cell(0, 5, block.text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_text_color(0, 0, 0)
+    pdf.set_font(FONT, "", BODY_PT)
+    pdf.ln(1.5)
+
+
+def _bullets(pdf: _ReportPDF, block: Bullets) -> None:
+    pdf.set_font(FONT, "", BODY_PT)
+    for item in block.items:
+        x = pdf.l_margin
+        pdf.set_x(x)
+        pdf.cell(5, 5, "•")
+        pdf.multi_cell(pdf.avail_w - 5, 5, item, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.ln(0.5)
+    pdf.ln(1.5)
+
+
+def _key_values(pdf: _ReportPDF, block: KeyValues, *, size: float = 8.5) -> None:
+    if block.title:
+        pdf.ensure_space(14)
+        pdf.set_font(FONT, "B", size + 0.5)
+        pdf.cell(0, 6, block.title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    if not block.rows:
+        return
+    pdf.set_font(FONT, "B", size)
+    label_w = min(max(pdf.get_string_width(k) for k, _ in block.rows) + 4, pdf.avail_w * 0.38)
+    value_w = pdf.avail_w - label_w
+    line_h = size * 0.5
+    for key, value in block.rows:
+        pdf.set_font(FONT, "", size)
+        lines = pdf.multi_cell(value_w, line_h, value, dry_run=True, output="LINES")
+        pdf.set_font(FONT, "B", size)
+        klines = pdf.multi_cell(label_w, line_h, key, dry_run=True, output="LINES")
+        height = max(len(lines), len(klines)) * line_h
+        pdf.ensure_space(height + 1)
+        y = pdf.get_y()
+        pdf.set_text_color(*GREY)
+        pdf.multi_cell(label_w, line_h, key, new_x=XPos.RIGHT, new_y=YPos.TOP)
+        pdf.set_text_color(0, 0, 0)
+        pdf.set_font(FONT, "", size)
+        pdf.set_xy(pdf.l_margin + label_w, y)
+        pdf.multi_cell(value_w, line_h, value, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_y(max(pdf.get_y(), y + height) + 0.6)
+    pdf.set_font(FONT, "", BODY_PT)
+    pdf.ln(2)
+
+
+def _col_widths(
+    pdf: _ReportPDF, table: DisplayTable, size: float, status_col: int | None = None
+) -> tuple[list[float], list[float], list[bool]]:
+    """(natural, minimal) width in mm of each column at font ``size``, and whether natural was capped."""
+    natural, minimal, capped = [], [], []
+    for j, header in enumerate(table.columns):
+        nat = pdf.text_width(header, "B", size)
+        word = max((pdf.text_width(w, "B", size) for w in header.split()), default=0)
+        style = "B" if j == status_col else ""
+        number = 0.0
+        for row in table.rows:
+            cell = row[j]
+            width = pdf.text_width(cell, style, size)
+            nat = max(nat, width)
+            if not cell.startswith("undefined"):
+                number = max(number, width)
+            if " " in cell:
+                word = max(word, max((pdf.text_width(w, style, size) for w in cell.split()), default=0))
+            else:
+                word = max(word, width)
+        pad = 2 * CELL_PAD + 1.0
+        natural.append(min(nat, MAX_NATURAL_MM) + pad)
+        capped.append(nat > MAX_NATURAL_MM)
+        # Numbers and intervals never wrap (a number split over two lines is misread); reasons may.
+        minimal.append(
+            max(min(number, MAX_NATURAL_MM), min(word, MIN_WORD_MM)) + pad
+            if table.numeric[j]
+            else min(word, MIN_WORD_MM) + pad
+        )
+    return natural, minimal, capped
+
+
+def _allocate(natural: list[float], minimal: list[float], capped: list[bool], avail: float) -> list[float]:
+    if sum(natural) <= avail:
+        capped = [j for j, c in enumerate(capped) if c]
+        if capped:
+            # Wrapped text columns take the spare width of the page.
+            spare = (avail - sum(natural)) / len(capped)
+            return [n + spare if j in capped else n for j, n in enumerate(natural)]
+        return natural
+    spare = avail - sum(minimal)
+    extra = [n - m for n, m in zip(natural, minimal, strict=True)]
+    k = spare / sum(extra) if sum(extra) > 0 else 0
+    return [m + e * k for m, e in zip(minimal, extra, strict=True)]
+
+
+def _split_columns(minimal: list[float], avail: float) -> list[list[int]]:
+    """Column groups that fit ``avail`` at minimal width; each group repeats column 0."""
+    groups: list[list[int]] = []
+    current = [0]
+    used = minimal[0]
+    for j in range(1, len(minimal)):
+        if used + minimal[j] > avail and len(current) > 1:
+            groups.append(current)
+            current, used = [0], minimal[0]
+        current.append(j)
+        used += minimal[j]
+    groups.append(current)
+    return groups
+
+
+def _sub_table(table: DisplayTable, cols: list[int]) -> DisplayTable:
+    return DisplayTable(
+        title=table.title,
+        columns=tuple(table.columns[j] for j in cols),
+        rows=tuple(tuple(r[j] for j in cols) for r in table.rows),
+        numeric=tuple(table.numeric[j] for j in cols),
+        note=table.note,
+    )
+
+
+def _table(pdf: _ReportPDF, block: TableBlock) -> None:
+    table = block.table
+    avail = pdf.avail_w
+    if not table.columns:
+        return
+    chosen = None
+    for size in TABLE_PT:
+        natural, minimal, capped = _col_widths(pdf, table, size, block.status_column)
+        if sum(minimal) <= avail:
+            chosen = (size, [list(range(len(table.columns)))], natural, minimal, capped)
+            break
+    if chosen is None:
+        size = TABLE_PT[-1]
+        chosen = (size, _split_columns(minimal, avail), natural, minimal, capped)
+    size, groups, natural, minimal, capped = chosen
+    for gi, cols in enumerate(groups):
+        sub = _sub_table(table, cols) if len(groups) > 1 else table
+        title = table.title
+        if len(groups) > 1:
+            title = f"{table.title} (part {gi + 1} of {len(groups)}: columns split to fit the page)"
+        widths = _allocate(
+            [natural[j] for j in cols], [minimal[j] for j in cols], [capped[j] for j in cols], avail
+        )
+        status_col = block.status_column if block.status_column in cols else None
+        if status_col is not None:
+            status_col = cols.index(status_col)
+        _draw_table(
+            pdf, sub, title, widths, size, status_col, note=table.note if gi == len(groups) - 1 else ""
+        )
+
+
+ROW_FILL = (250, 251, 252)
+PAD_V = 0.7
+
+
+def _lines(pdf: _ReportPDF, text: str, width: float, style: str, size: float) -> list[str]:
+    if "\n" not in text and pdf.text_width(text, style, size) <= width - 2 * CELL_PAD:
+        return [text]
+    pdf.set_font(FONT, style, size)
+    return [str(x) for x in pdf.multi_cell(width - 2 * CELL_PAD, 1, text, dry_run=True, output="LINES")]
+
+
+def _row_height(
+    pdf: _ReportPDF, cells: list[tuple[str, str, Any]], widths: list[float], size: float
+) -> float:
+    n = max(len(_lines(pdf, text, w, style, size)) for (text, style, _), w in zip(cells, widths, strict=True))
+    return n * size * 0.46 + 2 * PAD_V
+
+
+def _draw_row(
+    pdf: _ReportPDF,
+    cells: list[tuple[str, str, Any]],
+    widths: list[float],
+    align: list[str],
+    size: float,
+    *,
+    fill: tuple[int, int, int] | None,
+    height: float | None = None,
+) -> None:
+    """One table row drawn cell by cell (much faster than fpdf2's generic table for long tables)."""
+    line_h = size * 0.46
+    height = height if height is not None else _row_height(pdf, cells, widths, size)
+    x, y = pdf.l_margin, pdf.get_y()
+    if fill is not None:
+        pdf.set_fill_color(*fill)
+    for (text, style, color), w, al in zip(cells, widths, align, strict=True):
+        pdf.rect(x, y, w, height, style="DF" if fill is not None else "D")
+        if color is not None:
+            pdf.set_text_color(*color)
+        lines = _lines(pdf, text, w, style, size)
+        pdf.set_font(FONT, style, size)
+        for k, line in enumerate(lines):
+            pdf.set_xy(x + CELL_PAD, y + PAD_V + k * line_h)
+            pdf.cell(w - 2 * CELL_PAD, line_h, line, align=al)
+        if color is not None:
+            pdf.set_text_color(0, 0, 0)
+        x += w
+    pdf.set_xy(pdf.l_margin, y + height)
+
+
+def _draw_table(
+    pdf: _ReportPDF,
+    table: DisplayTable,
+    title: str,
+    widths: list[float],
+    size: float,
+    status_col: int | None,
+    *,
+    note: str,
+) -> None:
+    line_h = size * 0.46
+    pdf.ensure_space(4 * line_h + 12)
+    if title:
+        pdf.set_font(FONT, "B", 9)
+        pdf.multi_cell(0, 5, title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.ln(0.5)
+    pdf.set_draw_color(208, 215, 222)
+    pdf.set_line_width(0.15)
+    statuses = {s.value for s in Status}
+    align = ["R" if num else "L" for num in table.numeric]
+    header = [(c, "B", None) for c in table.columns]
+
+    def draw_header() -> None:
+        _draw_row(pdf, header, widths, ["L"] * len(widths), size, fill=LIGHT)
+
+    draw_header()
+    for i, row in enumerate(table.rows):
+        cells = []
+        for j, cell in enumerate(row):
+            if j == status_col and cell.lower() in statuses:
+                cells.append((cell, "B", _status_rgb(cell.lower())))
+            else:
+                cells.append((cell, "", None))
+        height = _row_height(pdf, cells, widths, size)
+        if pdf.get_y() + height > pdf.page_break_trigger:
+            pdf.add_page()
+            draw_header()  # repeated on every page the table spans
+        _draw_row(pdf, cells, widths, align, size, fill=ROW_FILL if i % 2 else None, height=height)
+    pdf.set_font(FONT, "", BODY_PT)
+    if note:
+        pdf.ln(0.5)
+        pdf.set_font(FONT, "I", 7.5)
+        pdf.set_text_color(*GREY)
+        pdf.multi_cell(0, 3.6, note, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_text_color(0, 0, 0)
+        pdf.set_font(FONT, "", BODY_PT)
+    pdf.ln(3)
+
+
+def _figure_size(pdf: _ReportPDF, png: bytes) -> tuple[float, float]:
+    width_px, height_px = _png_size(png)
+    dpi = float(charts.DPI)
+    w = min(width_px / dpi * 25.4, pdf.avail_w)
+    h = w * height_px / max(width_px, 1)
+    max_h = pdf.page_break_trigger - pdf.t_margin - 20
+    if h > max_h:
+        w, h = w * max_h / h, max_h
+    return w, h
+
+
+def _figure(pdf: _ReportPDF, block: Figure, png: bytes) -> None:
+    w, h = _figure_size(pdf, png)
+    pdf.ensure_space(h + 14)
+    pdf.set_font(FONT, "B", 9)
+    pdf.multi_cell(0, 5, block.title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.image(io.BytesIO(png), x=pdf.l_margin, w=w, h=h)
+    pdf.set_font(FONT, "I", 7.5)
+    pdf.set_text_color(*GREY)
+    pdf.multi_cell(0, 3.6, block.caption, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_text_color(0, 0, 0)
+    pdf.set_font(FONT, "", BODY_PT)
+    pdf.ln(3)
+
+
+def _png_size(png: bytes) -> tuple[int, int]:
+    # PNG IHDR: width and height are big-endian uint32 at bytes 16..24.
+    return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+
+
+def _preformatted(pdf: _ReportPDF, block: Preformatted) -> None:
+    pdf.set_font(MONO, "", 7)
+    pdf.set_fill_color(*LIGHT)
+    pdf.multi_cell(0, 3.3, block.text, fill=True, padding=2, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font(FONT, "", BODY_PT)
+    pdf.ln(2)
+
+
+def document_to_pdf(doc: Document) -> bytes:
+    """Lay out a document as PDF bytes."""
+    pdf = _ReportPDF(doc.footer)
+    _title_page(pdf, doc)
+    pdf.add_page()
+    pngs: dict[int, bytes] = {}
+    blocks = doc.blocks
+    for i, block in enumerate(blocks):
+        nxt = blocks[i + 1] if i + 1 < len(blocks) else None
+        if isinstance(nxt, Figure):
+            pngs[i + 1] = nxt.render()
+        if isinstance(block, Heading):
+            if isinstance(nxt, Figure) and not (block.level == 1 and doc.chapter_breaks):
+                # Keep a heading with the chart below it.
+                pdf.ensure_space(_figure_size(pdf, pngs[i + 1])[1] + 30)
+            _heading(pdf, block, doc)
+        elif isinstance(block, Paragraph):
+            _paragraph(pdf, block)
+        elif isinstance(block, Bullets):
+            _bullets(pdf, block)
+        elif isinstance(block, KeyValues):
+            _key_values(pdf, block)
+        elif isinstance(block, TableBlock):
+            _table(pdf, block)
+        elif isinstance(block, Figure):
+            _figure(pdf, block, pngs.pop(i) if i in pngs else block.render())
+        elif isinstance(block, Preformatted):
+            _preformatted(pdf, block)
+    return bytes(pdf.output())
+
+
+def render_pdf(result: AuditResult, *, card_info: Any = None) -> bytes:
+    """The audit report as PDF bytes.
+
+    Parameters
+    ----------
+    result : the audit result.
+    card_info : qualitative model-card fields (:class:`reports.model_card.CardInfo`, mapping or YAML path).
+
+    Returns
+    -------
+    bytes
+    """
+    from reports.report import build_report_document
+
+    return document_to_pdf(build_report_document(result, card_info=card_info))
+
+
+@lru_cache(maxsize=1)
+def fonts_available() -> bool:
+    """True when the bundled DejaVu fonts are present (they ship with matplotlib)."""
+    return (font_dir() / "DejaVuSans.ttf").exists()

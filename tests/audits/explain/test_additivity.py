@@ -1,0 +1,82 @@
+"""Every explainer's SHAP values add up to the model output; Linear SHAP in raw columns is exact."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from audits.explain.choose import choose_explainer
+from audits.explain.sampling import background_rows
+from audits.explain.shap_values import ShapEngine
+
+ROWS = np.arange(0, 400, 7)
+
+
+def _engine(ctx, override="auto"):
+    return ShapEngine.build(ctx, choose_explainer(ctx.model, ctx.features, override=override))
+
+
+@pytest.mark.parametrize("name", ["logreg_ctx", "hgb_ctx", "forest_ctx"])
+def test_fast_explainers_add_up(request, name):
+    ctx = request.getfixturevalue(name)
+    att = _engine(ctx).explain(ROWS)
+    assert att.values.shape == (len(ROWS), len(ctx.features))
+    assert att.additivity_error.max() < 1e-6
+
+
+@pytest.mark.parametrize("kind", ["permutation", "kernel"])
+def test_model_agnostic_explainers_add_up(hgb_ctx, kind):
+    att = _engine(hgb_ctx, kind).explain(ROWS[:4])
+    assert att.additivity_error.max() < 1e-6
+
+
+def test_probability_output_matches_the_context_scores(hgb_ctx):
+    att = _engine(hgb_ctx, "permutation").explain(ROWS[:4])
+    np.testing.assert_allclose(att.output, hgb_ctx.y_score[ROWS[:4]], atol=1e-12)
+
+
+def test_tree_log_odds_match_the_context_scores(hgb_ctx):
+    att = _engine(hgb_ctx).explain(ROWS)
+    np.testing.assert_allclose(1 / (1 + np.exp(-att.output)), hgb_ctx.y_score[ROWS], atol=1e-9)
+
+
+def test_linear_raw_column_values_equal_the_exact_formula(logreg_ctx):
+    """Exact SHAP of a linear model in raw terms: sum over a column's one-hot columns of coef*(x - mean)."""
+    engine = _engine(logreg_ctx)
+    att = engine.explain(ROWS)
+    pipe = logreg_ctx.model.estimator
+    prep, model = pipe[:-1], pipe[-1]
+    bg = logreg_ctx.X.iloc[background_rows(logreg_ctx.n_rows, size=1000, seed=logreg_ctx.seed)]
+    xt = prep.transform(logreg_ctx.X.iloc[ROWS])
+    phi = model.coef_[0] * (xt - prep.transform(bg).mean(axis=0))
+    names = prep.get_feature_names_out()
+    for j, col in enumerate(logreg_ctx.features):
+        # Independent grouping by name ("num__x1", "cat__color_red"): not the code under test.
+        cols = [k for k, n in enumerate(names) if n.split("__", 1)[1] == col or n.startswith(f"cat__{col}_")]
+        np.testing.assert_allclose(att.values[:, j], phi[:, cols].sum(axis=1), atol=1e-8, rtol=0)
+    np.testing.assert_allclose(att.base, model.intercept_[0] + model.coef_[0] @ prep.transform(bg).mean(0))
+
+
+def test_tree_grouping_preserves_row_sums(hgb_ctx):
+    engine = _engine(hgb_ctx)
+    att = engine.explain(ROWS)
+    xt = engine.choice.preprocessor.transform(hgb_ctx.X.iloc[ROWS])
+    xt = engine.explainer._rai_codes.encode(xt)  # the exact threshold codes the engine explains with
+    ungrouped = np.asarray(engine.explainer.shap_values(xt, check_additivity=False))
+    np.testing.assert_allclose(att.values.sum(axis=1), ungrouped.sum(axis=1), atol=1e-9)
+    color = [i for i, s in enumerate(engine.choice.mapping.sources) if s == hgb_ctx.features.index("color")]
+    np.testing.assert_allclose(att.values[:, hgb_ctx.features.index("color")], ungrouped[:, color].sum(axis=1))
+
+
+def test_unfavourable_class_first_flips_the_sign(frame):
+    """With positive_label = classes_[0], the explained output is that class's log-odds."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.pipeline import Pipeline
+
+    from .conftest import context, fit, onehot_prep
+
+    model = fit(Pipeline([("p", onehot_prep()), ("m", HistGradientBoostingClassifier(max_iter=10))]), frame)
+    ctx = context(frame, model, positive_label="no")
+    att = _engine(ctx).explain(ROWS)
+    assert att.additivity_error.max() < 1e-6
+    np.testing.assert_allclose(1 / (1 + np.exp(-att.output)), ctx.y_score[ROWS], atol=1e-9)

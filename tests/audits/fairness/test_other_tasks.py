@@ -1,0 +1,114 @@
+"""Multiclass (one-vs-rest per class + accuracy) and regression (errors, worst group, KS) per group."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from fairlearn.metrics import MetricFrame
+from scipy.stats import ks_2samp
+from sklearn import metrics as skm
+
+from tests.audits.fairness.conftest import audit
+
+
+@pytest.fixture(scope="module")
+def multiclass_frame():
+    rng = np.random.default_rng(51)
+    n = 3000
+    sex = rng.choice(["F", "M"], size=n)
+    y = rng.choice(["a", "b", "c"], size=n, p=[0.5, 0.3, 0.2])
+    noise = rng.random(n)
+    pred = np.where(noise < 0.7, y, rng.choice(["a", "b", "c"], size=n))
+    pred = np.where((sex == "F") & (noise > 0.95), "a", pred)
+    return pd.DataFrame({"sex": sex, "x": rng.normal(size=n), "label": y, "pred": pred})
+
+
+def test_multiclass_equals_metricframe(multiclass_frame):
+    f = multiclass_frame
+    ctx, res = audit(f, task="multiclass")
+    assert res.metrics["task"] == "multiclass"
+    groups = res.metrics["groups"]["sex"]
+
+    def ovr(cls, what):
+        def fn(y_true, y_pred):
+            t, p = np.asarray(y_true) == cls, np.asarray(y_pred) == cls
+            if what == "selection_rate":
+                return p.mean()
+            if what == "tpr":
+                return (t & p).sum() / t.sum()
+            return (~t & p).sum() / (~t).sum()
+
+        return fn
+
+    metrics = {"accuracy": skm.accuracy_score}
+    for c in ("a", "b", "c"):
+        for what in ("selection_rate", "tpr", "fpr"):
+            metrics[f"{what}[{c}]"] = ovr(c, what)
+    mf = MetricFrame(metrics=metrics, y_true=f["label"], y_pred=f["pred"], sensitive_features=f["sex"])
+    for g in ("F", "M"):
+        for m in metrics:
+            assert groups[g][m]["value"] == pytest.approx(float(mf.by_group.loc[g, m]), abs=1e-12), (g, m)
+    acc = next(
+        r
+        for r in res.metrics["disparities"]
+        if r["metric"] == "accuracy" and r["kind"] == "difference" and r["method"] == "between_groups"
+    )
+    assert acc["value"] == pytest.approx(float(mf.difference()["accuracy"]), abs=1e-12)
+    assert any(r["metric"] == "accuracy" for r in res.metrics["headline"])
+    table = res.tables["groups:sex"]
+    assert "tpr[b]_ci_low" in table.columns
+
+
+@pytest.fixture(scope="module")
+def regression_frame():
+    rng = np.random.default_rng(52)
+    n = 2500
+    sex = rng.choice(["F", "M"], size=n, p=[0.4, 0.6])
+    y = rng.normal(50, 10, size=n) + (sex == "M") * 5
+    pred = y + rng.normal(0, np.where(sex == "F", 6.0, 3.0))
+    return pd.DataFrame(
+        {"sex": sex, "x": rng.normal(size=n), "label": y, "pred": pred, "w": rng.uniform(0.5, 2, n)}
+    )
+
+
+def test_regression_equals_sklearn_per_group(regression_frame):
+    f = regression_frame
+    _, res = audit(f, task="regression", sample_weight_column="w")
+    assert res.metrics["task"] == "regression"
+    for g in ("F", "M"):
+        sub = f[f["sex"] == g]
+        y, p, w = sub["label"], sub["pred"], sub["w"]
+        m = res.metrics["groups"]["sex"][g]
+        assert m["mae"]["value"] == pytest.approx(skm.mean_absolute_error(y, p, sample_weight=w), rel=1e-12)
+        assert m["rmse"]["value"] == pytest.approx(
+            skm.root_mean_squared_error(y, p, sample_weight=w), rel=1e-12
+        )
+        assert m["r2"]["value"] == pytest.approx(skm.r2_score(y, p, sample_weight=w), rel=1e-10)
+        assert m["mean_prediction"]["value"] == pytest.approx(np.average(p, weights=w), rel=1e-12)
+        assert m["ks"]["value"] == pytest.approx(ks_2samp(p, f["pred"]).statistic, abs=1e-12)
+        assert m["mae"]["ci_low"] < m["mae"]["value"] < m["mae"]["ci_high"]
+    worst = res.metrics["worst_group"]["mae"]
+    assert (worst["attribute"], worst["group"]) == ("sex", "F")
+    mae_ratio = next(
+        r
+        for r in res.metrics["disparities"]
+        if r["metric"] == "mae" and r["kind"] == "ratio" and r["method"] == "between_groups"
+    )
+    assert mae_ratio["verdict"] == "fail"  # F's errors are about twice M's
+    diff = next(r for r in res.metrics["disparities"] if r["metric"] == "mae" and r["kind"] == "difference")
+    assert diff["tolerance"] is None and diff["verdict"] == "undefined"
+    assert res.status.value == "fail"
+
+
+def test_regression_row_cap_uses_rescaled_m_out_of_n(regression_frame):
+    f = regression_frame
+    _, capped = audit(f, task="regression", policy={"bootstrap_row_cap": 300})
+    _, full = audit(f, task="regression")
+    a = capped.metrics["groups"]["sex"]["M"]["mae"]
+    b = full.metrics["groups"]["sex"]["M"]["mae"]
+    assert a["value"] == b["value"]
+    wa, wb = a["ci_high"] - a["ci_low"], b["ci_high"] - b["ci_low"]
+    # Rescaling keeps the full-size width (a plain 300-row resample would be ~2.2x wider).
+    assert wa == pytest.approx(wb, rel=0.25)
+    assert capped.method["row_resampling"]["sex"]["mae"] == [300, 300]

@@ -1,0 +1,61 @@
+"""Threshold curves per group and the model's own threshold."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.audits.fairness.conftest import audit, make_frame
+
+
+@pytest.fixture(scope="module")
+def result():
+    f = make_frame(3000, seed=61, with_weights=True)
+    return f, audit(f, score_column="score")[1]
+
+
+def test_curves_have_the_grid_and_every_group(result):
+    f, res = result
+    curves = res.metrics["threshold_curves"]["sex"]
+    assert len(curves["thresholds"]) == 101
+    assert curves["thresholds"][0] == 0.0 and curves["thresholds"][-1] == 1.0
+    assert set(curves["groups"]) == {"F", "M"}
+    for g, c in curves["groups"].items():
+        assert c["count"] == int((f["sex"] == g).sum())
+        for key in ("selection_rate", "tpr", "fpr"):
+            v = np.array(c[key], dtype=float)
+            assert len(v) == 101
+            assert v[0] == 1.0
+            assert np.all(np.diff(v) <= 1e-12), (g, key)  # non-increasing in the threshold
+
+
+def test_curve_at_the_model_threshold_equals_the_group_rates(result):
+    f, res = result
+    # pred = score >= 0.5 in the generated data, so the curve at 0.5 is the audited selection rate / TPR / FPR.
+    curves = res.metrics["threshold_curves"]["sex"]
+    i = curves["thresholds"].index(0.5)
+    assert res.metrics["threshold"] == 0.5
+    for g in ("F", "M"):
+        groups = res.metrics["groups"]["sex"][g]
+        c = curves["groups"][g]
+        assert c["selection_rate"][i] == pytest.approx(groups["selection_rate"]["value"], abs=1e-12)
+        assert c["tpr"][i] == pytest.approx(groups["tpr"]["value"], abs=1e-12)
+        assert c["fpr"][i] == pytest.approx(groups["fpr"]["value"], abs=1e-12)
+    assert res.metrics["threshold_agreement"]["agreement_ge"] == 1.0
+
+
+def test_weighted_curves_use_the_weights():
+    f = make_frame(2000, seed=62, with_weights=True)
+    _, res = audit(f, score_column="score", sample_weight_column="w")
+    c = res.metrics["threshold_curves"]["sex"]["groups"]["F"]
+    i = 30
+    t = res.metrics["threshold_curves"]["sex"]["thresholds"][i]
+    sub = f[f["sex"] == "F"]
+    assert c["selection_rate"][i] == pytest.approx(np.average(sub["score"] >= t, weights=sub["w"]), abs=1e-12)
+
+
+def test_no_scores_no_curves():
+    f = make_frame(800, seed=63)
+    _, res = audit(f)
+    assert "threshold_curves" not in res.metrics
+    assert res.metrics["threshold"] is None

@@ -1,0 +1,71 @@
+"""Model card & export page: edit the qualitative fields, preview the card, render every download."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from dashboard import services, state
+from tests.dashboard.conftest import new_app, no_exception, open_page
+
+
+@pytest.fixture()
+def card_page(german_result):
+    at = new_app(result=german_result, key="german-real")
+    at.run()
+    return open_page(at, "model_card")
+
+
+def test_the_form_is_prefilled_from_the_result_and_saving_updates_the_preview(card_page):
+    at = card_page
+    no_exception(at)
+    assert (
+        at.text_input(key=state.CARD_FIELD_PREFIX + "model_name").value
+        == "German credit — logistic regression (sample)"
+    )
+    at.text_area(key=state.CARD_FIELD_PREFIX + "intended_uses").set_value(
+        "Teaching fairness audits\nNot for lending"
+    )
+    at.button(key="FormSubmitter:card.form-Save the card").click().run()
+    no_exception(at)
+    assert at.session_state[state.CARD_INFO]["intended_uses"] == [
+        "Teaching fairness audits",
+        "Not for lending",
+    ]
+    assert any("Teaching fairness audits" in m.value for m in at.markdown)
+
+
+def test_there_is_a_download_per_report_and_card_format(card_page):
+    labels = [b.label for b in card_page.get("download_button")]
+    assert labels == [
+        "Audit report (PDF)",
+        "Audit report (Markdown)",
+        "Audit report (HTML)",
+        "Audit report (JSON)",
+        "Model card (Markdown)",
+        "Model card (JSON)",
+        "Model card (PDF)",
+    ]
+
+
+@pytest.mark.parametrize("fmt", list(services.REPORT_FORMATS))
+def test_reports_render_in_every_format(german_result, fmt):
+    out = services.render_report(german_result, fmt, key="german-real", card={"intended_uses": ["Teaching"]})
+    assert out.ok, out.error
+    head = {"pdf": b"%PDF-", "md": b"#", "html": b"<!", "json": b"{"}[fmt]
+    assert out.value.lstrip()[: len(head)].lower() == head.lower()
+    if fmt == "json":
+        assert json.loads(out.value)["schema_version"] == german_result.schema_version
+
+
+@pytest.mark.parametrize("fmt", list(services.CARD_FORMATS))
+def test_model_card_renders_in_every_format_with_the_edited_fields(german_result, fmt):
+    out = services.render_card(
+        german_result, fmt, key="german-real", card={"intended_uses": ["Teaching fairness audits"]}
+    )
+    assert out.ok, out.error
+    if fmt == "pdf":
+        assert out.value[:5] == b"%PDF-"
+    else:
+        assert "Teaching fairness audits" in out.value.decode("utf-8")

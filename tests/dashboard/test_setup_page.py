@@ -1,0 +1,136 @@
+"""Setup page: bundled samples, uploads through st.file_uploader, validation as the user types, running."""
+
+from __future__ import annotations
+
+from audits.errors import PICKLE_NOT_TRUSTED
+from dashboard import state
+from tests.dashboard.conftest import GERMAN, new_app, no_exception
+
+
+def _german_sample():
+    at = new_app(timeout=120)
+    at.run()
+    at.selectbox(key="setup.w.sample").set_value("german_credit").run()
+    return at
+
+
+def _run_button(at):
+    return at.button(key="setup.btn.run")
+
+
+def test_a_bundled_sample_fills_the_form_from_its_config():
+    at = _german_sample()
+    no_exception(at)
+    assert at.selectbox(key=state.W_TARGET).value == "credit_risk"
+    assert at.selectbox(key=state.W_POSITIVE).value == "good"
+    assert at.multiselect(key=state.W_PROTECTED).value == ["sex", "age"]
+    assert at.text_input(key=state.W_BINS_PREFIX + "age").value == "25"
+    assert any(s.value.startswith("Ready: **binary** audit") for s in at.success)
+    assert not _run_button(at).disabled
+
+
+def test_the_form_says_at_once_that_the_target_has_too_many_classes():
+    at = _german_sample()
+    at.selectbox(key=state.W_TARGET).set_value("job").run()
+    no_exception(at)
+    assert any("has 4 distinct values; a binary audit needs 2" in e.value for e in at.error)
+    assert _run_button(at).disabled
+
+
+def test_bad_bin_edges_give_a_message():
+    at = _german_sample()
+    at.text_input(key=state.W_BINS_PREFIX + "age").set_value("25, old").run()
+    no_exception(at)
+    assert any("must be numbers separated by commas" in e.value for e in at.error)
+    assert _run_button(at).disabled
+
+
+def test_no_protected_attribute_asks_for_one():
+    at = _german_sample()
+    at.multiselect(key=state.W_PROTECTED).set_value([]).run()
+    no_exception(at)
+    assert any("Choose at least one protected attribute" in w.value for w in at.warning)
+    assert _run_button(at).disabled
+
+
+def test_running_stores_the_result_and_links_to_the_pages():
+    at = _german_sample()
+    at.multiselect(key=state.W_SECTIONS).set_value(["performance", "fairness"]).run()
+    _run_button(at).click().run()
+    no_exception(at)
+    result = at.session_state[state.RESULT]
+    assert result.section("fairness").status.value in ("pass", "fail", "inconclusive", "warn")
+    assert result.section("emissions").status.value == "skipped"
+    assert any("The audit is ready" in s.value for s in at.success)
+
+
+def _upload_mode():
+    at = new_app(timeout=120)
+    at.run()
+    at.radio(key="setup.w.source").set_value("upload").run()
+    return at
+
+
+def test_uploading_data_model_and_config_validates_the_form():
+    at = _upload_mode()
+    assert any("Upload a dataset" in i.value for i in at.info)
+    at.file_uploader(key="setup.up.data").upload(
+        "credit.csv", (GERMAN / "german_credit_test.csv").read_bytes(), "text/csv"
+    )
+    at.run()
+    at.file_uploader(key="setup.up.model").upload("m.skops", (GERMAN / "german_logreg.skops").read_bytes())
+    at.run()
+    at.file_uploader(key="setup.up.config").upload(
+        "audit.yaml", (GERMAN / "audit.yaml").read_bytes(), "application/x-yaml"
+    )
+    at.run()
+    no_exception(at)
+    assert at.session_state[state.SETUP_DATA].name == "credit.csv"
+    assert any("300 rows × 22 columns" in c.value for c in at.caption)
+    assert any(s.value.startswith("Ready:") for s in at.success), [e.value for e in at.error]
+
+
+def test_a_pickle_model_is_refused_with_the_reason():
+    at = _upload_mode()
+    at.file_uploader(key="setup.up.model").upload("model.pkl", b"\x80\x04junk")
+    at.run()
+    no_exception(at)
+    assert any(PICKLE_NOT_TRUSTED.split("{file}: ")[1][:40] in e.value for e in at.error)
+    assert state.SETUP_MODEL not in at.session_state
+
+
+def test_an_unreadable_dataset_gives_a_message_not_a_traceback():
+    at = _upload_mode()
+    at.file_uploader(key="setup.up.data").upload("broken.parquet", b"PAR1 this is not parquet")
+    at.run()
+    no_exception(at)
+    assert any("could not be read as Parquet" in e.value for e in at.error)
+
+
+def test_an_empty_dataset_gives_a_message():
+    at = _upload_mode()
+    at.file_uploader(key="setup.up.data").upload("empty.csv", b"", "text/csv")
+    at.run()
+    no_exception(at)
+    assert any("the file is empty" in e.value for e in at.error)
+
+
+def test_a_broken_config_gives_a_message():
+    at = _upload_mode()
+    at.file_uploader(key="setup.up.data").upload(
+        "credit.csv", (GERMAN / "german_credit_test.csv").read_bytes()
+    )
+    at.run()
+    at.file_uploader(key="setup.up.config").upload("audit.yaml", b"target: [unclosed")
+    at.run()
+    no_exception(at)
+    assert any("not valid YAML" in e.value for e in at.error)
+
+
+def test_a_cancelled_run_shows_a_message_once():
+    at = _german_sample()
+    at.session_state[state.SETUP_MESSAGE] = ("warning", "The audit was cancelled; no result was kept.")
+    at.run()
+    assert any("cancelled" in w.value for w in at.warning)
+    at.run()
+    assert not any("cancelled" in w.value for w in at.warning)
