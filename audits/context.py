@@ -215,6 +215,26 @@ def _bin_labels(bins: tuple[float, ...]) -> list[str]:
     return labels
 
 
+def _validate_check_options(policy: Policy) -> None:
+    """Unknown data-quality check codes or options in the policy are input errors, not silent no-ops."""
+    if not policy.checks:
+        return
+    from audits.data_quality.registry import CODES, check_by_code  # lazy: the registry imports this module
+
+    for code, opts in policy.checks.items():
+        if code not in CODES:
+            raise AuditInputError(
+                f"policy.checks: unknown data-quality check {code!r}. Known checks: {', '.join(CODES)}."
+            )
+        known = {"enabled", *check_by_code(code).defaults}
+        unknown = sorted(set(opts) - known)
+        if unknown:
+            raise AuditInputError(
+                f"policy.checks.{code}: unknown option(s) {', '.join(map(repr, unknown))}. "
+                f"Known options: {', '.join(sorted(known))}."
+            )
+
+
 def build_context(
     data: LoadedData,
     *,
@@ -252,6 +272,12 @@ def build_context(
     n_missing = int(y.isna().sum())
     if n_missing:
         raise AuditInputError(E.TARGET_MISSING_VALUES.format(file=file, column=config.target, n=n_missing))
+
+    if _is_numeric(y) and not np.isfinite(y.to_numpy(dtype=float)).all():
+        raise AuditInputError(
+            f"{file}: target column '{config.target}' holds infinite values. Drop or fix those rows before the audit."
+        )
+    _validate_check_options(config.policy)
 
     # --- task and labels ---------------------------------------------------------------------------------------
     task = _detect_task(config, y, model, file)

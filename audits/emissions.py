@@ -335,10 +335,10 @@ def _label_agreement(ctx: AuditContext, refit: Any) -> tuple[float | None, str]:
             share,
             "share of rows whose re-fit prediction is within 1% of a standard deviation of the upload's",
         )
+    # Compared as text: the re-fit's labels and the context's matched labels may differ only in type.
     same = pd.Series(pred).astype(str).to_numpy() == pd.Series(ctx.y_pred_labels).astype(str).to_numpy()
-    return float(
-        np.mean(same)
-    ), "share of rows where the re-fit and the uploaded model predict the same label"
+    note = "share of rows where the re-fit and the uploaded model predict the same label"
+    return float(np.mean(same)), note
 
 
 def _component_record(m: Measurement) -> dict[str, Any]:
@@ -511,7 +511,12 @@ def _training_table(t: Mapping[str, Any] | None, reason: str | None) -> Table:
         ("CPU TDP used", t["cpu_tdp_w"], "W", t["cpu_tdp_source"] or "not used (hardware counter)"),
         ("GPU", t["gpu_model"] or "none", f"{t['gpu_count']} GPU(s)", t["gpu_power_method"]),
         ("RAM", t["ram_total_gb"], "GB", "total memory of the machine"),
-        ("tracking mode", t["tracking_mode"], "", "machine: whole-machine power attributed to the fit"),
+        (
+            "tracking mode",
+            t["tracking_mode"],
+            "",
+            "machine: whole-machine power (other processes' load included) attributed to the fit",
+        ),
         ("agreement with the upload", t["agreement"], "share", t["agreement_note"]),
         ("tracker start", t["tracker_start_s"], "s", "construct + start() overhead"),
         ("tracker stop", t["tracker_stop_s"], "s", "stop() overhead"),
@@ -628,7 +633,7 @@ def run_emissions(
     country_origin = (
         "the default (USA); set emissions.country_iso_code to where the model is trained and served"
         if cfg.country_iso_code.strip().upper() == DEFAULT_COUNTRY
-        else "configured (emissions.country_iso_code)"
+        else "set in the config (emissions.country_iso_code)"
     )
     if not intensity.known_country:
         findings.append(
@@ -777,7 +782,10 @@ def run_emissions(
             f"{_g(imported['emissions_kg'])} over {imported['duration_s']:.1f} s"
             + (f", {ratio:.3g}x the energy measured here." if ratio is not None else ".")
         )
-    summary.append(f"Carbon intensity for {place}: {intensity.g_per_kwh:.0f} g CO2eq/kWh ({country_origin}).")
+    summary.append(
+        f"Carbon intensity for {place}: {intensity.g_per_kwh:.0f} g CO2eq/kWh from codecarbon's bundled data; "
+        f"the country is {country_origin}."
+    )
 
     # --- tables -------------------------------------------------------------------------------------------
     tables = {
@@ -821,6 +829,8 @@ def run_emissions(
         "emissions_kg": "energy_kwh x carbon_intensity_g_per_kwh / 1000",
         "carbon_intensity_g_per_kwh": f"{DATA_SOURCE_NOTE}; {intensity.note}",
         "agreement": "re-fit.predict on the audited rows vs the upload's predictions",
+        "tracking_mode": "machine: codecarbon attributes the whole machine's power during the call to it, "
+        "including other processes' load",
         "inference": inference["method"],
         "equivalents": "value = emissions or energy / factor (see each source)",
         "country_comparison": "same energy x each country's national average intensity",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -73,6 +74,9 @@ class GridIntensity:
     note: str
 
 
+_CODECARBON_LOCK = threading.RLock()
+
+
 class _Capture(logging.Filter):
     """Collect codecarbon's log records and stop them from reaching any handler (the user's console)."""
 
@@ -99,6 +103,9 @@ class quiet_codecarbon:
         self.messages = self._capture.messages
 
     def __enter__(self) -> quiet_codecarbon:
+        # One codecarbon session at a time in this process: the logger is shared, and two whole-machine
+        # measurements at once would each count the other's power.
+        _CODECARBON_LOCK.acquire()
         self._logger = logging.getLogger("codecarbon")
         self._saved = (list(self._logger.handlers), self._logger.level, self._logger.propagate)
         self._logger.addFilter(self._capture)
@@ -111,6 +118,7 @@ class quiet_codecarbon:
         self._logger.handlers = handlers
         self._logger.setLevel(level)
         self._logger.propagate = propagate
+        _CODECARBON_LOCK.release()
 
 
 @functools.lru_cache(maxsize=1)

@@ -203,7 +203,14 @@ def frame_as_data(frame: pd.DataFrame, *, name: str = "DataFrame") -> LoadedData
         raise AuditInputError(
             E.HEADER_ONLY.format(file=name) if frame.shape[1] else E.EMPTY_FILE.format(file=name)
         )
-    digest = hashlib.sha256(pd.util.hash_pandas_object(frame, index=False).values.tobytes())
+    dupes = frame.columns[frame.columns.duplicated()].tolist()
+    if dupes:
+        raise AuditInputError(f"{name}: duplicate column name(s) {dupes}. Give every column a unique name.")
+    try:
+        hashed = pd.util.hash_pandas_object(frame, index=False)
+    except TypeError:  # unhashable cells (lists, dicts): hash their text form instead
+        hashed = pd.util.hash_pandas_object(frame.astype(str), index=False)
+    digest = hashlib.sha256(hashed.values.tobytes())
     digest.update("|".join(map(str, frame.columns)).encode())
     return LoadedData(
         frame=frame,

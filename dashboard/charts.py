@@ -89,7 +89,9 @@ def group_bars(
     )
     for label, v in zip(labels, vals, strict=True):
         if v is None:
-            fig.add_annotation(x=label, y=0, text="undefined", showarrow=False, yshift=12, font={"color": "#57606a"})
+            fig.add_annotation(
+                x=label, y=0, text="undefined", showarrow=False, yshift=12, font={"color": "#57606a"}
+            )
     if overall is not None:
         fig.add_hline(
             y=overall,

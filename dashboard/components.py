@@ -37,7 +37,9 @@ STATUS_MEANING = {
     Status.ERROR: "the section failed; see the reason",
     Status.SKIPPED: "not run",
 }
-TABLE_ROW_LIMIT = 500  # tables are aggregates; a longer one is cut with a note rather than sent whole
+TABLE_ROW_LIMIT = 500
+LONG_TEXT = 60  # characters in a cell above which a table is drawn static (wrapped) rather than as a grid
+STATIC_TABLE_MAX_ROWS = 100  # tables are aggregates; a longer one is cut with a note rather than sent whole
 
 
 def status_badge(status: Status | str, *, label: str | None = None) -> None:
@@ -75,10 +77,18 @@ def section_header(section: SectionResult | None, *, name: str) -> bool:
 
 
 def findings_list(
-    findings: Sequence[Finding], *, limit: int | None = None, empty: str = "No findings."
+    findings: Sequence[Finding],
+    *,
+    limit: int | None = None,
+    empty: str = "No findings.",
+    skip_messages: Sequence[str] = (),
 ) -> None:
-    """Findings, most severe first, as one line each with the subject in bold."""
-    ranked = sorted(findings, key=lambda f: -f.rank)
+    """Findings, most severe first, as one line each with the subject in bold.
+
+    ``skip_messages``: sentences already shown (e.g. the section summary), so they are not repeated.
+    """
+    skip = set(skip_messages)
+    ranked = [f for f in sorted(findings, key=lambda f: -f.rank) if f.message not in skip]
     if not ranked:
         st.caption(empty)
         return
@@ -124,7 +134,12 @@ def result_table(table: Table | None, *, title: bool = True, height: int | str =
         st.caption("Empty table." + (f" {table.note}" if table.note else ""))
         return
     frame, note = display_frame(table)
-    st.dataframe(frame, hide_index=True, height=height)
+    longest = max((len(str(v)) for col in frame.columns for v in frame[col]), default=0)
+    if longest > LONG_TEXT and len(frame) <= STATIC_TABLE_MAX_ROWS:
+        # st.dataframe cuts long text at the column edge; a static table wraps it so every sentence is readable
+        st.table(frame, hide_index=True, border="horizontal")
+    else:
+        st.dataframe(frame, hide_index=True, height=height)
     if note:
         st.caption(note)
 

@@ -57,6 +57,10 @@ UPLOAD_TOO_LARGE = (
     "{file}: the file is {size_mb:.0f} MB; this server accepts uploads up to {limit_mb:.0f} MB. Use a sample of the "
     "rows or Parquet (smaller than CSV), or ask the operator to raise {env}."
 )
+UNEXPECTED = (
+    "{file}: could not {what} the file ({detail}). Check that it is a valid file of its type; if it is, this is a bug "
+    "worth reporting with the file's description."
+)
 UPLOAD_EMPTY = "{file}: the file is empty. Choose a file with content."
 UPLOAD_WRONG_TYPE = "{file}: a {kind} must be one of {allowed}; got '{suffix}'."
 CONFIG_NOT_YAML = "{file}: not valid YAML ({detail}). Fix the syntax at the line shown."
@@ -246,6 +250,10 @@ def _load_data(sha256: str, name: str, na_values: tuple[str, ...], _raw: bytes) 
         return Outcome(load_dataset(_raw, name=name, na_values=na_values))
     except AuditInputError as exc:
         return Outcome(error=str(exc))
+    except (
+        Exception
+    ) as exc:  # a parser failure the loader did not anticipate: still a message, not a traceback
+        return Outcome(error=UNEXPECTED.format(file=name, what="read", detail=f"{type(exc).__name__}: {exc}"))
 
 
 def load_data(upload: Upload, *, na_values: Sequence[str] = ("?", "")) -> Outcome:
@@ -259,6 +267,8 @@ def _load_model(sha256: str, name: str, trust_pickle: bool, _raw: bytes) -> Outc
         return Outcome(load_model(_raw, name=name, trust_pickle=trust_pickle))
     except AuditInputError as exc:
         return Outcome(error=str(exc))
+    except Exception as exc:  # e.g. a library error inside an unusual model file
+        return Outcome(error=UNEXPECTED.format(file=name, what="load", detail=f"{type(exc).__name__}: {exc}"))
 
 
 def load_model_upload(upload: Upload) -> Outcome:
@@ -375,6 +385,10 @@ def _validate(
         ctx = build_context(data, config=_config, model=_model, reference=_ref)
     except AuditInputError as exc:
         return Validation(False, str(exc))
+    except Exception as exc:  # the check must never show a traceback
+        return Validation(
+            False, UNEXPECTED.format(file=_data.name, what="check", detail=f"{type(exc).__name__}: {exc}")
+        )
     facts = describe_context(ctx)
     facts["rows"] = n
     if n > VALIDATE_ROW_CAP:
@@ -404,7 +418,9 @@ def _facts_from_result(result: AuditResult) -> dict[str, Any]:
     for col in facts.get("protected", []):
         table = fair.tables.get(f"groups:{col}") if fair is not None else None
         if table is not None and "group" in table.data and "count" in table.data:
-            groups[col] = {str(g): int(c or 0) for g, c in zip(table.data["group"], table.data["count"], strict=True)}
+            groups[col] = {
+                str(g): int(c or 0) for g, c in zip(table.data["group"], table.data["count"], strict=True)
+            }
         else:
             groups[col] = {}
     facts["groups"] = groups
@@ -416,7 +432,9 @@ def _facts_from_result(result: AuditResult) -> dict[str, Any]:
 def validate(data: Upload, model: Upload | None, reference: Upload | None, config: AuditConfig) -> Validation:
     """Check the inputs and config as the audit would (cached per content and config)."""
     done = _result_store().get(audit_key(data, model, reference, config))
-    if done is not None:  # these exact inputs were audited: they are valid, and the result says what was found
+    if (
+        done is not None
+    ):  # these exact inputs were audited: they are valid, and the result says what was found
         return Validation(True, "ready", _facts_from_result(done))
     loaded = load_data(data, na_values=config.na_values)
     if not loaded.ok:
@@ -639,6 +657,28 @@ def card_fields() -> list[tuple[str, str, bool]]:
     for f in dataclasses.fields(CardInfo):
         out.append((f.name, group_of.get(f.name, "Other"), "tuple" in str(f.type)))
     return out
+
+
+def split_front_matter(markdown: str) -> tuple[str, str]:
+    """``(front matter YAML, body)`` of a Markdown document that starts with a ``---`` block."""
+    if markdown.startswith("---\n"):
+        end = markdown.find("\n---", 4)
+        if end != -1:
+            return markdown[4:end].strip(), markdown[end + 4 :].lstrip("-\n")
+    return "", markdown
+
+
+def demote_headings(markdown: str, *, levels: int = 1) -> str:
+    """Headings ``#`` -> ``###`` (for ``levels=2``) so a document previews inside a page at a smaller size."""
+    out = []
+    fence = False
+    for line in markdown.splitlines():
+        if line.startswith("```"):
+            fence = not fence
+        if not fence and line.startswith("#"):
+            line = "#" * levels + line
+        out.append(line)
+    return "\n".join(out)
 
 
 def _card_info(card: Mapping[str, Any] | None) -> Any:

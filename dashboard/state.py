@@ -29,6 +29,7 @@ SETUP_REFERENCE = "setup.reference"
 SETUP_CONFIG = "setup.config"  # services.Upload of a config YAML
 SETUP_APPLIED_CONFIG = "setup.applied_config"  # sha of the config whose values were last copied into the form
 SETUP_CANCEL = "setup.cancel_requested"
+SETUP_RUNNING = "setup.running"  # set while an audit runs; still set on the next run if Cancel interrupted it
 SETUP_MESSAGE = "setup.message"  # (level, text) shown once after a run (cancelled, failed)
 # form widgets (values are persisted across page switches by keep_widgets)
 W_TARGET = "setup.w.target"

@@ -23,7 +23,7 @@ from audits.results import SectionResult, Table  # noqa: E402
 from reports.formatting import fmt_sig, fmt_value, humanize  # noqa: E402
 
 DPI = 110
-WIDTH_IN = 7.0
+WIDTH_IN = 6.6
 MAX_GROUP_BARS = 20  # at most this many groups per chart: the highest and lowest halves
 MAX_FEATURES = 15
 BAR_COLOR = "#3b6ea8"
@@ -42,10 +42,27 @@ plt.rcParams.update(
 
 
 def _png(fig: MplFigure) -> bytes:
+    # Constrained layout instead of bbox_inches="tight": the latter draws every figure twice.
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI, bbox_inches="tight")
+    fig.savefig(buf, format="png", dpi=DPI)
     plt.close(fig)
     return buf.getvalue()
+
+
+def _frame(fig: MplFigure, labels: Sequence[str] = (), *, right_in: float = 0.2, title: bool = True) -> None:
+    """Fixed margins sized from the tick labels (8 pt DejaVu: <= 0.07 in per character).
+
+    Cheaper than constrained layout or bbox_inches="tight", which lay out or draw a figure twice.
+    """
+    w, h = fig.get_size_inches()
+    left = 0.25 + 0.07 * max((len(str(x)) for x in labels), default=4)
+    fig.subplots_adjust(
+        left=min(left / w, 0.6),
+        right=1 - right_in / w,
+        bottom=0.5 / h,
+        top=1 - (0.3 if title else 0.12) / h,
+        wspace=0.25,
+    )
 
 
 def _short(label: Any, limit: int = 32) -> str:
@@ -74,6 +91,7 @@ def calibration_chart(table: Table) -> bytes:
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
     ax.legend(loc="upper left", frameon=False)
+    _frame(fig, ("0.0",), title=False)
     return _png(fig)
 
 
@@ -156,7 +174,7 @@ def group_metric_chart(table: Table, spec: GroupChartSpec) -> bytes:
         ax.grid(axis="x", color="#eee")
         ax.set_axisbelow(True)
     axes[0][0].set_yticks(y, labels)
-    fig.tight_layout()
+    _frame(fig, labels)
     return _png(fig)
 
 
@@ -187,6 +205,7 @@ def importance_chart(table: Table) -> bytes:
         err = np.vstack([np.clip(v - lo, 0, None), np.clip(hi - v, 0, None)])[:, ok]
         ax.errorbar(v[ok], y[ok], xerr=err, fmt="none", ecolor="#222", elinewidth=0.8, capsize=2)
     ax.set_yticks(y, [_short(d["feature"][i]) for i in order])
+    _frame(fig, [_short(d["feature"][i]) for i in order], right_in=0.3, title=False)
     ax.invert_yaxis()
     ax.set_xlabel("mean |SHAP value|")
     ax.grid(axis="x", color="#eee")
@@ -258,6 +277,7 @@ def beeswarm_chart(bs: Mapping[str, Any]) -> bytes:
         ax.scatter(s[ok], y, s=4, c=colors, linewidths=0, alpha=0.8, rasterized=True)
     ax.axvline(0, color="#999", lw=0.8)
     ax.set_yticks(range(len(features)), [_short(f) for f in features])
+    _frame(fig, [_short(f) for f in features], title=False)
     ax.set_ylim(len(features) - 0.5, -0.5)
     ax.set_xlabel("SHAP value (impact on model output)")
     ax.grid(axis="x", color="#eee")
@@ -290,7 +310,7 @@ def group_attribution_chart(table: Table) -> bytes:
     if cut:
         counts = [_num(v) for v in d.get("count", [0] * table.n_rows)]
         groups = sorted(groups, key=lambda i: -np.nan_to_num(counts[i]))[:8]
-    fig, ax = plt.subplots(figsize=(WIDTH_IN, 0.45 * len(top) + 1.2))
+    fig, ax = plt.subplots(figsize=(WIDTH_IN * 0.85, 0.09 * len(top) * len(groups) + 0.25 * len(top) + 0.8))
     h = 0.8 / len(groups)
     cmap = plt.get_cmap("tab10")
     for k, gi in enumerate(groups):
@@ -299,10 +319,19 @@ def group_attribution_chart(table: Table) -> bytes:
             np.arange(len(top)) + k * h, vals, height=h, color=cmap(k % 10), label=_short(d["group"][gi], 24)
         )
     ax.set_yticks(np.arange(len(top)) + h * (len(groups) - 1) / 2, [_short(f) for f in top])
+    legend_in = 0.5 + 0.065 * max(len(_short(d["group"][gi], 24)) for gi in groups)
+    _frame(fig, [_short(f) for f in top], right_in=legend_in, title=False)
     ax.invert_yaxis()
     ax.axvline(0, color="#999", lw=0.8)
     ax.set_xlabel("mean SHAP value in the group")
-    ax.legend(fontsize=7, frameon=False, loc="best", title="8 largest groups" if cut else None)
+    ax.legend(
+        fontsize=7,
+        frameon=False,
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        title="8 largest groups" if cut else "group",
+        title_fontsize=7,
+    )
     return _png(fig)
 
 
@@ -345,6 +374,7 @@ def emissions_chart(bars: Sequence[tuple[str, float]]) -> bytes:
     y = np.arange(len(bars))
     ax.barh(y, vals, color="#2f8f5b", height=0.7)
     ax.set_yticks(y, [_short(x) for x in labels])
+    _frame(fig, [_short(x) for x in labels], right_in=0.3, title=False)
     ax.invert_yaxis()
     ax.set_xlabel("grams CO₂eq")
     ax.grid(axis="x", color="#eee")

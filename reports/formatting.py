@@ -116,9 +116,16 @@ def fmt_sig(x: Any, *, digits: int = 3, unit: str = "", reason: str | None = Non
     if not _finite(x):
         return fmt_undefined(reason)
     x = float(x)
-    text = f"{x:,.{digits}g}" if abs(x) < 1e6 else f"{x:.{digits}e}"
-    if "e" in text and 1e-4 <= abs(x) < 1e6:
-        text = f"{x:.{digits + 3}f}".rstrip("0")
+    if x == 0:
+        text = "0"
+    elif abs(x) < 1e-4 or abs(x) >= 1e9:
+        text = f"{x:.{digits - 1}e}"
+    else:
+        rounded = float(f"{x:.{digits}g}")
+        decimals = max(digits - 1 - math.floor(math.log10(abs(rounded))), 0)
+        text = f"{rounded:,.{decimals}f}"
+        if "." in text:
+            text = text.rstrip("0").rstrip(".")
     return f"{text} {unit}".strip()
 
 
@@ -387,10 +394,115 @@ def format_table(
     )
 
 
+# Column names of the result schema, shown humanized ("base_rate" -> "Base rate"). Any other column name
+# comes from the user's data (a feature, a group) and is shown exactly as it is spelled there.
+SCHEMA_COLUMNS = frozenset(
+    [
+        "group",
+        "count",
+        "positives",
+        "negatives",
+        "share",
+        "base_rate",
+        "base_rate_difference",
+        "base_rate_ratio",
+        "note",
+        "feature",
+        "measure",
+        "association",
+        "auc",
+        "auc_method",
+        "severity",
+        "column",
+        "ratio",
+        "p_value",
+        "flagged",
+        "type",
+        "test",
+        "statistic",
+        "psi",
+        "drifted",
+        "protected",
+        "reference_count",
+        "reference_share",
+        "current_count",
+        "current_share",
+        "difference",
+        "rank",
+        "code",
+        "subject",
+        "message",
+        "dtype",
+        "missing_share",
+        "distinct",
+        "score",
+        "grade",
+        "issues",
+        "mean_abs_shap",
+        "mean_output",
+        "metric",
+        "value",
+        "n",
+        "method",
+        "attribute",
+        "kind",
+        "tolerance",
+        "verdict",
+        "label",
+        "reference",
+        "excluded",
+        "reason",
+        "actual",
+        "bin",
+        "rows",
+        "mean_score",
+        "observed_rate",
+        "quantity",
+        "unit",
+        "source",
+        "country_iso_code",
+        "country_name",
+        "carbon_intensity_g_per_kwh",
+        "emissions_kg",
+        "emissions_g",
+        "energy_kwh",
+        "duration_s",
+        "factor",
+        "selection_rate",
+        "tpr",
+        "fpr",
+        "fnr",
+        "tnr",
+        "precision",
+        "fdr",
+        "for_",
+        "accuracy",
+        "balanced_accuracy",
+        "roc_auc",
+        "mean_prediction",
+        "mean_target",
+        "mae",
+        "rmse",
+        "r2",
+        "ks",
+        "recall",
+        "specificity",
+        "f1",
+        "log_loss",
+        "brier_score",
+        "status",
+        "section",
+        "duration",
+    ]
+)
+
+
 def _header(column: str) -> str:
     if column.endswith(" [CI]"):
-        return f"{humanize(column[: -len(' [CI]')])} [CI]"
-    return humanize(column)
+        return f"{_header(column[: -len(' [CI]')])} [CI]"
+    if column.endswith(" CI"):
+        return f"{_header(column[: -len(' CI')])} CI"
+    return humanize(column) if column in SCHEMA_COLUMNS else column
 
 
 def format_mapping(d: Mapping[str, Any], *, kinds: Mapping[str, str] | None = None) -> list[tuple[str, str]]:

@@ -22,6 +22,7 @@ from reports.document import (
 )
 from reports.formatting import DisplayTable
 
+_LINK_CLOSE = re.compile(r"\](?=[(\[:])")  # only "](", "][" and "]:" can make a link; intervals stay "[a, b]"
 _TAG = re.compile(r"<(?=[A-Za-z/!?])")
 _EDGE_UNDERSCORE = re.compile(r"(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])")
 
@@ -29,13 +30,14 @@ _EDGE_UNDERSCORE = re.compile(r"(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])")
 def md_inline(text: str, *, line_start: bool = True) -> str:
     """Escape text for running Markdown, keeping it readable as plain text.
 
-    Backslashes, ``*``, backticks, brackets and underscores at word edges are escaped (GitHub never reads an
+    Backslashes, ``*``, backticks, a ``]`` that could close a link and underscores at word edges are escaped (GitHub never reads an
     underscore inside a word as emphasis, so ``sample_data`` stays as it is); ``<`` is escaped only where it
     could open an HTML tag; line breaks become spaces.
     """
     text = str(text).replace("\\", "\\\\")
-    for ch in ("*", "`", "[", "]"):
+    for ch in ("*", "`"):
         text = text.replace(ch, "\\" + ch)
+    text = _LINK_CLOSE.sub(r"\\]", text)
     text = _EDGE_UNDERSCORE.sub(r"\\_", text)
     text = _TAG.sub("&lt;", text)
     text = " ".join(text.splitlines())

@@ -403,7 +403,7 @@ def _group_tables(result: AuditResult) -> dict[str, Table]:
         for m in CARD_GROUP_METRICS:
             if m in table.data:
                 keep += [m, f"{m}_ci_low", f"{m}_ci_high"]
-        keep += ["note"]
+        keep += ["excluded"]
         out[key.split(":", 1)[1]] = Table(
             title=f"Groups of {key.split(':', 1)[1]}",
             data={c: table.data[c] for c in keep if c in table.data},

@@ -359,7 +359,11 @@ def _lines(pdf: _ReportPDF, text: str, width: float, style: str, size: float) ->
     if "\n" not in text and pdf.text_width(text, style, size) <= width - 2 * CELL_PAD:
         return [text]
     pdf.set_font(FONT, style, size)
-    return [str(x) for x in pdf.multi_cell(width - 2 * CELL_PAD, 1, text, dry_run=True, output="LINES")]
+    margin, pdf.c_margin = pdf.c_margin, 0  # the cell padding is CELL_PAD; fpdf2's own margin would add to it
+    try:
+        return [str(x) for x in pdf.multi_cell(width - 2 * CELL_PAD, 1, text, dry_run=True, output="LINES")]
+    finally:
+        pdf.c_margin = margin
 
 
 def _row_height(
@@ -392,8 +396,8 @@ def _draw_row(
         lines = _lines(pdf, text, w, style, size)
         pdf.set_font(FONT, style, size)
         for k, line in enumerate(lines):
-            pdf.set_xy(x + CELL_PAD, y + PAD_V + k * line_h)
-            pdf.cell(w - 2 * CELL_PAD, line_h, line, align=al)
+            pdf.set_xy(x + CELL_PAD - pdf.c_margin, y + PAD_V + k * line_h)
+            pdf.cell(w - 2 * CELL_PAD + 2 * pdf.c_margin, line_h, line, align=al)
         if color is not None:
             pdf.set_text_color(0, 0, 0)
         x += w

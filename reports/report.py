@@ -21,7 +21,7 @@ from reports.formatting import (
     fmt_status,
     fmt_value,
 )
-from reports.sections import section_blocks
+from reports.sections import appendix_blocks, section_blocks
 
 TOP_FINDINGS = 8
 
@@ -133,6 +133,19 @@ def not_measured(result: AuditResult) -> list[str]:
         for f in s.findings:
             if f.code.endswith(("NOT_APPLICABLE", "UNDEFINED", "CHECK_ERROR")):
                 items.append(f"{s.title}: {f.message}")
+        if s.status in (Status.SKIPPED, Status.ERROR):
+            continue
+        excluded = s.metrics.get("excluded") if s.name == "fairness" else None
+        if isinstance(excluded, list) and excluded:
+            items.append(
+                f"{s.title}: {len(excluded)} small group(s) are left out of the headline disparities (too few rows, "
+                "positives or negatives for a stable rate); their numbers are listed in the fairness section."
+            )
+        if s.name == "emissions" and s.metrics.get("training") and not s.metrics.get("imported"):
+            items.append(
+                f"{s.title}: the emissions of the original training run were not imported (no codecarbon CSV from "
+                "the trainer); the training figure is a re-fit measured during this audit."
+            )
     return items
 
 
@@ -212,6 +225,8 @@ def appendix(result: AuditResult) -> list[Block]:
             blocks.append(
                 KeyValues(tuple((k.capitalize(), str(v)) for k, v in plat.items()), title="Platform")
             )
+    for section in result.sections:
+        blocks.extend(appendix_blocks(section))
     if p.config:
         blocks.append(Heading("Configuration", level=2))
         blocks.append(

@@ -149,6 +149,7 @@ def disparity_table(
         metric = str(r.get("metric", ""))
         name = titles.get(metric, humanize(metric))
         label = f"{name} {r.get('kind', '')}".strip()
+        label = label[:1].upper() + label[1:]
         method = str(r.get("method") or "")
         if method and method != "between_groups":
             label += f" ({method.replace('_', ' ')})"
@@ -179,6 +180,65 @@ def disparity_table(
     )
 
 
+def _cut(block: TableBlock) -> TableBlock:
+    t = block.table
+    if t.n_rows <= MAX_TABLE_ROWS:
+        return block
+    return TableBlock(
+        DisplayTable(
+            title=t.title,
+            columns=t.columns,
+            rows=t.rows[:MAX_TABLE_ROWS],
+            numeric=t.numeric,
+            note=f"{t.note} First {MAX_TABLE_ROWS:,} of {t.n_rows:,} rows shown; the JSON export holds all.",
+        ),
+        status_column=block.status_column,
+    )
+
+
+def group_table_blocks(table: Table) -> list[Block]:
+    """A ``groups:<col>`` table as metrics per group, then its notes (why a group is excluded or undefined).
+
+    The notes are long sentences; kept in the metrics table they would make every row several lines high.
+    """
+    notes = table.data.get("note")
+    if not notes or not any(notes):
+        return [table_block(table)]
+    data = {k: v for k, v in table.data.items() if k != "note"}
+    blocks: list[Block] = [table_block(Table(title=table.title, data=data, note=table.note))]
+    rows = tuple((str(g), str(n)) for g, n in zip(table.data["group"], notes, strict=True) if n)
+    blocks.append(
+        TableBlock(
+            DisplayTable(
+                title=f"{table.title}: notes",
+                columns=("Group", "Note"),
+                rows=rows,
+                numeric=(False, False),
+            )
+        )
+    )
+    return blocks
+
+
+def appendix_blocks(section: SectionResult) -> list[Block]:
+    """Long detail tables a section keeps out of its chapter (fairness: every disparity)."""
+    if section.name != "fairness" or section.status in (Status.SKIPPED, Status.ERROR):
+        return []
+    disparities = section.table("disparities")
+    headline = section.metrics.get("headline")
+    if disparities is None or not disparities.n_rows or not (isinstance(headline, list) and headline):
+        return []
+    titles = (
+        section.metrics.get("metric_titles")
+        if isinstance(section.metrics.get("metric_titles"), Mapping)
+        else {}
+    )
+    return [
+        Heading("All fairness disparities", level=2),
+        _cut(disparity_table(disparities.rows(), title="Disparities", metric_titles=titles)),
+    ]
+
+
 def _fairness(section: SectionResult) -> list[Block]:
     if section.status in (Status.SKIPPED, Status.ERROR):
         return generic_blocks(section)
@@ -195,22 +255,17 @@ def _fairness(section: SectionResult) -> list[Block]:
     if isinstance(headline, list) and headline:
         blocks.append(Heading("Disparity verdicts", level=2))
         blocks.append(disparity_table(headline, title="Headline disparities", metric_titles=titles))
-    if disparities is not None and disparities.n_rows:
-        blocks.append(Heading("All disparities", level=2))
-        block = disparity_table(disparities.rows(), title="Disparities", metric_titles=titles)
-        if block.table.n_rows > MAX_TABLE_ROWS:
-            t = block.table
-            block = TableBlock(
-                DisplayTable(
-                    title=t.title,
-                    columns=t.columns,
-                    rows=t.rows[:MAX_TABLE_ROWS],
-                    numeric=t.numeric,
-                    note=f"{t.note} First {MAX_TABLE_ROWS:,} of {t.n_rows:,} rows shown; the JSON export holds all.",
-                ),
-                status_column=block.status_column,
+    elif disparities is not None and disparities.n_rows:
+        blocks.append(Heading("Disparity verdicts", level=2))
+        blocks.append(_cut(disparity_table(disparities.rows(), title="Disparities", metric_titles=titles)))
+    if disparities is not None and disparities.n_rows and headline:
+        blocks.append(
+            Paragraph(
+                f"All {disparities.n_rows:,} disparities (every metric, between groups, to overall and signed) are "
+                "listed in the appendix.",
+                style="note",
             )
-        blocks.append(block)
+        )
     blocks.extend(findings_block(section))
     for key, table in _groups_tables(section):
         column = key.split(":", 1)[1]
@@ -223,7 +278,7 @@ def _fairness(section: SectionResult) -> list[Block]:
                     render=lambda t=table, s=spec: charts.group_metric_chart(t, s),
                 )
             )
-        blocks.append(table_block(table))
+        blocks.extend(group_table_blocks(table))
     done = {"disparities", *(k for k, _ in _groups_tables(section))}
     rest = generic_blocks(section, skip_tables=tuple(done))
     # The summary and findings were shown above; keep the remaining tables, figures and method.
@@ -264,11 +319,54 @@ def _explanation(section: SectionResult) -> list[Block]:
             blocks.append(
                 Figure(
                     title=f"{table.title}",
-                    caption="Mean |SHAP| of the top features per protected group.",
+                    caption="Mean SHAP value (signed, in the model's output units) of the features that differ "
+                    "most between groups: a bar left of zero pulls the group's predictions down.",
                     render=lambda t=table: charts.group_attribution_chart(t),
                 )
             )
-    return generic_blocks(section, skip_metrics=("beeswarm",)) + blocks
+    return generic_blocks(section, skip_metrics=("beeswarm",)) + blocks + _group_gap_blocks(section)
+
+
+GAP_FEATURES = 10
+
+
+def _group_gap_blocks(section: SectionResult) -> list[Block]:
+    """Which features account for the gap in mean model output between two groups (SHAP contributions)."""
+    gaps = section.metrics.get("group_gap")
+    if not isinstance(gaps, Mapping) or not gaps:
+        return []
+    blocks: list[Block] = [Heading("What drives the gap between groups", level=2)]
+    for column, gap in gaps.items():
+        if not isinstance(gap, Mapping):
+            continue
+        contributions = gap.get("contributions") or {}
+        groups = gap.get("groups") or []
+        ranked = sorted(
+            ((str(k), v) for k, v in contributions.items() if isinstance(v, int | float)),
+            key=lambda kv: -abs(kv[1]),
+        )
+        shown = ranked[:GAP_FEATURES]
+        title = f"{column}: {' vs '.join(map(str, groups))}" if groups else str(column)
+        if gap.get("sentence"):
+            blocks.append(Paragraph(str(gap["sentence"])))
+        note = (
+            f"Gap in mean model output: {fmt_value(gap.get('gap'))}; the contributions add up to it, up to the "
+            "additivity error stated in the method."
+        )
+        if len(ranked) > len(shown):
+            note += f" Top {len(shown)} of {len(ranked)} features shown."
+        blocks.append(
+            TableBlock(
+                DisplayTable(
+                    title=title,
+                    columns=("Feature", "Contribution to the gap"),
+                    rows=tuple((k, fmt_value(v)) for k, v in shown),
+                    numeric=(False, True),
+                    note=note,
+                )
+            )
+        )
+    return blocks if len(blocks) > 1 else []
 
 
 def _emissions(section: SectionResult) -> list[Block]:

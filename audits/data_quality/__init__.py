@@ -23,8 +23,11 @@ findings : ``Finding(code, severity, message, subject, evidence)``; codes are th
     ``DQ_LABEL_DRIFT``, ``DQ_NEW_CATEGORIES``, ``DQ_TRAIN_TEST_OVERLAP``, ``DQ_GROUP_MIX_DRIFT``; groups:
     ``DQ_REPRESENTATION``, ``DQ_BASE_RATE``, ``DQ_PROXY``, ``DQ_MISSING_BY_GROUP``), plus ``DQ_NOT_APPLICABLE``
     (info: a check that could not apply, with the reason), ``DQ_CHECK_ERROR`` (warn: a check raised; the
-    other checks still ran) and ``DQ_CONFIG`` (warn: the policy names an unknown DQ check or option). The subject of a column finding is the column name; of a group finding, the
-    group column (``"sex"`` or ``"sex × race"``).
+    other checks still ran) and ``DQ_CONFIG`` (warn: the policy names an unknown DQ check or option).
+    Subjects: a column finding names the column; a group finding the group column (``"sex"``,
+    ``"sex × race"``); ``DQ_PROXY`` ``"relationship → sex"``; ``DQ_MISSING_BY_GROUP`` ``"occupation by sex"``;
+    ``DQ_CORRELATION`` ``"a ~ b"``; dataset-level findings (duplicates, dataset drift) an empty subject. The
+    evidence of column-related findings carries ``column`` or ``feature`` where the subject is not a column.
 
 metrics (JSON-safe):
     ``representation`` — READ BY THE FAIRNESS SECTION; for every column of ``ctx.group_columns``::
@@ -42,8 +45,8 @@ metrics (JSON-safe):
       at least ``policy.min_group_size`` rows ("most favoured").
     ``proxies`` — ``{protected_column: [{"feature": str, "association": float|None,
       "measure": "cramers_v"|"correlation_ratio", "auc": float|None, "auc_method": str,
-      "severity": "pass"|"info"|"warn"|"fail"}...]}`` sorted strongest first (by max of association and
-      AUC-excess).
+      "severity": "pass"|"warn"|"fail"}...]}`` sorted strongest first (by max(association, 2·AUC − 1)); one
+      entry per model feature other than the attribute itself; ``association``/``auc`` None when undefined.
     ``missing_by_group`` — ``{protected_column: {"groups": [str...], "count": [int...],
       "any_missing": [float...] (share of rows with any missing value), "any_missing_ratio": float|None,
       "any_missing_p_value": float|None, "columns": {column: {"rates": [float...], "ratio": float|None,
@@ -112,7 +115,7 @@ def audited_columns(ctx: AuditContext) -> list[str]:
     """Columns of the audited frame that are data (model outputs and weights are not)."""
     cfg = ctx.config
     skip = {c for c in (cfg.prediction_column, cfg.score_column, cfg.sample_weight_column) if c is not None}
-    return [str(c) for c in ctx.data.columns if c not in skip]
+    return list(dict.fromkeys(str(c) for c in ctx.data.columns if c not in skip))
 
 
 def _config_findings(ctx: AuditContext) -> list[Finding]:

@@ -110,8 +110,16 @@ class ColumnProfile:
 
 
 def profile_column(name: str, s: pd.Series) -> ColumnProfile:
-    kind = column_kind(s)
-    codes, uniques = factorize(s)
+    """Factorise one column; a column pandas cannot hash or convert is profiled as text."""
+    try:
+        kind = column_kind(s)
+        codes, uniques = factorize(s)
+        values = numeric_values(s, kind)
+    except (TypeError, ValueError, OverflowError):
+        kind = "categorical"
+        text = s.map(lambda v: v if pd.api.types.is_scalar(v) and pd.isna(v) else str(v))
+        codes, uniques = factorize(text)
+        values = None
     counts = np.bincount(codes[codes >= 0], minlength=len(uniques)) if len(uniques) else np.zeros(0, int)
     return ColumnProfile(
         name=name,
@@ -121,7 +129,7 @@ def profile_column(name: str, s: pd.Series) -> ColumnProfile:
         codes=codes,
         uniques=uniques,
         counts=counts,
-        values=numeric_values(s, kind),
+        values=values,
     )
 
 
@@ -131,7 +139,7 @@ class DatasetProfile:
     def __init__(self, frame: pd.DataFrame, *, columns: Sequence[str] | None = None, name: str = "data"):
         self.frame = frame
         self.name = name
-        self.columns = [str(c) for c in (frame.columns if columns is None else columns)]
+        self.columns = list(dict.fromkeys(str(c) for c in (frame.columns if columns is None else columns)))
         self._profiles: dict[str, ColumnProfile] = {}
 
     @property
@@ -141,7 +149,10 @@ class DatasetProfile:
     def __getitem__(self, column: str) -> ColumnProfile:
         prof = self._profiles.get(column)
         if prof is None:
-            prof = profile_column(column, self.frame[column])
+            s = self.frame[column]
+            if isinstance(s, pd.DataFrame):  # duplicate column names in an in-memory frame: the first one
+                s = s.iloc[:, 0]
+            prof = profile_column(column, s)
             self._profiles[column] = prof
         return prof
 
@@ -460,4 +471,38 @@ def row_ids(code_arrays: Sequence[np.ndarray], n: int) -> np.ndarray:
         width = int(c.max()) + 1 if len(c) else 1
         # ids stay below n after each factorize, so ids * width never overflows int64
         ids = np.asarray(pd.factorize(ids * width + c)[0], dtype=np.int64)
+    return ids
+
+
+_HASH_SEED = np.uint64(0xCBF29CE484222325)
+_HASH_MULT = np.uint64(0x9E3779B97F4A7C15)
+
+
+def row_hash(code_arrays: Sequence[np.ndarray], n: int) -> np.ndarray:
+    """A 64-bit hash per row of the tuple of codes (vectorised multiply–xor mixing; wraps modulo 2**64)."""
+    h = np.full(n, _HASH_SEED, dtype=np.uint64)
+    shift = np.uint64(29)
+    for codes in code_arrays:
+        h ^= (codes.astype(np.int64) + 1).astype(np.uint64)
+        h *= _HASH_MULT
+        h ^= h >> shift
+    return h
+
+
+def exact_row_ids(code_arrays: Sequence[np.ndarray], n: int) -> np.ndarray:
+    """Dense integer id per row; equal tuples of codes get equal ids, different tuples different ids.
+
+    Rows are hashed first; only rows whose hash is shared with another row are compared exactly (so a hash
+    collision can never merge two different rows), which keeps the cost linear when duplicates are rare.
+    """
+    if not code_arrays or n == 0:
+        return np.zeros(n, dtype=np.int64)
+    h = row_hash(code_arrays, n)
+    shared = pd.Series(h).duplicated(keep=False).to_numpy()
+    ids = np.asarray(pd.factorize(h)[0], dtype=np.int64)
+    if shared.any():
+        idx = np.flatnonzero(shared)
+        exact = row_ids([c[idx] for c in code_arrays], len(idx))
+        ids[idx] = ids.max() + 1 + exact
+        ids = np.asarray(pd.factorize(ids)[0], dtype=np.int64)
     return ids

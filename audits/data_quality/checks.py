@@ -20,12 +20,12 @@ from audits.data_quality.base import (
     contingency,
     correlation_ratio,
     cramers_v,
+    exact_row_ids,
     fmt_pct,
     leaf_codes,
     oof_class_probs,
     oof_means,
     rank_auc_fast,
-    row_ids,
     severity_by,
     stratified_folds,
     stratified_sample,
@@ -35,7 +35,7 @@ from audits.data_quality.base import (
 # Case, whitespace and these separators do not make a different category; symbols such as < > = + do.
 SEPARATORS = r"[\s.,;:\-_'\"/\\()\[\]]+"
 NULL_TOKENS = ("", "na", "n/a", "nan", "none", "null", "?", "-")
-TEXT_KINDS = ("categorical",)
+MAX_PAIRS_KEPT = 100
 CATEGORY_KINDS = ("categorical", "boolean")
 
 
@@ -372,7 +372,7 @@ def check_duplicates(env: CheckEnv) -> CheckOutput:
     """Share of rows that exactly repeat an earlier row."""
     warn, fail = float(env.opts("warn")), float(env.opts("fail"))
     n = env.data.n
-    ids = env.cached("row_ids", lambda: row_ids([env.data[c].codes for c in env.audited], n))
+    ids = exact_row_ids([env.data[c].codes for c in env.audited], n)
     dup_mask = pd.Series(ids).duplicated().to_numpy()
     dups = int(dup_mask.sum())
     share = dups / n if n else None
@@ -409,7 +409,7 @@ def check_conflicting_labels(env: CheckEnv) -> CheckOutput:
     fail = float(env.opts("fail"))
     feats = [c for c in ctx.features if c in env.data.frame.columns]
     n = env.data.n
-    fid = row_ids([env.data[c].codes for c in feats], n)
+    fid = exact_row_ids([env.data[c].codes for c in feats], n)
     y = np.asarray(ctx.y_true, dtype=np.int64)
     k = int(y.max()) + 1 if n else 1
     pair = np.asarray(pd.factorize(fid * k + y)[0])
@@ -471,7 +471,7 @@ def check_string_mismatch(env: CheckEnv) -> CheckOutput:
         if not groups:
             continue
         share = minority_rows / max(int(p.counts.sum()), 1)
-        found[c] = {"variants": groups, "minority_share": share}
+        found[c] = {"variants": groups[:20], "n_groups": len(groups), "minority_share": share}
         sev = "fail" if share > fail else "warn"
         example = ", ".join(repr(v) for v in groups[0][:3])
         out.add(
@@ -575,20 +575,25 @@ def check_outliers(env: CheckEnv) -> CheckOutput:
     return out
 
 
-def _association_pairs(env: CheckEnv, cols: list[str], cap: int) -> list[dict[str, Any]]:
+def _association_pairs(
+    env: CheckEnv, cols: list[str], cap: int, rows: np.ndarray | None
+) -> list[dict[str, Any]]:
     """Spearman (numeric pairs), bias-corrected Cramér's V (categorical), correlation ratio (mixed)."""
     num = [c for c in cols if env.data[c].kind in ("numeric", "datetime") and env.data[c].distinct > 2]
     cat = [
         c for c in cols if c not in num and env.data[c].kind != "empty" and 2 <= env.data[c].distinct <= cap
     ]
+
+    def codes(c: str) -> np.ndarray:
+        return env.data[c].codes if rows is None else env.data[c].codes[rows]
+
+    def values(c: str) -> np.ndarray:
+        v = env.data[c].values if rows is None else env.data[c].values[rows]
+        return np.where(np.isfinite(v), v, np.nan)
+
     pairs: list[dict[str, Any]] = []
     if len(num) >= 2:
-        ranks = pd.DataFrame(
-            {
-                c: pd.Series(np.where(np.isfinite(env.data[c].values), env.data[c].values, np.nan)).rank()
-                for c in num
-            }
-        )
+        ranks = pd.DataFrame({c: pd.Series(values(c)).rank() for c in num})
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             corr = ranks.corr().to_numpy()
@@ -603,34 +608,49 @@ def _association_pairs(env: CheckEnv, cols: list[str], cap: int) -> list[dict[st
                         "value": float(v) if np.isfinite(v) else None,
                     }
                 )
+    cat_codes = {c: codes(c) for c in cat}
     for i in range(len(cat)):
-        pa = env.data[cat[i]]
+        ka = env.data[cat[i]].distinct
         for j in range(i + 1, len(cat)):
-            pb = env.data[cat[j]]
-            v = cramers_v(contingency(pa.codes, pa.distinct, pb.codes, pb.distinct, missing_as_category=True))
-            pairs.append({"a": cat[i], "b": cat[j], "measure": "cramers_v", "value": v})
+            kb = env.data[cat[j]].distinct
+            table = contingency(cat_codes[cat[i]], ka, cat_codes[cat[j]], kb, missing_as_category=True)
+            pairs.append({"a": cat[i], "b": cat[j], "measure": "cramers_v", "value": cramers_v(table)})
     for a in num:
-        va = env.data[a].values
+        va = values(a)
         for b in cat:
-            pb = env.data[b]
-            v = correlation_ratio(pb.codes, pb.distinct, np.where(np.isfinite(va), va, np.nan))
+            v = correlation_ratio(cat_codes[b], env.data[b].distinct, va)
             pairs.append({"a": a, "b": b, "measure": "correlation_ratio", "value": v})
     return pairs
 
 
 def check_correlation(env: CheckEnv) -> CheckOutput:
     """Pairs of features that are (nearly) redundant."""
-    limit, cap = float(env.opts("max_abs")), int(env.opts("max_categories"))
+    limit, cap, size = (
+        float(env.opts("max_abs")),
+        int(env.opts("max_categories")),
+        int(env.opts("sample_size")),
+    )
     cols = [c for c in env.ctx.features if c in env.data.frame.columns]
     if len(cols) < 2:
         return CheckOutput.not_applicable("fewer than two features")
-    pairs = _association_pairs(env, cols, cap)
+    n = env.data.n
+    rows = None
+    if n > size:
+        rows = np.sort(np.random.default_rng(env.ctx.seed).choice(n, size=size, replace=False))
+    pairs = _association_pairs(env, cols, cap, rows)
+    where = "all rows" if rows is None else f"a random sample of {size:,} of {n:,} rows, seed {env.ctx.seed}"
     out = CheckOutput(
         method=(
             "Spearman rank correlation (numeric pairs, pairwise complete rows), bias-corrected Cramér's V "
-            f"(categorical pairs, categories <= {cap}, missing as a category), correlation ratio (numeric vs categorical); all rows"
+            f"(categorical pairs, categories <= {cap}, missing as a category), correlation ratio (numeric vs "
+            f"categorical); {where}"
         ),
-        values={"pairs": pairs},
+        # the strongest pairs only: a wide table has thousands
+        values={
+            "pairs": sorted(pairs, key=lambda p: -abs(p["value"] or 0.0))[:MAX_PAIRS_KEPT],
+            "n_pairs": len(pairs),
+            "rows": n if rows is None else size,
+        },
     )
     for pr in pairs:
         v = pr["value"]

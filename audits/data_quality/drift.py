@@ -19,10 +19,12 @@ from audits.data_quality.base import (
     CheckOutput,
     ColumnProfile,
     chi2_pvalue,
+    exact_row_ids,
     fmt_pct,
     js_distance,
+    numeric_values,
     psi,
-    row_ids,
+    row_hash,
     severity_by,
 )
 from audits.results import Table
@@ -75,16 +77,53 @@ def aligned_counts(
     return list(union), c_counts, r_counts, cmap, rmap
 
 
+def finite_value_counts(prof: ColumnProfile) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted finite distinct values of a numeric (or datetime) column with their row counts."""
+    vals = numeric_values(pd.Series(prof.uniques), prof.kind)
+    if vals is None or len(vals) == 0:
+        return np.empty(0), np.empty(0)
+    ok = np.isfinite(vals)
+    vals, counts = vals[ok], prof.counts[ok].astype(float)
+    order = np.argsort(vals, kind="stable")
+    return vals[order], counts[order]
+
+
+def wasserstein_from_counts(rv: np.ndarray, rc: np.ndarray, cv: np.ndarray, cc: np.ndarray) -> float:
+    """Wasserstein-1 distance of two weighted samples: the area between their CDFs (as scipy, in O(K log K))."""
+    vals = np.concatenate([rv, cv])
+    wr = np.concatenate([rc / rc.sum(), np.zeros(len(cv))])
+    wc = np.concatenate([np.zeros(len(rv)), cc / cc.sum()])
+    order = np.argsort(vals, kind="stable")
+    v = vals[order]
+    gap = np.abs(np.cumsum(wr[order]) - np.cumsum(wc[order]))[:-1]
+    return float(np.sum(gap * np.diff(v)))
+
+
+def weighted_std(v: np.ndarray, w: np.ndarray) -> float:
+    mean = np.average(v, weights=w)
+    return float(np.sqrt(np.average((v - mean) ** 2, weights=w)))
+
+
+def numeric_psi(rv: np.ndarray, rc: np.ndarray, cv: np.ndarray, cc: np.ndarray) -> float | None:
+    """PSI over the reference deciles (inverted-CDF quantiles; ties merge bins)."""
+    cdf = np.cumsum(rc) / rc.sum()
+    qs = np.linspace(0, 1, PSI_BINS + 1)[1:-1]
+    edges = np.unique(rv[np.minimum(np.searchsorted(cdf, qs, side="left"), len(rv) - 1)])
+    k = len(edges) + 1
+    r_bins = np.bincount(np.searchsorted(edges, rv, side="right"), weights=rc, minlength=k)
+    c_bins = np.bincount(np.searchsorted(edges, cv, side="right"), weights=cc, minlength=k)
+    return psi(r_bins, c_bins)
+
+
 def column_drift(
     cur: ColumnProfile, ref: ColumnProfile, *, small_n: int, p_threshold: float, distance_threshold: float
 ) -> dict[str, Any]:
     """Drift test, statistic, p-value and PSI of one column (missing values left out)."""
     numeric = _as_numeric(cur, ref)
     if numeric:
-        union_distinct = len(
-            np.unique(np.concatenate([cur.finite_values()[:100_000], ref.finite_values()[:100_000]]))
-        )
-        numeric = union_distinct > 5
+        cv, cc = finite_value_counts(cur)
+        rv, rc = finite_value_counts(ref)
+        numeric = len(np.union1d(cv, rv)) > 5
     row: dict[str, Any] = {
         "type": "numeric" if numeric else "categorical",
         "test": None,
@@ -97,28 +136,22 @@ def column_drift(
     if cur.kind != ref.kind and not _as_numeric(cur, ref):
         row["note"] = f"kinds differ ({ref.kind} in reference, {cur.kind} here); compared as text"
     if numeric:
-        x, r = cur.finite_values(), ref.finite_values()
-        if len(x) == 0 or len(r) == 0:
+        if cc.sum() == 0 or rc.sum() == 0:
             row["note"] = "no finite value in one of the datasets"
             return row
         if ref.n <= small_n:
             from scipy.stats import ks_2samp
 
-            res = ks_2samp(r, x)
+            res = ks_2samp(ref.finite_values(), cur.finite_values())
             row.update(test="ks", statistic=float(res.statistic), p_value=float(res.pvalue))
             row["drifted"] = bool(res.pvalue < p_threshold)
         else:
-            from scipy.stats import wasserstein_distance
-
-            w = float(wasserstein_distance(r, x))
-            sd = float(np.std(r))
+            w = wasserstein_from_counts(rv, rc, cv, cc)
+            sd = weighted_std(rv, rc)
             stat = w / sd if sd > 0 else (0.0 if w == 0 else float("inf"))
             row.update(test="wasserstein_normed", statistic=stat)
             row["drifted"] = bool(stat >= distance_threshold)
-        edges = np.unique(np.quantile(r, np.linspace(0, 1, PSI_BINS + 1)[1:-1]))
-        rc = np.bincount(np.searchsorted(edges, r, side="right"), minlength=len(edges) + 1)
-        xc = np.bincount(np.searchsorted(edges, x, side="right"), minlength=len(edges) + 1)
-        row["psi"] = psi(rc.astype(float), xc.astype(float))
+        row["psi"] = numeric_psi(rv, rc, cv, cc)
         return row
     _, cc, rc, _, _ = aligned_counts(cur, ref)
     if cc.sum() == 0 or rc.sum() == 0:
@@ -413,16 +446,26 @@ def check_train_test_overlap(env: CheckEnv) -> CheckOutput:
     if not common:
         return CheckOutput.not_applicable("no column is shared with the reference")
     n, m = env.data.n, env.reference.n
-    arrays = []
+    cur_codes, ref_codes = [], []
     for c in common:
         cur, ref = env.data[c], env.reference[c]
         _, _, _, cmap, rmap = aligned_counts(cur, ref)
-        cc = np.where(cur.codes >= 0, cmap[np.maximum(cur.codes, 0)], -1) if len(cmap) else cur.codes
-        rc = np.where(ref.codes >= 0, rmap[np.maximum(ref.codes, 0)], -1) if len(rmap) else ref.codes
-        arrays.append(np.concatenate([cc, rc]))
-    ids = row_ids(arrays, n + m)
-    del arrays
-    in_ref = np.isin(ids[:n], ids[n:])
+        # one gather per column: code -1 (missing) picks the appended -1
+        cur_codes.append(np.append(cmap, -1)[cur.codes])
+        ref_codes.append(np.append(rmap, -1)[ref.codes])
+    # hash both sides; only rows whose hash occurs on the other side are compared exactly
+    h_cur, h_ref = row_hash(cur_codes, n), row_hash(ref_codes, m)
+    cand_cur = np.flatnonzero(pd.Series(h_cur).isin(pd.Series(h_ref)).to_numpy())
+    in_ref = np.zeros(n, dtype=bool)
+    if len(cand_cur):
+        cand_ref = np.flatnonzero(pd.Series(h_ref).isin(pd.Series(h_cur[cand_cur])).to_numpy())
+        k = len(cand_cur)
+        ids = exact_row_ids(
+            [np.concatenate([a[cand_cur], b[cand_ref]]) for a, b in zip(cur_codes, ref_codes, strict=True)],
+            k + len(cand_ref),
+        )
+        in_ref[cand_cur] = np.isin(ids[:k], ids[k:])
+    del cur_codes, ref_codes
     rows = int(in_ref.sum())
     share = rows / n if n else None
     out = CheckOutput(
@@ -455,19 +498,27 @@ def _group_str(v: Any) -> str:
     return str(v)
 
 
-def reference_groups(env: CheckEnv, column: str) -> tuple[pd.Series | None, str]:
-    """Groups of a protected column in the reference, binned as in the audited data."""
+def reference_group_counts(env: CheckEnv, column: str) -> tuple[dict[str, int] | None, str]:
+    """Rows per group of a protected column in the reference, grouped as in the audited data."""
     s = env.reference.frame[column]
     info = env.ctx.binning.get(column)
+    counts: dict[str, int] = {}
     if info:
         if not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
             return None, f"{column} is binned in the audited data but not numeric in the reference"
         edges = [-np.inf, *info["edges"], np.inf]
-        g = pd.cut(s.astype(float), bins=edges, labels=list(info["labels"]), right=True).astype(object)
+        binned = pd.cut(s.astype(float), bins=edges, labels=list(info["labels"]), right=True)
+        for key, v in binned.value_counts(dropna=False).items():
+            label = MISSING_GROUP if pd.isna(key) else str(key)
+            counts[label] = counts.get(label, 0) + int(v)
     else:
-        g = s.astype(object)
-    g = g.where(pd.notna(g), MISSING_GROUP).map(_group_str)
-    return g.astype(str), ""
+        prof = env.reference[column]  # distinct values once, not a Python call per row
+        for u, v in zip(prof.uniques, prof.counts, strict=True):
+            label = _group_str(u)
+            counts[label] = counts.get(label, 0) + int(v)
+        if prof.n_missing:
+            counts[MISSING_GROUP] = counts.get(MISSING_GROUP, 0) + prof.n_missing
+    return {k: v for k, v in counts.items() if v > 0}, ""
 
 
 def check_group_mix_drift(env: CheckEnv) -> CheckOutput:
@@ -502,14 +553,14 @@ def check_group_mix_drift(env: CheckEnv) -> CheckOutput:
                 subject=pc,
             )
             continue
-        gref, why = reference_groups(env, pc)
-        if gref is None:
+        ref_counts, why = reference_group_counts(env, pc)
+        if ref_counts is None:
             out.add("DQ_NOT_APPLICABLE", "info", f"Group mix drift of {pc}: {why}.", subject=pc)
             continue
-        cur = ctx.sensitive[pc].astype(str)
-        groups = sorted(set(cur.unique()) | set(gref.unique()))
-        cc = cur.value_counts().reindex(groups, fill_value=0).to_numpy(dtype=float)
-        rc = gref.value_counts().reindex(groups, fill_value=0).to_numpy(dtype=float)
+        cur_counts = {str(k): int(v) for k, v in ctx.sensitive[pc].value_counts().items() if v > 0}
+        groups = sorted(set(cur_counts) | set(ref_counts))
+        cc = np.array([cur_counts.get(g, 0) for g in groups], dtype=float)
+        rc = np.array([ref_counts.get(g, 0) for g in groups], dtype=float)
         p_value = chi2_pvalue(np.stack([rc, cc]))
         value = psi(rc, cc)
         cs, rs = cc / max(cc.sum(), 1), rc / max(rc.sum(), 1)

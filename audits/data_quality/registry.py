@@ -83,7 +83,7 @@ CHECKS: list[Check] = [
         "Feature–feature correlation",
         "data",
         checks.check_correlation,
-        {"max_abs": 0.9, "max_categories": 1000},
+        {"max_abs": 0.9, "max_categories": 1000, "sample_size": 100_000},
     ),
     Check(
         "DQ_LEAKAGE",

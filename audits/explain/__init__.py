@@ -64,11 +64,14 @@ def _weighted_importance(
     if n < 2 or n_boot < 1:
         return point, np.full_like(point, np.nan), np.full_like(point, np.nan)
     rng = np.random.default_rng([seed, 5])
-    counts = np.zeros((n_boot, n))
-    # Resample within each stratum (as the sample was drawn): a multinomial count per row and resample.
+    # Resample within each stratum (as the sample was drawn), then count how often each row was drawn.
+    picks = []
     for s in pd.unique(strata):
-        idx = np.flatnonzero(strata == s)
-        counts[:, idx] = rng.multinomial(len(idx), np.full(len(idx), 1 / len(idx)), size=n_boot)
+        members = np.flatnonzero(strata == s)
+        picks.append(members[rng.integers(0, len(members), size=(n_boot, len(members)))])
+    idx = np.concatenate(picks, axis=1)
+    flat = (np.arange(n_boot)[:, None] * n + idx).ravel()
+    counts = np.bincount(flat, minlength=n_boot * n).reshape(n_boot, n).astype(float)
     cw = counts * weights
     boot = (cw @ abs_v) / cw.sum(axis=1, keepdims=True)
     lo, hi = percentile_interval(boot, level)
@@ -102,7 +105,10 @@ def _mapping_text(choice: ExplainerChoice) -> tuple[str, bool]:
         return "exact: each raw column feeds one transformed column (one to one)", False
     cols = ", ".join(f"{c} ({n})" for c, n in list(expanded.items())[:6])
     if choice.kind == "linear":
-        return f"exact: one-hot columns summed into their source column (the linear model is additive); {cols}", False
+        return (
+            f"exact: one-hot columns summed into their source column (the linear model is additive); {cols}",
+            False,
+        )
     return (
         "approximate: Tree SHAP values of one-hot columns summed into their source column; for a non-additive "
         "model this is close to, not equal to, the Shapley value of the raw column (Tree SHAP lets the one-hot "
@@ -142,7 +148,7 @@ def run_explanation(
 ) -> SectionResult:
     """SHAP explanations of the model in the user's columns: global, per row and per protected group."""
     if ctx.model is None:
-        return SectionResult.skipped(NAME, TITLE, NO_MODEL[0].upper() + NO_MODEL[1:] + ".")
+        return SectionResult.skipped(NAME, TITLE, NO_MODEL)
     t_start = time.perf_counter()
     cfg = ctx.config
     budget = float(cfg.explain_time_budget_s)
@@ -186,7 +192,9 @@ def run_explanation(
     # --- global importance ----------------------------------------------------------------------------------------
     level = ctx.policy.confidence_level
     n_boot = min(int(ctx.policy.n_bootstrap), MAX_BOOTSTRAP)
-    point, lo, hi = _weighted_importance(att.values, weights, strata, level=level, n_boot=n_boot, seed=ctx.seed)
+    point, lo, hi = _weighted_importance(
+        att.values, weights, strata, level=level, n_boot=n_boot, seed=ctx.seed
+    )
     order = [int(i) for i in np.argsort(-point, kind="stable")]
     feats = list(ctx.features)
     rank = np.empty(len(feats), dtype=int)
@@ -215,7 +223,11 @@ def run_explanation(
     picks = choose_rows(ctx)
     local: list[dict[str, Any]] = []
     if picks:
-        loc = engine.explain(np.array([r for r, _ in picks]))
+        left = budget - (time.perf_counter() - t_start)
+        # The fallback costs seconds per row: keep the local rows inside what is left of the budget.
+        loc = engine.explain(
+            np.array([r for r, _ in picks]), budget_s=max(left, 0.0) if choice.model_agnostic else None
+        )
         local = local_entries(ctx, loc, [why for _, why in picks][: len(loc.rows)])
 
     # --- checks and findings ------------------------------------------------------------------------------------
@@ -260,7 +272,8 @@ def run_explanation(
                 severity=Severity.WARN,
                 message=(
                     f"A model-agnostic {choice.kind} explainer was used because {choice.fallback_reason}; "
-                    f"it explains at most {FALLBACK_ROW_CAP} rows, so importances are less precise."
+                    f"it explained {n_done:,} of the {int(cfg.explain_sample_size):,} requested rows (cap "
+                    f"{FALLBACK_ROW_CAP} rows and the time budget), so importances are less precise."
                 ),
                 evidence={"reason": choice.fallback_reason, "rows": n_done},
             )
@@ -319,8 +332,18 @@ def run_explanation(
                 evidence={"groups": gap["groups"], "gap": gap["gap"], "contributions": gap["contributions"]},
             )
         )
-    if approximate or choice.fallback_reason:
-        summary.append(mapping_text[0].upper() + mapping_text[1:].split(";")[0] + ".")
+    if approximate:
+        summary.append(
+            "Importances of one-hot encoded columns are sums of Tree SHAP values of their indicator columns "
+            "(close to, not exactly, each column's Shapley value)."
+        )
+    if choice.fallback_reason:
+        summary.append(
+            f"Explained with the model-agnostic {choice.kind} explainer on {n_done:,} rows "
+            f"(estimated {estimate:.0f} s beforehand) because {choice.fallback_reason}."
+            if estimate is not None
+            else f"Explained with the model-agnostic {choice.kind} explainer because {choice.fallback_reason}."
+        )
     progress(1.0, "done")
     return SectionResult(
         name=NAME,
@@ -347,6 +370,7 @@ def run_explanation(
             "background_source": f"uniform random sample of {engine.background_source}, seed {ctx.seed}",
             "sample_size": n_done,
             "sample_planned": int(len(sample.rows)),
+            "sample_requested": int(cfg.explain_sample_size),
             "sampling": sample.description,
             "seed": ctx.seed,
             "additivity_max_error": add_max,

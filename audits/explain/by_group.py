@@ -33,7 +33,11 @@ def group_means(
     for g in pd.unique(groups):
         m = groups == g
         w = weights[m]
-        row: dict[str, Any] = {"group": str(g), "count": int(m.sum()), "mean_output": float(_wmean(att.output[m], w))}
+        row: dict[str, Any] = {
+            "group": str(g),
+            "count": int(m.sum()),
+            "mean_output": float(_wmean(att.output[m], w)),
+        }
         means = _wmean(att.values[m], w)
         row.update({f: float(v) for f, v in zip(features, means, strict=True)})
         rows.append(row)
@@ -96,8 +100,11 @@ def gap_sentence(
     if narrowing and abs(narrowing[0][1]) >= 0.05 * abs(gap):
         f, v = narrowing[0]
         sentence += f", while {f} narrows it by {abs(v) / abs(gap):.0%}"
-    if column in contributions and sign * contributions[column] > 0:
-        sentence += f". The protected column {column} itself accounts for {abs(contributions[column]) / abs(gap):.0%}"
+    listed = {f for f, _ in widening}
+    if column in contributions and column not in listed and sign * contributions[column] > 0:
+        sentence += (
+            f". The protected column {column} itself accounts for {abs(contributions[column]) / abs(gap):.0%}"
+        )
     return sentence + " (shares of the gap; attributions, not causes)."
 
 

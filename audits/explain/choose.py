@@ -59,16 +59,17 @@ LINEAR_MODELS = (
 UNKNOWN_EXPLAINER = "config: 'explainer' must be one of {known}; got {got!r}."
 
 
-def qualified_name(obj: Any) -> str:
-    return f"{type(obj).__module__}.{type(obj).__qualname__}"
+def _lineage(est: Any) -> set[str]:
+    """Qualified names of the estimator's class and its bases (a subclass of a supported model is supported)."""
+    return {f"{c.__module__}.{c.__qualname__}" for c in type(est).__mro__}
 
 
 def is_tree_model(est: Any) -> bool:
-    return qualified_name(est) in TREE_MODELS
+    return bool(_lineage(est) & set(TREE_MODELS))
 
 
 def is_linear_model(est: Any) -> bool:
-    return qualified_name(est) in LINEAR_MODELS and hasattr(est, "coef_")
+    return bool(_lineage(est) & set(LINEAR_MODELS)) and hasattr(est, "coef_")
 
 
 def has_native_categories(est: Any) -> bool:

@@ -128,6 +128,8 @@ def explain_rows(
     if engine is None:
         from audits.explain.choose import choose_explainer
 
-        engine = ShapEngine.build(ctx, choose_explainer(ctx.model, ctx.features, override=ctx.config.explainer))
+        engine = ShapEngine.build(
+            ctx, choose_explainer(ctx.model, ctx.features, override=ctx.config.explainer)
+        )
     att = engine.explain(np.asarray(positions))
     return local_entries(ctx, att, [reason] * len(positions))

@@ -164,7 +164,9 @@ def map_preprocessor(preprocessor: Any, raw_columns: Sequence[str]) -> FeatureMa
     first_names = raw if first_in is None else [str(c) for c in first_in]
     missing = [c for c in first_names if c not in raw]
     if missing:
-        raise MappingUnavailable(f"the pipeline expects columns {missing[:5]} that are not among the features")
+        raise MappingUnavailable(
+            f"the pipeline expects columns {missing[:5]} that are not among the features"
+        )
     sources = list(range(len(first_names)))
     for _, step in steps:
         if type(step).__name__ == "ColumnTransformer":

@@ -62,21 +62,28 @@ def _allocate(sizes: pd.Series, n: int) -> pd.Series:
                     alloc[s] += 1
                     remaining -= 1
         return alloc
-    extra = n - floor.sum()
-    room = sizes - floor
-    share = room / room.sum() * extra
-    alloc = floor + np.floor(share).astype(int)
+    # Strata whose proportional share falls below the floor get the floor; the rest share what remains
+    # proportionally (repeated until no share falls below the floor).
+    fixed = pd.Series(False, index=sizes.index)
+    while True:
+        left = n - floor[fixed].sum()
+        share = sizes[~fixed] / sizes[~fixed].sum() * left
+        low = share < floor[~fixed]
+        if not low.any():
+            break
+        fixed[low[low].index] = True
+    alloc = floor.where(fixed, 0).astype(int)
+    base = np.floor(share).astype(int)
+    alloc[~fixed] = base
     short = int(n - alloc.sum())
     if short > 0:
-        rem = (share - np.floor(share)).sort_values(ascending=False)
+        rem = (share - base).sort_values(ascending=False)
         for s in rem.index[:short]:
             alloc[s] += 1
     return alloc.clip(upper=sizes).astype(int)
 
 
-def stratified_sample(
-    sensitive: pd.DataFrame, columns: tuple[str, ...], *, size: int, seed: int
-) -> Sample:
+def stratified_sample(sensitive: pd.DataFrame, columns: tuple[str, ...], *, size: int, seed: int) -> Sample:
     """Draw up to ``size`` rows stratified by the joint protected groups; all rows when there are fewer."""
     strata = strata_labels(sensitive, columns)
     n_total = len(strata)

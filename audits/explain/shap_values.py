@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 import time
 import warnings
 from collections.abc import Callable
@@ -20,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from audits.context import AuditContext
-from audits.explain.choose import ExplainerChoice, is_tree_model
+from audits.explain.choose import ExplainerChoice
 from audits.explain.sampling import BACKGROUND_SIZE, LINEAR_BACKGROUND_SIZE, background_rows
 
 FALLBACK_BACKGROUND_SIZE = 50  # each explained row costs max_evals x background predictions
@@ -59,16 +60,6 @@ class Attributions:
     @property
     def additivity_error(self) -> np.ndarray:
         return np.abs(self.values.sum(axis=1) + self.base - self.output)
-
-    def take(self, n: int) -> Attributions:
-        return Attributions(
-            rows=self.rows[:n],
-            values=self.values[:n],
-            base=self.base[:n],
-            output=self.output[:n],
-            explained_class=None if self.explained_class is None else self.explained_class[:n],
-            seconds=self.seconds,
-        )
 
 
 class CategoryCodec:
@@ -148,6 +139,8 @@ def _n_processes(n_rows: int) -> int:
         return max(1, int(env))
     if n_rows < PARALLEL_MIN_ROWS or "fork" not in multiprocessing.get_all_start_methods():
         return 1
+    if threading.active_count() > 1:
+        return 1  # forking a threaded process (a Streamlit server) can copy held locks: stay serial there
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     return max(1, min(cpus, 4))
 
@@ -156,7 +149,7 @@ def _n_processes(n_rows: int) -> int:
 class ShapEngine:
     """One explainer for one audited model, ready to explain rows of ``ctx.data``.
 
-    Build it with :meth:`build`; ``method`` describes it for the result.
+    Build it with :meth:`build`; ``method_name`` and ``output_space`` describe it for the result.
     """
 
     ctx: AuditContext
@@ -168,6 +161,7 @@ class ShapEngine:
     max_evals: int | None = None
     codec: CategoryCodec | None = None
     _raw_bg: pd.DataFrame | None = field(default=None, repr=False)
+    _fn: Callable[[np.ndarray], np.ndarray] | None = field(default=None, repr=False)
     _flip: bool = False
     _pos: int | None = None
     _proba_space: bool = False
@@ -176,12 +170,29 @@ class ShapEngine:
 
     # --- construction -------------------------------------------------------------------------------------------
     @classmethod
-    def build(cls, ctx: AuditContext, choice: ExplainerChoice) -> ShapEngine:
-        """Choose the background and output space and construct the shap explainer."""
+    def build(
+        cls,
+        ctx: AuditContext,
+        choice: ExplainerChoice,
+        *,
+        background_size: int | None = None,
+        max_evals: int | None = None,
+    ) -> ShapEngine:
+        """Choose the background and output space and construct the shap explainer.
+
+        Parameters
+        ----------
+        background_size : rows in the background sample; default 100 (tree), 1,000 (linear), 50 (fallback).
+        max_evals : model evaluations per row of the model-agnostic explainers (default: permutation 500 or
+            two antithetic passes per feature, whichever is larger; kernel 2p + 2048).
+        """
         import shap
 
         kind = choice.kind
-        size = {"linear": LINEAR_BACKGROUND_SIZE, "tree": BACKGROUND_SIZE}.get(kind, FALLBACK_BACKGROUND_SIZE)
+        default = {"linear": LINEAR_BACKGROUND_SIZE, "tree": BACKGROUND_SIZE}.get(
+            kind, FALLBACK_BACKGROUND_SIZE
+        )
+        size = int(background_size or default)
         source_frame, source = ctx.X, "the audited data"
         ref = ctx.reference
         if ref is not None and all(c in ref.columns for c in ctx.features) and len(ref) > 0:
@@ -206,20 +217,20 @@ class ShapEngine:
             # Binary outputs of 1-output models describe classes_[1]; flip when the favourable class is [0].
             engine_kw["_flip"] = ctx.task == "binary" and pos == 0
             return cls(ctx, choice, bg_rows, source, space, explainer, **engine_kw)
-        codec = CategoryCodec(ctx.X)
+        # Categories of both frames: a reference background may hold categories the audited data lacks.
+        codec = CategoryCodec(pd.concat([raw_bg, ctx.X], ignore_index=True))
         bg_codes = codec.encode(raw_bg)
         fn, space = _model_function(ctx, codec)
         masker = shap.maskers.Independent(bg_codes, max_samples=len(bg_codes))
         p = len(ctx.features)
         if kind == "kernel":
             explainer = shap.KernelExplainer(fn, bg_codes)
-            evals = 2 * p + 2048
+            evals = max_evals or 2 * p + 2048
         else:
             explainer = shap.PermutationExplainer(fn, masker, seed=ctx.seed)
-            evals = max(500, 2 * (2 * p + 1))
-        engine = cls(ctx, choice, bg_rows, source, space, explainer, max_evals=evals, codec=codec, **engine_kw)
-        engine._fn = fn  # type: ignore[attr-defined]
-        return engine
+            evals = max(max_evals or 500, 2 * p + 1)
+        engine_kw["_fn"] = fn
+        return cls(ctx, choice, bg_rows, source, space, explainer, max_evals=evals, codec=codec, **engine_kw)
 
     # --- description ---------------------------------------------------------------------------------------------
     @property
@@ -244,9 +255,14 @@ class ShapEngine:
         probe = self.codec.encode(self._raw_bg.iloc[:1])  # type: ignore[union-attr]
         batch = np.repeat(probe, max(n_bg, 1) * 4, axis=0)
         with threadpool_limits(limits=1, user_api="openmp"):
-            self._fn(batch[: max(n_bg, 1)])  # type: ignore[attr-defined]  # warm-up
+            if self.choice.kind == "permutation":
+                # shap's masker is compiled by numba on first use (seconds); pay it here, not in the estimate.
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    self.explainer(probe, max_evals=2 * probe.shape[1] + 1, silent=True)
+            self._fn(batch[: max(n_bg, 1)])  # warm-up
             t0 = time.perf_counter()
-            self._fn(batch)  # type: ignore[attr-defined]
+            self._fn(batch)
             per_eval = (time.perf_counter() - t0) / 4
         self.seconds_per_row = per_eval * float(self.max_evals or 1) * 1.1  # + explainer bookkeeping
         return self.seconds_per_row
@@ -266,7 +282,9 @@ class ShapEngine:
         t0 = time.perf_counter()
         X = self.ctx.X.iloc[rows]
         # Predictions here are small batches: OpenMP threads (HistGradientBoosting) only add contention.
-        with threadpool_limits(limits=1, user_api="openmp"):
+        with threadpool_limits(limits=1, user_api="openmp"), warnings.catch_warnings():
+            # Explainers pass arrays to estimators fitted on frames; sklearn's feature-name warning is noise.
+            warnings.filterwarnings("ignore", message="X does not have valid feature names")
             if self.choice.model_agnostic:
                 values, base, output = self._explain_agnostic(X, progress=progress, budget_s=budget_s, t0=t0)
             else:
@@ -317,7 +335,9 @@ class ShapEngine:
         self.seconds_per_row = per_row / procs
         limit = n
         if budget_s is not None and n > first:
-            affordable = first + int(max(budget_s - (time.perf_counter() - t0), 0) / max(per_row / procs, 1e-9))
+            affordable = first + int(
+                max(budget_s - (time.perf_counter() - t0), 0) / max(per_row / procs, 1e-9)
+            )
             limit = min(n, affordable)
         done = first
         progress(done / max(limit, 1), f"Tree SHAP: {done:,} of {limit:,} rows")
@@ -327,7 +347,9 @@ class ShapEngine:
             else:
                 for start in range(done, limit, chunk):
                     stop = min(start + chunk, limit)
-                    parts.append(np.asarray(self.explainer.shap_values(Xt[start:stop], check_additivity=False)))
+                    parts.append(
+                        np.asarray(self.explainer.shap_values(Xt[start:stop], check_additivity=False))
+                    )
                     progress(stop / limit, f"Tree SHAP: {stop:,} of {limit:,} rows")
         return np.concatenate(parts, axis=0)
 
@@ -385,7 +407,7 @@ class ShapEngine:
                 break
         values_a = np.concatenate(values, axis=0)[:limit]
         base_a = np.concatenate(bases, axis=0)[:limit]
-        output = np.asarray(self._fn(codes[:limit]), dtype=float)  # type: ignore[attr-defined]
+        output = np.asarray(self._fn(codes[:limit]), dtype=float)
         return values_a, base_a, output
 
     def _select(
@@ -398,14 +420,18 @@ class ShapEngine:
         classes_out: list[str] | None = None
         if values.ndim == 3:
             if ctx.task == "multiclass":
-                model_classes = list(ctx.model.classes) if ctx.model.classes is not None else list(ctx.classes)
+                model_classes = (
+                    list(ctx.model.classes) if ctx.model.classes is not None else list(ctx.classes)
+                )
                 pred = [ctx.classes[i] for i in np.asarray(ctx.y_pred)[rows]]
                 k = np.array([_class_index(model_classes, c) or 0 for c in pred], dtype=int)
                 classes_out = [str(c) for c in pred]
             else:
                 k = np.full(n, self._pos if self._pos is not None else values.shape[2] - 1, dtype=int)
             idx = np.arange(n)
-            base = (base if base.ndim == 2 else np.broadcast_to(base.reshape(-1), (n, values.shape[2])))[idx, k]
+            base = (base if base.ndim == 2 else np.broadcast_to(base.reshape(-1), (n, values.shape[2])))[
+                idx, k
+            ]
             values = values[idx, :, k]
             output = output[idx, k] if output.ndim == 2 else output
         else:
@@ -417,7 +443,12 @@ class ShapEngine:
             if self._flip:
                 values = -values
                 base = (1.0 - base) if self._proba_space else -base
-        return np.asarray(values, float), np.asarray(base, float).copy(), np.asarray(output, float), classes_out
+        return (
+            np.asarray(values, float),
+            np.asarray(base, float).copy(),
+            np.asarray(output, float),
+            classes_out,
+        )
 
 
 class ThresholdCodes:
@@ -491,7 +522,9 @@ def _model_output(est: Any, Xt: np.ndarray, *, proba: bool, task: str) -> np.nda
     return np.asarray(est.predict_proba(Xt), dtype=float)
 
 
-def _model_function(ctx: AuditContext, codec: CategoryCodec) -> tuple[Callable[[np.ndarray], np.ndarray], str]:
+def _model_function(
+    ctx: AuditContext, codec: CategoryCodec
+) -> tuple[Callable[[np.ndarray], np.ndarray], str]:
     """The prediction function a model-agnostic explainer calls on integer-coded rows, and its output space."""
     model = ctx.model
     pos = _class_index(model.classes, ctx.positive_label) if ctx.task == "binary" else None
@@ -527,7 +560,3 @@ def _model_function(ctx: AuditContext, codec: CategoryCodec) -> tuple[Callable[[
         return np.array([[float(str(v) == str(k)) for k in classes] for v in pred])
 
     return fn_multi, "indicator of each row's predicted class (0/1; the model has no scores)"
-
-
-def is_tree(est: Any) -> bool:
-    return is_tree_model(est)

@@ -19,8 +19,7 @@ regression : ``mean_prediction, mean_target, mae, rmse, r2, ks`` (``ks``: Kolmog
 
 Tables (``SectionResult.tables``)
 ---------------------------------
-``groups:<group_column>`` : one row per group. Columns: ``group, count, positives, negatives`` (regression:
-    ``group, count``), then for each metric ``<metric>, <metric>_ci_low, <metric>_ci_high``, then
+``groups:<group_column>`` : one row per group. Columns: ``group, count, positives, negatives``, then for each metric ``<metric>, <metric>_ci_low, <metric>_ci_high``, then
     ``excluded`` (bool: left out of headline disparities) and ``note`` (why excluded / which metrics are
     undefined). Counts are row counts (unweighted) even when sample weights are given; multiclass and
     regression have ``positives``/``negatives`` None.
@@ -55,21 +54,31 @@ Metrics (``SectionResult.metrics``)
 ``threshold_curves`` : binary with scores only: ``{col: {"thresholds": [101 floats 0..1], "groups": {group:
     {"selection_rate": [...], "tpr": [...], "fpr": [...], "count": n}}}}`` (decision rule: score >= t; None
     where undefined).
+``calibration`` : binary with scores only: ``{col: {"edges": [11 floats], "groups": {group: {"count",
+    "mean_score", "observed_rate"}}}}`` per equal-width score bin (None where a bin is empty).
 ``threshold`` : the model's decision threshold (``ctx.threshold``; None when unknown).
-``headline`` : list of the disparity rows used for the status and the summary (demographic parity ratio,
-    equalized odds difference, equal opportunity difference per protected attribute and intersection).
+``headline`` : list of the disparity rows (between_groups) used for the status and the summary. Binary:
+    demographic parity ratio and difference, equalized odds difference, equal opportunity difference, for
+    every protected attribute and intersection. Multiclass: accuracy difference and each class's
+    selection-rate ratio. Regression: ``mae`` and ``mean_prediction`` ratios.
 ``excluded`` : list of dicts, rows of ``tables["excluded_groups"]`` (empty intersections have count 0).
 ``label_source`` : ``{col: "data_quality" | "computed"}`` — where counts/base rates came from.
+``metric_titles`` : ``{metric: plain-language title}`` ("tpr" -> "true positive rate").
 
 Summary, method, status
 -----------------------
 ``summary`` : 2–3 plain sentences, e.g. "Women are selected at 0.36x the rate of men (95% CI 0.33–0.39):
     fails the four-fifths heuristic."
-``method`` : ``n_bootstrap, seed, confidence_level, interval_method`` ("stratified count bootstrap:
-    multinomial per group"), ``row_interval_method``, ``row_cap``, ``row_resamples``, ``min_group_size``,
-    ``min_group_events``, ``ratio_tolerance``, ``difference_tolerance``, ``excluded`` (text), ``weights``.
-``status`` : fail if any headline verdict fails, else inconclusive if any is inconclusive, else pass
-    (skipped when no disparity is defined).
+``method`` : ``n_bootstrap, seed, confidence_level, interval`` ("percentile"), ``interval_method``
+    ("stratified count bootstrap: multinomial per group"; regression: the row method),
+    ``roc_auc_interval_method``, ``row_interval_method`` (regression), ``row_metrics``, ``row_cap``,
+    ``row_resampling`` (per column and metric: rows drawn per resample, or how AUC was resampled per group),
+    ``min_group_size, min_group_events, ratio_tolerance, difference_tolerance``, ``excluded`` (text),
+    ``weights`` (text), ``rows``, ``group_columns``, ``reference``.
+``findings`` : one per failing (severity fail) or inconclusive (warn) headline row, code
+    ``FAIR_<METRIC>_<KIND>`` (e.g. ``FAIR_DEMOGRAPHIC_PARITY_RATIO``), subject = the group column.
+``status`` : fail if any headline verdict fails, else inconclusive if any is inconclusive or none is defined
+    (e.g. a single group), else pass.
 """
 
 from __future__ import annotations
@@ -89,7 +98,7 @@ from audits.fairness.compute import ColumnStats, Inputs, Settings, column_stats
 from audits.fairness.counts import group_codes
 from audits.fairness.metrics import METRIC_TITLES, reason_for
 from audits.fairness.summary import headline_rows, status_of, summarise
-from audits.fairness.thresholds import threshold_agreement, threshold_curves
+from audits.fairness.thresholds import calibration_by_group, threshold_agreement, threshold_curves
 from audits.results import Finding, SectionResult, Severity, Status, Table
 from audits.stats import value_or_none
 
@@ -446,6 +455,7 @@ def run_fairness(
     excluded: list[dict[str, Any]] = []
     stats: list[ColumnStats] = []
     curves: dict[str, Any] = {}
+    calibration: dict[str, Any] = {}
     row_resample_rows: dict[str, Any] = {}
     n_cols = len(ctx.group_columns)
     for i, col in enumerate(ctx.group_columns):
@@ -485,10 +495,11 @@ def run_fairness(
             )
         if inp.score is not None and cs.score_order is not None:
             o = cs.score_order
-            curves[col] = threshold_curves(
-                groups.names, inp.score[o], inp.y_true[o], None if inp.weights is None else inp.weights[o],
-                cs.bounds,
-            )  # fmt: skip
+            sorted_w = None if inp.weights is None else inp.weights[o]
+            curves[col] = threshold_curves(groups.names, inp.score[o], inp.y_true[o], sorted_w, cs.bounds)
+            calibration[col] = calibration_by_group(
+                groups.names, inp.score[o], inp.y_true[o], sorted_w, cs.bounds
+            )
 
     progress(0.9, "Disparities and verdicts")
     overall: dict[str, Any] = {}
@@ -549,6 +560,7 @@ def run_fairness(
     }
     if curves:
         metrics["threshold_curves"] = curves
+        metrics["calibration"] = calibration
         metrics["threshold_agreement"] = threshold_agreement(inp.y_pred, inp.score, ctx.threshold)
     if ctx.task == "regression":
         metrics["worst_group"] = _worst_group(stats, s.level)

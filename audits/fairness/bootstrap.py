@@ -17,8 +17,6 @@ interval keeps the width of an n-row bootstrap.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 
 from audits.fairness.metrics import quiet_nan, tie_starts
@@ -59,11 +57,6 @@ def count_bootstrap(
     std = weight_moments[..., 1]
     noise = rng.standard_normal(draws.shape)
     return np.clip(draws * mean + np.sqrt(draws) * std * noise, 0, None)
-
-
-def rescale(samples: np.ndarray, point: np.ndarray, factor: np.ndarray) -> np.ndarray:
-    """m-out-of-n rescaling: ``point + factor · (samples − point)`` with ``factor = sqrt(m / n)``."""
-    return point + factor * (samples - point)
 
 
 def auc_levels(sorted_scores: np.ndarray, max_levels: int) -> np.ndarray:
@@ -217,8 +210,3 @@ def interval(samples: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]
         nan = np.full(samples.shape[1:], np.nan)
         return nan, nan
     return percentile_interval(samples, level, axis=0)
-
-
-def stack_metrics(metrics: dict[str, np.ndarray], names: Sequence[str]) -> np.ndarray:
-    """Stack named metric arrays along a new last axis, in ``names`` order."""
-    return np.stack([np.asarray(metrics[n], dtype=float) for n in names], axis=-1)

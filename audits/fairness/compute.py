@@ -140,7 +140,14 @@ def auc_point(order: np.ndarray, bounds: np.ndarray, inp: Inputs) -> np.ndarray:
     return out
 
 
-def _auc(order, bounds, inp: Inputs, s: Settings, rng: np.random.Generator, shared: dict[str, Any]):
+def _auc(
+    order: np.ndarray,
+    bounds: np.ndarray,
+    inp: Inputs,
+    s: Settings,
+    rng: np.random.Generator,
+    shared: dict[str, Any],
+) -> tuple[np.ndarray, np.ndarray, list[str], float, np.ndarray]:
     score = np.asarray(inp.score, dtype=float)
     yt = np.asarray(inp.y_true)
     w = None if inp.weights is None else np.asarray(inp.weights, dtype=float)

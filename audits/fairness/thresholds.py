@@ -13,6 +13,7 @@ import numpy as np
 from audits.stats import safe_div
 
 N_THRESHOLDS = 101
+CALIBRATION_BINS = 10
 
 
 def _rate_at_least(sorted_scores: np.ndarray, weights: np.ndarray, grid: np.ndarray) -> np.ndarray:
@@ -62,3 +63,33 @@ def threshold_agreement(y_pred: np.ndarray, score: np.ndarray, threshold: float 
     ge = float(np.mean((score >= threshold) == yp)) if len(yp) else None
     gt = float(np.mean((score > threshold) == yp)) if len(yp) else None
     return {"threshold": float(threshold), "agreement_ge": ge, "agreement_gt": gt}
+
+
+def calibration_by_group(
+    names: tuple[str, ...],
+    sorted_scores: np.ndarray,
+    sorted_y: np.ndarray,
+    sorted_w: np.ndarray | None,
+    bounds: np.ndarray,
+    *,
+    n_bins: int = CALIBRATION_BINS,
+) -> dict[str, Any]:
+    """Mean score against observed positive rate per equal-width score bin, for each group.
+
+    ``{"edges": [...], "groups": {group: {"count", "mean_score", "observed_rate"}}}``; empty bins are None.
+    """
+    edges = np.linspace(0.0, 1.0, n_bins + 1)
+    w = np.ones(len(sorted_scores)) if sorted_w is None else np.asarray(sorted_w, dtype=float)
+    y = np.asarray(sorted_y, dtype=float)
+    per_group: dict[str, Any] = {}
+    for j, name in enumerate(names):
+        lo, hi = int(bounds[j]), int(bounds[j + 1])
+        s, wj, yj = sorted_scores[lo:hi], w[lo:hi], y[lo:hi]
+        idx = np.clip(np.searchsorted(edges, s, side="right") - 1, 0, n_bins - 1)
+        wsum = np.bincount(idx, weights=wj, minlength=n_bins)
+        per_group[name] = {
+            "count": np.bincount(idx, minlength=n_bins).tolist(),
+            "mean_score": safe_div(np.bincount(idx, weights=wj * s, minlength=n_bins), wsum).tolist(),
+            "observed_rate": safe_div(np.bincount(idx, weights=wj * yj, minlength=n_bins), wsum).tolist(),
+        }
+    return {"edges": edges.round(10).tolist(), "groups": per_group}

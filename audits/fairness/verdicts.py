@@ -23,6 +23,7 @@ def ratio_label(metric: str, tolerance: float) -> str:
 
 
 def difference_label(tolerance: float) -> str:
+    """Label of a difference check against the policy tolerance."""
     return f"difference <= {tolerance:g} (policy)"
 
 

@@ -44,12 +44,12 @@ if training:
             ),
             ("Energy", fmt_sig(training.get("energy_kwh"), unit="kWh"), "CPU + GPU + RAM"),
             ("Duration", fmt_seconds(training.get("duration_s")), None),
-            (
-                "Hardware",
-                f"{training.get('cpu_count', '?')} × {training.get('cpu_model', 'CPU')}",
-                training.get("gpu_model") or "no GPU",
-            ),
         ]
+    )
+    st.caption(
+        f"Hardware: {training.get('cpu_count', '?')} × {training.get('cpu_model', 'CPU')}"
+        f"{', GPU ' + str(training.get('gpu_model')) if training.get('gpu_model') else ', no GPU'}; "
+        f"RAM {fmt_sig(training.get('ram_total_gb'), unit='GB')}."
     )
     if training.get("agreement") is not None:
         st.caption(
@@ -73,12 +73,11 @@ if inference:
                 None,
             ),
             ("Energy per 1,000 predictions", fmt_sig(inference.get("energy_kwh_per_1000"), unit="kWh"), None),
-            (
-                "Measured over",
-                f"{fmt_value(inference.get('passes'))} passes of {fmt_value(inference.get('rows_per_pass'))} rows",
-                inference.get("method"),
-            ),
         ]
+    )
+    st.caption(
+        inference.get("method")
+        or f"Measured over {fmt_value(inference.get('passes'))} passes of {fmt_value(inference.get('rows_per_pass'))} rows."
     )
 else:
     st.caption("Inference was not measured.")
@@ -111,7 +110,9 @@ if imported:
     st.subheader("Reported by the trainer")
     ui.result_table(section.tables.get("comparison"))
 
-st.subheader("Findings")
-ui.findings_list(section.findings)
+st.subheader("Other findings")
+ui.findings_list(
+    section.findings, skip_messages=section.summary, empty="No findings beyond the summary above."
+)
 ui.other_tables(section, shown=["comparison"])
 ui.method_box(section)

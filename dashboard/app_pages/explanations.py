@@ -161,8 +161,10 @@ with tab_group:
             )
         ui.result_table(table)
 
-st.subheader("Findings")
-ui.findings_list(section.findings)
+st.subheader("Other findings")
+ui.findings_list(
+    section.findings, skip_messages=section.summary, empty="No findings beyond the summary above."
+)
 ui.other_tables(
     section, shown=["global_importance", *[k for k in section.tables if k.startswith("by_group:")]]
 )

@@ -104,7 +104,24 @@ if metrics:
     )
     if any(data.get("excluded") or []):
         st.caption("Grey bars: groups too small for headline disparities (see the note column).")
-ui.result_table(groups_table, title=False)
+    keep = [
+        "group",
+        "count",
+        "positives",
+        "negatives",
+        metric,
+        f"{metric}_ci_low",
+        f"{metric}_ci_high",
+        "excluded",
+        "note",
+    ]
+    ui.result_table(
+        Table(title="", data={k: data[k] for k in keep if k in data}, note=groups_table.note), title=False
+    )
+    with st.expander(f"All metrics for every group of {attribute}"):
+        ui.result_table(groups_table, title=False)
+else:
+    ui.result_table(groups_table, title=False)
 
 # --- threshold ------------------------------------------------------------------------------------------------
 curves = (section.metrics.get("threshold_curves") or {}).get(attribute)
@@ -150,7 +167,9 @@ if excluded is not None and excluded.n_rows:
     st.subheader("Groups left out of headline disparities")
     ui.result_table(excluded, title=False)
 
-st.subheader("All findings")
-ui.findings_list(section.findings)
+st.subheader("Other findings")
+ui.findings_list(
+    section.findings, skip_messages=section.summary, empty="No findings beyond the summary above."
+)
 ui.other_tables(section, shown=["disparities", "excluded_groups", *[f"groups:{a}" for a in attributes]])
 ui.method_box(section)

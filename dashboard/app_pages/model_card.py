@@ -33,7 +33,10 @@ with edit:
             "are filled in. List fields take one entry per line. Saved for this session."
         )
         with st.form("card.form"):
-            groups = list(dict.fromkeys(group for _, group, _ in fields))
+            present = {group for _, group, _ in fields}
+            groups = [g for g in services.CARD_GROUPS if g in present] + sorted(
+                present - set(services.CARD_GROUPS)
+            )
             for i, group in enumerate(groups):
                 with st.expander(group, expanded=i < 2):
                     for name, g, is_list in fields:
@@ -65,7 +68,11 @@ with preview:
         st.warning(md.error)
     else:
         with st.container(height=620, border=True):
-            st.markdown(md.value.decode("utf-8"))
+            front, body = services.split_front_matter(md.value.decode("utf-8"))
+            st.markdown(services.demote_headings(body, levels=2))
+            if front:
+                with st.expander("Hugging Face front matter (YAML)"):
+                    st.code(front, language="yaml")
 
 st.subheader("Downloads")
 st.caption("Files are generated when you click; the report never embeds the raw dataset, only aggregates.")

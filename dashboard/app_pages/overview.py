@@ -90,7 +90,12 @@ for name, page, blurb in AREAS:
         else:
             for sentence in section.summary[:3]:
                 st.markdown(f"- {sentence}")
-            ui.findings_list(section.findings, limit=TOP_FINDINGS, empty="No findings in this area.")
+            ui.findings_list(
+                section.findings,
+                limit=TOP_FINDINGS,
+                empty="No other findings in this area.",
+                skip_messages=section.summary[:3],
+            )
         if page is not None:
             st.page_link(page, label=f"Open {title}", icon=":material/arrow_forward:")
         elif name == "performance" and "overall" in section.tables:

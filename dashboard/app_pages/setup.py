@@ -174,6 +174,7 @@ def _run(
 ) -> None:
     """Run the audit with one progress bar per section; a Cancel button stops it between steps."""
     state.put(state.SETUP_CANCEL, False)
+    state.put(state.SETUP_RUNNING, True)
     with st.status("Running the audit…", expanded=True) as box:
         st.button(
             "Cancel",
@@ -198,16 +199,31 @@ def _run(
         try:
             key, result = services.run(data, model, reference, config, progress=progress)
         except CancelledError:
+            state.put(state.SETUP_RUNNING, False)
             box.update(label="Audit cancelled", state="error")
-            state.put(state.SETUP_MESSAGE, ("warning", "The audit was cancelled; no result was kept."))
+            st.warning("The audit was cancelled; no result was kept.")
             return
         except AuditInputError as exc:
+            state.put(state.SETUP_RUNNING, False)
             box.update(label="The audit could not start", state="error")
             st.error(str(exc))
             return
+        except Exception as exc:  # sections' errors are recorded by the runner; this is anything else
+            state.put(state.SETUP_RUNNING, False)
+            box.update(label="The audit failed", state="error")
+            st.error(f"The audit failed unexpectedly ({type(exc).__name__}: {exc}). No result was kept.")
+            return
+        state.put(state.SETUP_RUNNING, False)
         state.set_result(result, key=key, inputs=inputs)
         box.update(label=f"Audit finished: {result.status.value}", state="complete", expanded=False)
-    st.success("The audit is ready. Explore it:")
+    state.put(
+        state.SETUP_MESSAGE,
+        ("success", f"The audit is ready (overall verdict: {result.status.value.upper()}). Explore it:"),
+    )
+    st.rerun()  # redraw the whole app (sidebar summary, landing page) with the new result
+
+
+def _explore_links() -> None:
     cols = st.columns(6)
     for col, (path, label) in zip(
         cols,
@@ -222,19 +238,24 @@ def _run(
         strict=True,
     ):
         with col:
-            st.page_link(path, label=label)
+            st.page_link(path, label=label, icon=":material/arrow_forward:")
 
 
 # ==============================================================================================================
 st.title("Set up an audit")
 st.caption("Audit a trained model on a tabular dataset: data quality, fairness, explanations and emissions.")
 
+# A click on Cancel interrupts the running script (Streamlit reruns at the next progress update); the run never
+# reached its end, so SETUP_RUNNING is still set and the page says the audit was cancelled.
+if state.get(state.SETUP_CANCEL) and state.get(state.SETUP_RUNNING):
+    state.put(state.SETUP_MESSAGE, ("warning", "The audit was cancelled; no result was kept."))
+state.put(state.SETUP_CANCEL, False)
+state.put(state.SETUP_RUNNING, False)
 message = state.get(state.SETUP_MESSAGE)
-if message or state.get(state.SETUP_CANCEL):
-    level, text = message or ("warning", "The audit was cancelled; no result was kept.")
+if message:
+    level, text = message
     getattr(st, level)(text)
     state.drop(state.SETUP_MESSAGE)
-    state.put(state.SETUP_CANCEL, False)
 
 st.radio(
     "Inputs",
@@ -413,6 +434,9 @@ with cfg_col:
 if clicked and ready and config is not None:
     _run(data, model, reference, config, described)
 elif state.result() is not None:
-    st.caption(
-        "An audit is loaded: see Overview. Running again with the same inputs reuses the cached result."
-    )
+    if message and message[0] == "success":
+        _explore_links()
+    else:
+        st.caption(
+            "An audit is loaded: see Overview. Running again with the same inputs reuses the cached result."
+        )

@@ -20,14 +20,18 @@ def test_excluded_groups_are_greyed():
 
 def test_waterfall_keeps_the_largest_contributions_and_sums_the_rest():
     contributions = {f"f{i}": (i - 6) / 10 for i in range(14)}
-    fig = charts.waterfall({"base_value": 0.2, "output": 0.3, "contributions": contributions, "values": {}}, max_features=5)
+    fig = charts.waterfall(
+        {"base_value": 0.2, "output": 0.3, "contributions": contributions, "values": {}}, max_features=5
+    )
     labels = list(fig.data[0].y)
     assert labels[0] == "9 other features"  # drawn bottom-up
     assert abs(sum(fig.data[0].x) - sum(contributions.values())) < 1e-12
 
 
 def test_threshold_curves_have_one_line_per_group_and_mark_the_threshold():
-    fig = charts.threshold_curves([0.0, 0.5, 1.0], {"a": {"tpr": [1, 0.5, 0]}, "b": {"tpr": [1, None, 0]}}, metric="tpr", at=0.5)
+    fig = charts.threshold_curves(
+        [0.0, 0.5, 1.0], {"a": {"tpr": [1, 0.5, 0]}, "b": {"tpr": [1, None, 0]}}, metric="tpr", at=0.5
+    )
     assert [t.name for t in fig.data] == ["a", "b"]
     assert list(fig.data[1].y) == [1.0, None, 0.0]
     assert fig.layout.shapes[0].x0 == 0.5

@@ -122,8 +122,12 @@ def test_the_row_picker_explains_any_row_of_a_real_audit():
     cfg = AuditConfig.from_yaml(GERMAN / "audit.yaml").replace(
         sections=("performance", "explanation"), explain_sample_size=60, seed=11
     )
-    data = services.Upload.from_bytes((GERMAN / "german_credit_test.csv").read_bytes(), name="german_credit_test.csv")
-    model = services.Upload.from_bytes((GERMAN / "german_logreg.skops").read_bytes(), name="german_logreg.skops")
+    data = services.Upload.from_bytes(
+        (GERMAN / "german_credit_test.csv").read_bytes(), name="german_credit_test.csv"
+    )
+    model = services.Upload.from_bytes(
+        (GERMAN / "german_logreg.skops").read_bytes(), name="german_logreg.skops"
+    )
     key, result = services.run(data, model, None, cfg)
     at = new_app(result=result, key=key)
     at.run()

@@ -146,3 +146,11 @@ def test_inputs_already_audited_validate_from_the_stored_result():
     assert v.ok
     assert v.facts["task"] == "binary" and set(v.facts["groups"]) == {"sex", "age"}
     assert sum(v.facts["groups"]["sex"].values()) == 300
+
+
+def test_front_matter_is_split_and_headings_demoted_for_the_preview():
+    front, body = services.split_front_matter("---\nlicense: mit\n---\n# Card\n\n```\n# not a heading\n```\n")
+    assert front == "license: mit"
+    assert services.demote_headings(body, levels=2).splitlines()[0] == "### Card"
+    assert "# not a heading" in services.demote_headings(body, levels=2).splitlines()
+    assert services.split_front_matter("# Card") == ("", "# Card")

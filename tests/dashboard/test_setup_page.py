@@ -127,10 +127,21 @@ def test_a_broken_config_gives_a_message():
     assert any("not valid YAML" in e.value for e in at.error)
 
 
-def test_a_cancelled_run_shows_a_message_once():
+def test_a_run_interrupted_by_cancel_says_so_once():
     at = _german_sample()
-    at.session_state[state.SETUP_MESSAGE] = ("warning", "The audit was cancelled; no result was kept.")
+    # What the browser leaves behind: Cancel's callback ran, and the interrupted run never reached its end.
+    at.session_state[state.SETUP_RUNNING] = True
+    at.session_state[state.SETUP_CANCEL] = True
     at.run()
-    assert any("cancelled" in w.value for w in at.warning)
+    no_exception(at)
+    assert any("The audit was cancelled" in w.value for w in at.warning)
+    at.run()
+    assert not any("cancelled" in w.value for w in at.warning)
+
+
+def test_cancel_clicked_after_the_run_finished_is_ignored():
+    at = _german_sample()
+    at.session_state[state.SETUP_RUNNING] = False
+    at.session_state[state.SETUP_CANCEL] = True
     at.run()
     assert not any("cancelled" in w.value for w in at.warning)

@@ -115,7 +115,7 @@ def _idle(pg) -> None:
     """Wait until the script run is over (the running indicator disappears) and charts have drawn."""
     pg.wait_for_timeout(300)
     pg.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden", timeout=120_000)
-    pg.wait_for_timeout(800)
+    pg.wait_for_timeout(1500)
 
 
 def _upload(pg, label: str, path: Path) -> None:

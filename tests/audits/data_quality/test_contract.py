@@ -114,15 +114,13 @@ def test_policy_switches_checks_off_and_changes_tolerances(base_frame):
     assert strict.method["checks"]["DQ_MISSING"]["options"] == {"warn": 0.01, "fail": 0.02}
 
 
-def test_policy_typos_are_reported_not_ignored(base_frame):
-    res = run(
-        make_ctx(
-            base_frame, policy=Policy(checks={"DQ_PROXI": {"warn_auc": 0.6}, "DQ_PROXY": {"warn_au": 1}})
-        )
-    )
-    cfg = codes(res, "DQ_CONFIG")
-    assert {f.subject for f in cfg} == {"DQ_PROXI", "DQ_PROXY"}
-    assert all(f.severity == "warn" for f in cfg)
+def test_policy_typos_are_input_errors_not_ignored(base_frame):
+    from audits.errors import AuditInputError
+
+    with pytest.raises(AuditInputError, match="unknown data-quality check 'DQ_PROXI'"):
+        make_ctx(base_frame, policy=Policy(checks={"DQ_PROXI": {"warn_auc": 0.6}}))
+    with pytest.raises(AuditInputError, match="policy.checks.DQ_PROXY: unknown option"):
+        make_ctx(base_frame, policy=Policy(checks={"DQ_PROXY": {"warn_au": 1}}))
 
 
 def test_representation_is_published_even_when_its_check_is_off(base_frame):

@@ -123,7 +123,7 @@ def test_onnx_model_measures_inference_only(make_ctx: Callable[..., AuditContext
     assert res.metrics["training"] is None
     assert res.metrics["training_not_measured"] == REFIT_NOT_POSSIBLE_ONNX
     assert res.metrics["inference"]["rows_per_pass"] == 500
-    assert res.method["country_source"].startswith("configured")
+    assert res.method["country_source"].startswith("set in the config")
 
 
 class FitFails(ClassifierMixin, BaseEstimator):

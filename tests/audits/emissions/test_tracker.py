@@ -126,3 +126,17 @@ def test_power_methods_reads_the_tracker_hardware(usa: Measurement) -> None:
     assert power_methods(FakeTracker())["cpu_power_method"] == "measured (RAPL)"
     if usa.methods["cpu_power_method"].startswith("estimated"):
         assert usa.methods["cpu_tdp_w"] and usa.methods["cpu_tdp_source"]
+
+
+def test_overall_is_measured_only_when_every_used_component_is() -> None:
+    from audits.emissions import _overall
+
+    methods = {
+        "cpu_power_method": "measured (RAPL)",
+        "gpu_power_method": "no GPU",
+        "ram_power_method": "estimated (codecarbon RAM model)",
+    }
+    data = {"cpu_energy": 3.0, "gpu_energy": 0.0, "ram_energy": 1.0}
+    assert _overall(methods, data) == ("estimated", 0.75)
+    assert _overall(methods, {**data, "ram_energy": 0.0}) == ("measured", 1.0)
+    assert _overall(methods, {"cpu_energy": 0.0, "gpu_energy": 0.0, "ram_energy": 0.0}) == ("estimated", None)

@@ -13,6 +13,7 @@ from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
+from threadpoolctl import threadpool_limits
 
 from audits import AuditConfig, build_context, load_dataset, load_model
 from audits.context import AuditContext
@@ -54,7 +55,9 @@ def ordinal_prep() -> ColumnTransformer:
 
 
 def fit(model: object, frame: pd.DataFrame) -> object:
-    return model.fit(frame[FEATURES], frame["label"])
+    # One OpenMP thread: HistGradientBoosting's threads only contend on a small, busy test machine.
+    with threadpool_limits(limits=1, user_api="openmp"):
+        return model.fit(frame[FEATURES], frame["label"])
 
 
 def context(
@@ -79,7 +82,9 @@ def logreg_ctx(frame: pd.DataFrame) -> AuditContext:
 @pytest.fixture(scope="session")
 def hgb_ctx(frame: pd.DataFrame) -> AuditContext:
     model = fit(
-        Pipeline([("prep", onehot_prep()), ("model", HistGradientBoostingClassifier(max_iter=30, random_state=0))]),
+        Pipeline(
+            [("prep", onehot_prep()), ("model", HistGradientBoostingClassifier(max_iter=30, random_state=0))]
+        ),
         frame,
     )
     return context(frame, model, explain_sample_size=200)
@@ -88,7 +93,9 @@ def hgb_ctx(frame: pd.DataFrame) -> AuditContext:
 @pytest.fixture(scope="session")
 def forest_ctx(frame: pd.DataFrame) -> AuditContext:
     model = fit(
-        Pipeline([("prep", ordinal_prep()), ("model", RandomForestClassifier(n_estimators=20, random_state=0))]),
+        Pipeline(
+            [("prep", ordinal_prep()), ("model", RandomForestClassifier(n_estimators=20, random_state=0))]
+        ),
         frame,
     )
     return context(frame, model, explain_sample_size=100)

@@ -12,8 +12,8 @@ from audits.explain.shap_values import ShapEngine
 ROWS = np.arange(0, 400, 7)
 
 
-def _engine(ctx, override="auto"):
-    return ShapEngine.build(ctx, choose_explainer(ctx.model, ctx.features, override=override))
+def _engine(ctx, override="auto", **kw):
+    return ShapEngine.build(ctx, choose_explainer(ctx.model, ctx.features, override=override), **kw)
 
 
 @pytest.mark.parametrize("name", ["logreg_ctx", "hgb_ctx", "forest_ctx"])
@@ -26,12 +26,12 @@ def test_fast_explainers_add_up(request, name):
 
 @pytest.mark.parametrize("kind", ["permutation", "kernel"])
 def test_model_agnostic_explainers_add_up(hgb_ctx, kind):
-    att = _engine(hgb_ctx, kind).explain(ROWS[:4])
+    att = _engine(hgb_ctx, kind, background_size=20, max_evals=90).explain(ROWS[:3])
     assert att.additivity_error.max() < 1e-6
 
 
 def test_probability_output_matches_the_context_scores(hgb_ctx):
-    att = _engine(hgb_ctx, "permutation").explain(ROWS[:4])
+    att = _engine(hgb_ctx, "permutation", background_size=10, max_evals=9).explain(ROWS[:4])
     np.testing.assert_allclose(att.output, hgb_ctx.y_score[ROWS[:4]], atol=1e-12)
 
 
@@ -65,7 +65,9 @@ def test_tree_grouping_preserves_row_sums(hgb_ctx):
     ungrouped = np.asarray(engine.explainer.shap_values(xt, check_additivity=False))
     np.testing.assert_allclose(att.values.sum(axis=1), ungrouped.sum(axis=1), atol=1e-9)
     color = [i for i, s in enumerate(engine.choice.mapping.sources) if s == hgb_ctx.features.index("color")]
-    np.testing.assert_allclose(att.values[:, hgb_ctx.features.index("color")], ungrouped[:, color].sum(axis=1))
+    np.testing.assert_allclose(
+        att.values[:, hgb_ctx.features.index("color")], ungrouped[:, color].sum(axis=1)
+    )
 
 
 def test_unfavourable_class_first_flips_the_sign(frame):
@@ -80,3 +82,27 @@ def test_unfavourable_class_first_flips_the_sign(frame):
     att = _engine(ctx).explain(ROWS)
     assert att.additivity_error.max() < 1e-6
     np.testing.assert_allclose(1 / (1 + np.exp(-att.output)), ctx.y_score[ROWS], atol=1e-9)
+
+
+def test_forked_workers_give_the_same_values(hgb_ctx, monkeypatch):
+    from audits.explain.shap_values import PROCESSES_ENV
+
+    rows = np.arange(hgb_ctx.n_rows)
+    monkeypatch.setenv(PROCESSES_ENV, "1")
+    serial = _engine(hgb_ctx).explain(rows)
+    monkeypatch.setenv(PROCESSES_ENV, "2")
+    engine = _engine(hgb_ctx)
+    parallel = engine.explain(rows)
+    assert engine.processes == 2
+    np.testing.assert_array_equal(parallel.values, serial.values)
+
+
+def test_threshold_codes_keep_every_split_decision(hgb_ctx):
+    """The generated data has values equal to HistGradientBoosting thresholds (ties): codes must keep x <= t."""
+    engine = _engine(hgb_ctx)
+    codes = engine.explainer._rai_codes
+    xt = engine.choice.preprocessor.transform(hgb_ctx.X)
+    enc = codes.encode(xt)
+    for j, t in codes.thresholds.items():
+        for k, thr in enumerate(t):
+            np.testing.assert_array_equal(xt[:, j] <= thr, enc[:, j] <= k + 0.5)

@@ -59,3 +59,16 @@ def test_no_scores_no_curves():
     _, res = audit(f)
     assert "threshold_curves" not in res.metrics
     assert res.metrics["threshold"] is None
+
+
+def test_calibration_per_group_matches_a_direct_computation(result):
+    f, res = result
+    cal = res.metrics["calibration"]["sex"]
+    assert len(cal["edges"]) == 11
+    sub = f[f["sex"] == "M"]
+    in_bin = (sub["score"] >= 0.7) & (sub["score"] < 0.8)
+    c = cal["groups"]["M"]
+    assert c["count"][7] == int(in_bin.sum())
+    assert c["mean_score"][7] == pytest.approx(sub.loc[in_bin, "score"].mean(), abs=1e-12)
+    assert c["observed_rate"][7] == pytest.approx(sub.loc[in_bin, "label"].mean(), abs=1e-12)
+    assert sum(c["count"]) == len(sub)
