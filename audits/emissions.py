@@ -27,7 +27,9 @@ codecarbon_version, source (file name), rows, row_used, ...) or None.
 ``metrics["equivalents"]``: list of {"label", "value", "unit", "factor", "source"} (plus factor_unit, basis).
 ``metrics["country_comparison"]``: list of {"country_iso_code", "country_name", "carbon_intensity_g_per_kwh",
 "emissions_kg"} for the same energy (plus region, configured, note); ``metrics["comparison_basis"]`` says
-which energy it is.
+which energy it is. ``metrics["co2_eq_emissions"]``: Hugging Face model-card block {"emissions" (grams),
+"source", "training_type", "geographical_location", "hardware_used"} from the trainer's CSV if given, else
+from the re-fit; None when neither exists.
 
 Tables: ``training``, ``inference``, ``equivalents``, ``countries`` and ``comparison`` ("reported by the
 trainer" vs "measured here", only with an imported CSV).
@@ -604,6 +606,40 @@ def _comparison_table(imp: Mapping[str, Any], t: Mapping[str, Any] | None) -> Ta
     )
 
 
+def _hardware(rec: Mapping[str, Any]) -> str:
+    cpu = f"{rec.get('cpu_count')} x {rec.get('cpu_model')}" if rec.get("cpu_model") else "unknown CPU"
+    gpu = f", {rec.get('gpu_model')}" if rec.get("gpu_model") else ""
+    return cpu + gpu
+
+
+def co2_eq_emissions(
+    training: Mapping[str, Any] | None, imported: Mapping[str, Any] | None
+) -> dict[str, Any] | None:
+    """Hugging Face model-card ``co2_eq_emissions`` (grams). The trainer's own figure is preferred, being the
+    original training; else the re-fit measured here. None when neither exists."""
+    if imported is not None:
+        place = imported.get("country_name") or imported.get("country_iso_code")
+        return {
+            "emissions": imported["emissions_kg"] * 1000.0,
+            "source": f"codecarbon {imported.get('codecarbon_version') or ''}".strip()
+            + f", reported by the trainer ({imported['source']})",
+            "training_type": "original training run (as reported)",
+            "geographical_location": place,
+            "hardware_used": _hardware(imported),
+        }
+    if training is not None:
+        place = training["country_name"] + (f", {training['region']}" if training.get("region") else "")
+        return {
+            "emissions": training["emissions_kg"] * 1000.0,
+            "source": f"codecarbon {training['codecarbon_version']}, one re-fit measured by RAI Audit "
+            f"({training['overall_method']})",
+            "training_type": "re-fit of the final model (no hyper-parameter search)",
+            "geographical_location": place,
+            "hardware_used": _hardware(training),
+        }
+    return None
+
+
 # ------------------------------------------------------------------------------------------------------------
 # Section
 # ------------------------------------------------------------------------------------------------------------
@@ -851,6 +887,7 @@ def run_emissions(
             "equivalents": equiv,
             "country_comparison": countries,
             "comparison_basis": basis,
+            "co2_eq_emissions": co2_eq_emissions(training, imported),
         },
         method={
             "codecarbon_version": codecarbon.__version__,

@@ -68,6 +68,23 @@ def title_facts(result: AuditResult) -> tuple[tuple[str, str], ...]:
     return tuple((k, v) for k, v in facts if v)
 
 
+def top_findings(result: AuditResult, *, limit: int = TOP_FINDINGS) -> list[tuple[str, Any]]:
+    """The warnings and failures that matter most: most severe first, sections taking turns within a severity
+    so that one section with many findings does not hide the others."""
+    ranked = result.findings(min_severity=Severity.WARN)
+    out: list[tuple[str, Any]] = []
+    for rank in sorted({f.rank for _, f in ranked}, reverse=True):
+        queues: dict[str, list[Any]] = {}
+        for name, f in ranked:
+            if f.rank == rank:
+                queues.setdefault(name, []).append(f)
+        while any(queues.values()) and len(out) < limit:
+            for name, queue in queues.items():
+                if queue and len(out) < limit:
+                    out.append((name, queue.pop(0)))
+    return out
+
+
 def executive_summary(result: AuditResult) -> list[Block]:
     """Overall verdict, one line per section, and the findings that matter most."""
     status = result.status
@@ -95,7 +112,7 @@ def executive_summary(result: AuditResult) -> list[Block]:
             status_column=1,
         )
     )
-    top = result.findings(min_severity=Severity.WARN)[:TOP_FINDINGS]
+    top = top_findings(result)
     titles = {s.name: s.title for s in result.sections}
     if top:
         total = len(result.findings(min_severity=Severity.WARN))
@@ -251,14 +268,19 @@ def build_report_document(result: AuditResult, *, card_info: Any = None) -> Docu
     card_info : a :class:`reports.model_card.CardInfo` (or a mapping) with the qualitative model-card fields;
         defaults are taken from the result.
     """
-    from reports.model_card import build_model_card, card_blocks
+    from reports.model_card import as_card_info, build_model_card, card_blocks
 
     blocks: list[Block] = list(executive_summary(result))
     for section in result.sections:
         blocks.extend(section_blocks(section))
-    card = build_model_card(result, card_info)
+    info = as_card_info(card_info)  # a bad card file is the user's error: let it raise
     blocks.append(Heading("Model card", level=1))
-    blocks.extend(card_blocks(card, level=2))
+    try:
+        blocks.extend(card_blocks(build_model_card(result, info), level=2))
+    except Exception as exc:  # the report must still come out; the card export will show the same error
+        blocks.append(
+            Paragraph(f"The model card could not be built ({type(exc).__name__}: {exc}).", style="warning")
+        )
     blocks.extend(appendix(result))
     status = result.status
     return Document(

@@ -180,6 +180,23 @@ def disparity_table(
     )
 
 
+def _interval_how(section: SectionResult) -> str:
+    """``Intervals: 95% percentile, 1,000 resamples (stratified count bootstrap), seed 0.`` from the method."""
+    m = section.method
+    parts = []
+    if m.get("confidence_level") is not None:
+        parts.append(f"{fmt_value(m['confidence_level'], 'pct').replace('.0%', '%')} percentile")
+    resamples = m.get("n_bootstrap") or m.get("bootstrap_resamples")
+    if resamples is not None:
+        text = f"{fmt_value(resamples, 'count')} resamples"
+        if m.get("interval_method"):
+            text += f" ({m['interval_method']})"
+        parts.append(text)
+    if m.get("seed") is not None:
+        parts.append(f"seed {m['seed']}")
+    return f"Intervals: {', '.join(parts)}." if parts else ""
+
+
 def _cut(block: TableBlock) -> TableBlock:
     t = block.table
     if t.n_rows <= MAX_TABLE_ROWS:
@@ -274,7 +291,7 @@ def _fairness(section: SectionResult) -> list[Block]:
             blocks.append(
                 Figure(
                     title=spec.title,
-                    caption=spec.caption,
+                    caption=f"{spec.caption} {_interval_how(section)}".strip(),
                     render=lambda t=table, s=spec: charts.group_metric_chart(t, s),
                 )
             )
@@ -291,6 +308,14 @@ def _is_summary_or_findings(block: Block, section: SectionResult) -> bool:
     return isinstance(block, TableBlock) and block.table.columns == FINDING_COLUMNS
 
 
+def _explain_how(section: SectionResult) -> str:
+    m = section.method
+    parts = [str(m[k]) for k in ("explainer", "sampling") if m.get(k)]
+    how = "; ".join(parts)
+    interval = _interval_how(section)
+    return " ".join(x for x in (f"{how}." if how else "", interval) if x)
+
+
 def _explanation(section: SectionResult) -> list[Block]:
     if section.status in (Status.SKIPPED, Status.ERROR):
         return generic_blocks(section)
@@ -300,7 +325,9 @@ def _explanation(section: SectionResult) -> list[Block]:
         blocks.append(
             Figure(
                 title="Global feature importance",
-                caption=charts.importance_caption(importance),
+                caption=" ".join(
+                    x for x in (charts.importance_caption(importance), _explain_how(section)) if x
+                ),
                 render=lambda: charts.importance_chart(importance),
             )
         )

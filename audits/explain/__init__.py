@@ -10,10 +10,16 @@ Result schema (``SectionResult`` named ``"explanation"``, titled ``"Explanations
   "kind": {feature: "numeric" | "categorical"}}`` (at most ~1,000 sampled points per feature).
 - ``metrics["dependence"][feature]``: ``{"x": [...], "shap": [...], "kind": ...}`` for the top ~5 features.
 - ``metrics["local"]``: list of ``{"row", "reason", "base_value", "output", "prediction", "label",
-  "contributions": {feature: shap}, "values": {feature: value}}``; ``row`` is the position in ``ctx.data``;
-  ``reason`` is "highest score", "lowest score", "misclassified (group X)" or "requested".
+  "contributions": {feature: shap}, "values": {feature: value}}`` plus ``additivity_error`` (and
+  ``explained_class`` for multiclass models); ``row`` is the position in ``ctx.data``; ``reason`` is
+  "highest score", "lowest score", "misclassified (<column> = <group>)" ("largest error (...)" for regression)
+  or "requested".
 - ``metrics["group_gap"][column]``: ``{"groups": [a, b], "gap": float, "contributions": {feature: float},
-  "sentence": str}``; the contributions sum to the gap (mean output of a minus b) up to the additivity error.
+  "sentence": str, "mean_output": {a: .., b: ..}, "unexplained": float}``; a is the configured reference group
+  or the largest one, b the group whose mean output differs most from it (both with at least 20 explained rows);
+  the contributions sum to the gap (mean output of a minus b) up to the additivity error (``unexplained``).
+  Absent for multiclass models and for columns with fewer than two large enough groups.
+- ``metrics["output_space"]`` (what the SHAP values explain) and ``metrics["base_value"]``.
 - ``method``: explainer, output space, background size, sample size and stratification, seed, additivity
   max/mean error, mapping, time, fallback reason.
 - ``summary``: plain sentences (top drivers; which features drive the gap between groups).
@@ -155,6 +161,9 @@ def run_explanation(
     progress(0.0, "Choosing the explainer")
     choice = choose_explainer(ctx.model, ctx.features, override=cfg.explainer)
     engine = ShapEngine.build(ctx, choice)
+    choice = (
+        engine.choice
+    )  # the build falls back to a model-agnostic explainer when shap cannot read the model
     findings: list[Finding] = []
 
     size = max(1, int(cfg.explain_sample_size))
@@ -371,6 +380,12 @@ def run_explanation(
             "sample_size": n_done,
             "sample_planned": int(len(sample.rows)),
             "sample_requested": int(cfg.explain_sample_size),
+            "weights": "design weights of the stratified sample (stratum rows / explained rows)"
+            + (
+                "; the sample_weight column is not applied to SHAP means"
+                if ctx.sample_weight is not None
+                else ""
+            ),
             "sampling": sample.description,
             "seed": ctx.seed,
             "additivity_max_error": add_max,

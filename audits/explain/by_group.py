@@ -129,5 +129,15 @@ def by_group(
         if ctx.task != "multiclass":
             gap = group_gap(frame, col, ctx.features, reference=reference.get(col), space=space)
             if gap is not None:
+                if ctx.task == "binary" and ctx.y_score is not None:
+                    # The same two groups' mean score on every row: the figure the fairness section reports.
+                    every = ctx.sensitive[col].astype(str).to_numpy()
+                    scores = {g: float(np.mean(ctx.y_score[every == g])) for g in gap["groups"]}
+                    gap["mean_score_all_rows"] = scores
+                    a, b = gap["groups"]
+                    gap["sentence"] = gap["sentence"] + (
+                        f" On all {ctx.n_rows:,} rows the mean predicted probability of {ctx.positive_label_str!r} "
+                        f"is {scores[a]:.3f} for {a} and {scores[b]:.3f} for {b}."
+                    )
                 gaps[col] = gap
     return tables, gaps

@@ -8,6 +8,7 @@ model's own output for those rows in the explained output space and hence the ad
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import os
 import threading
@@ -22,6 +23,7 @@ import pandas as pd
 
 from audits.context import AuditContext
 from audits.explain.choose import ExplainerChoice
+from audits.explain.mapping import FeatureMapping
 from audits.explain.sampling import BACKGROUND_SIZE, LINEAR_BACKGROUND_SIZE, background_rows
 
 FALLBACK_BACKGROUND_SIZE = 50  # each explained row costs max_evals x background predictions
@@ -204,16 +206,31 @@ class ShapEngine:
         pos = _class_index(model.classes, ctx.positive_label) if ctx.task == "binary" else None
         engine_kw: dict[str, Any] = {"_raw_bg": raw_bg, "_pos": pos}
         if kind in ("tree", "linear"):
-            bg_t = _dense(choice.preprocessor.transform(raw_bg)) if choice.preprocessor is not None else None
-            if bg_t is None:
-                bg_t = _dense(raw_bg)
-            masker = shap.maskers.Independent(bg_t, max_samples=len(bg_t))
-            if kind == "linear":
-                explainer = shap.LinearExplainer(est, masker)
-                space = _linear_space(ctx, est)
-            else:
-                explainer, space, proba = _tree_explainer(ctx, est, masker)
-                engine_kw["_proba_space"] = proba
+            try:
+                bg_t = (
+                    _dense(choice.preprocessor.transform(raw_bg)) if choice.preprocessor is not None else None
+                )
+                if bg_t is None:
+                    bg_t = _dense(raw_bg)
+                masker = shap.maskers.Independent(bg_t, max_samples=len(bg_t))
+                if kind == "linear":
+                    explainer = shap.LinearExplainer(est, masker)
+                    space = _linear_space(ctx, est)
+                else:
+                    explainer, space, proba = _tree_explainer(ctx, est, masker)
+                    engine_kw["_proba_space"] = proba
+            except Exception as exc:  # shap cannot read this model after all: explain it model-agnostically
+                reason = f"shap's {kind} explainer could not read the model ({type(exc).__name__}: {str(exc)[:150]})"
+                fallback = dataclasses.replace(
+                    choice,
+                    kind="permutation",
+                    estimator=None,
+                    preprocessor=None,
+                    mapping=FeatureMapping.identity(ctx.features),
+                    reason="model-agnostic permutation explainer on the raw columns (capped)",
+                    fallback_reason=reason,
+                )
+                return cls.build(ctx, fallback, background_size=background_size, max_evals=max_evals)
             # Binary outputs of 1-output models describe classes_[1]; flip when the favourable class is [0].
             engine_kw["_flip"] = ctx.task == "binary" and pos == 0
             return cls(ctx, choice, bg_rows, source, space, explainer, **engine_kw)
@@ -328,7 +345,7 @@ class ShapEngine:
         procs = _n_processes(n)
         self.processes = max(self.processes, procs)
         chunk = TREE_CHUNK_ROWS * procs
-        first = min(n, max(50, chunk // 4))
+        first = min(n, 50)
         # The first small chunk measures the cost, so the rest can be cut to the budget before it starts.
         parts = [np.asarray(self.explainer.shap_values(Xt[:first], check_additivity=False))]
         per_row = (time.perf_counter() - t0) / first
@@ -499,7 +516,7 @@ def _tree_explainer(ctx: AuditContext, est: Any, masker: Any) -> tuple[Any, str,
     # 40% faster than shap's model_output="probability" for the interventional algorithm.
     ex = shap.TreeExplainer(est, data=masker, feature_perturbation="interventional")
     if np.dtype(ex.model.input_dtype) == np.float64 and ex.model.model_type == "internal":
-        ex._rai_codes = ThresholdCodes(ex)
+        ex._rai_codes = ThresholdCodes(ex)  # float64 thresholds (HistGradientBoosting): see ThresholdCodes
     if ctx.task == "regression":
         return ex, "predicted value", False
     if hasattr(est, "decision_function"):

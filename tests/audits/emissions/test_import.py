@@ -143,3 +143,13 @@ def test_malformed_import_is_a_warning_and_the_rest_is_measured(
     assert "EMIS_IMPORT_INVALID" in codes
     assert res.metrics["imported"] is None and "comparison" not in res.tables
     assert res.metrics["training"]["energy_kwh"] > 0
+
+
+def test_model_card_block_prefers_the_trainer_figure() -> None:
+    from audits.emissions import co2_eq_emissions
+
+    rec = parse_codecarbon_csv(SAMPLE)
+    block = co2_eq_emissions({"emissions_kg": 1.0}, rec)
+    assert block["emissions"] == pytest.approx(rec["emissions_kg"] * 1000)
+    assert "emissions_reported.csv" in block["source"]
+    assert block["geographical_location"] == "United States"

@@ -202,3 +202,17 @@ def test_progress_is_reported(make_ctx: Callable[..., AuditContext]) -> None:
     run_emissions(make_ctx(refit=False), prior={}, progress=lambda f, m: seen.append((f, m)))
     fractions = [f for f, _ in seen]
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
+
+
+def test_model_card_block_from_the_refit(result: SectionResult) -> None:
+    block = result.metrics["co2_eq_emissions"]
+    t = result.metrics["training"]
+    assert block["emissions"] == pytest.approx(t["emissions_kg"] * 1000)
+    assert "re-fit" in block["training_type"] and t["overall_method"] in block["source"]
+    assert block["geographical_location"] == "United States"
+    assert str(t["cpu_count"]) in block["hardware_used"]
+
+
+def test_model_card_block_absent_without_training_or_import(make_ctx: Callable[..., AuditContext]) -> None:
+    res = run_emissions(make_ctx(refit=False), prior={}, progress=no_progress)
+    assert res.metrics["co2_eq_emissions"] is None

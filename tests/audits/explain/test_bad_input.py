@@ -123,17 +123,41 @@ def test_single_row_dataset():
     assert res.method["additivity_max_error"] < 1e-9
 
 
-def test_onnx_model_is_explained_on_string_columns():
+@pytest.fixture(scope="module")
+def onnx_ctx():
     from audits import AuditConfig, build_context, load_dataset, load_model
 
     d = SAMPLES / "adult"
     cfg = AuditConfig.from_yaml(d / "audit.yaml")
-    ctx = build_context(
+    return build_context(
         load_dataset(d / "adult_test.csv"), config=cfg, model=load_model(d / "adult_logreg.onnx")
     )
+
+
+def test_onnx_model_is_explained_on_string_columns(onnx_ctx):
+    ctx = onnx_ctx
     engine = ShapEngine.build(ctx, choose_explainer(ctx.model, ctx.features), background_size=5, max_evals=25)
     entries = explain_rows(ctx, [0, 1], engine=engine)
     for e in entries:
         assert e["output"] == pytest.approx(ctx.y_score[e["row"]], abs=1e-6)
         assert e["base_value"] + sum(e["contributions"].values()) == pytest.approx(e["output"], abs=1e-9)
         assert isinstance(e["values"]["workclass"], str)
+
+
+def test_fallback_section_states_its_estimate_before_it_starts(onnx_ctx):
+    from audits.context import build_context
+
+    ctx = build_context(
+        onnx_ctx.data_info, config=onnx_ctx.config.replace(explain_time_budget_s=2.0), model=onnx_ctx.model
+    )
+    messages = []
+    res = run_explanation(ctx, prior={}, progress=lambda f, m: messages.append(m))
+    estimate = next(i for i, m in enumerate(messages) if "(estimated)" in m)
+    first_rows = next(i for i, m in enumerate(messages) if "rows" in m and "(estimated)" not in m)
+    assert estimate < first_rows
+    assert res.status == Status.WARN
+    assert "EXPLAIN_FALLBACK" in _codes(res)
+    assert res.method["estimated_seconds"] is not None
+    assert 1 <= res.method["sample_size"] <= 300
+    assert res.method["additivity_max_error"] < 1e-9
+    assert res.method["output_space"] == "probability of class '>50K'"

@@ -70,3 +70,19 @@ def test_unknown_override_is_refused(logreg_ctx):
     assert str(info.value) == UNKNOWN_EXPLAINER.format(
         known="auto, tree, linear, permutation, kernel", got="deep"
     )
+
+
+def test_model_shap_cannot_read_falls_back_when_the_explainer_is_built(logreg_ctx, monkeypatch):
+    import shap
+
+    from audits.explain.shap_values import ShapEngine
+
+    def refuse(*args, **kwargs):
+        raise RuntimeError("unsupported model layout")
+
+    monkeypatch.setattr(
+        shap, "LinearExplainer", refuse
+    )  # a failure path only; the main path is tested for real
+    engine = ShapEngine.build(logreg_ctx, choose_explainer(logreg_ctx.model, logreg_ctx.features))
+    assert engine.choice.kind == "permutation"
+    assert "unsupported model layout" in engine.choice.fallback_reason

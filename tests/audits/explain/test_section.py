@@ -65,6 +65,10 @@ def test_group_tables_and_gap_add_up(german, german_ctx):
     # Linear SHAP is exact: the contributions add up to the gap.
     assert sum(gap["contributions"].values()) == pytest.approx(gap["gap"], abs=1e-9)
     assert "sex" in gap["sentence"] and "attributions, not causes" in gap["sentence"]
+    # The bridge to the fairness section: the same groups' mean score on every row.
+    every = german_ctx.sensitive["sex"].astype(str).to_numpy()
+    assert gap["mean_score_all_rows"][a] == pytest.approx(german_ctx.y_score[every == a].mean())
+    assert f"On all {german_ctx.n_rows:,} rows" in gap["sentence"]
 
 
 def test_local_explanations(german, german_ctx):
