@@ -667,7 +667,8 @@ def run_emissions(
     findings: list[Finding] = []
     intensity = grid_intensity(cfg.country_iso_code, region=cfg.region)
     country_origin = (
-        "the default (USA); set emissions.country_iso_code to where the model is trained and served"
+        f"{DEFAULT_COUNTRY}, which is also the default when none is configured; set "
+        "emissions.country_iso_code to where the model is trained and served"
         if cfg.country_iso_code.strip().upper() == DEFAULT_COUNTRY
         else "set in the config (emissions.country_iso_code)"
     )

@@ -182,6 +182,7 @@ def group_metric_chart(table: Table, spec: GroupChartSpec) -> bytes:
 
 
 def importance_caption(table: Table) -> str:
+    """Caption of the importance chart; says when only the top features are drawn."""
     n = table.n_rows
     shown = min(n, MAX_FEATURES)
     text = "Mean |SHAP value| per feature (in the model's output units); whiskers: bootstrap intervals."
@@ -191,6 +192,7 @@ def importance_caption(table: Table) -> str:
 
 
 def importance_chart(table: Table) -> bytes:
+    """Bars of mean |SHAP| per feature (``global_importance`` table) with interval whiskers."""
     d = table.data
     vals = [_num(v) for v in d["mean_abs_shap"]]
     order = sorted(range(len(vals)), key=lambda i: -np.nan_to_num(vals[i]))[:MAX_FEATURES]
@@ -214,10 +216,12 @@ def importance_chart(table: Table) -> bytes:
 
 
 def beeswarm_ok(bs: Mapping[str, Any]) -> bool:
+    """True when ``metrics["beeswarm"]`` holds features and SHAP values to draw."""
     return bool(bs.get("features")) and isinstance(bs.get("shap"), Mapping)
 
 
 def beeswarm_caption(bs: Mapping[str, Any]) -> str:
+    """Caption of the beeswarm: rows sampled, encoding, features shown."""
     n_feat = len(bs.get("features", []))
     shown = min(n_feat, MAX_FEATURES)
     text = (
@@ -251,6 +255,7 @@ def _swarm_offsets(x: np.ndarray, *, bins: int = 60, width: float = 0.38) -> np.
 
 
 def beeswarm_chart(bs: Mapping[str, Any]) -> bytes:
+    """SHAP value per explained row and feature, coloured by the feature's value (numeric features)."""
     features = list(bs["features"])[:MAX_FEATURES]
     shap_vals = bs["shap"]
     values = bs.get("value", {})
@@ -286,6 +291,7 @@ def beeswarm_chart(bs: Mapping[str, Any]) -> bytes:
 
 
 def group_attribution_ok(table: Table) -> bool:
+    """True when a ``by_group:<col>`` table has groups and numeric feature columns."""
     return "group" in table.data and len(_attribution_features(table)) > 0 and table.n_rows > 0
 
 
@@ -355,6 +361,7 @@ def emissions_statement(section: SectionResult) -> str:
 
 
 def emissions_bars_data(section: SectionResult) -> list[tuple[str, float]]:
+    """(country, grams CO2eq) of the same energy on other grids, from ``metrics["country_comparison"]``."""
     rows = section.metrics.get("country_comparison")
     if not isinstance(rows, Sequence) or isinstance(rows, str):
         return []
@@ -368,6 +375,7 @@ def emissions_bars_data(section: SectionResult) -> list[tuple[str, float]]:
 
 
 def emissions_chart(bars: Sequence[tuple[str, float]]) -> bytes:
+    """Horizontal bars of grams CO2eq per grid region."""
     labels = [b[0] for b in bars]
     vals = [b[1] for b in bars]
     fig, ax = plt.subplots(figsize=(WIDTH_IN * 0.8, 0.3 * len(bars) + 0.9))

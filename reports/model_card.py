@@ -118,6 +118,7 @@ class CardInfo:
 
     @classmethod
     def known_keys(cls) -> list[str]:
+        """The keys a model-card YAML may hold."""
         return [f.name for f in dataclasses.fields(cls)]
 
     @classmethod
@@ -179,6 +180,7 @@ class CardInfo:
         return yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True, width=100)
 
     def save_yaml(self, path: str | Path) -> Path:
+        """Write :meth:`to_yaml` to ``path`` (e.g. a template prefilled by :meth:`defaults_from`)."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(self.to_yaml(), encoding="utf-8")
@@ -312,6 +314,7 @@ class ModelCard:
         }
 
     def to_json(self, *, indent: int | None = 2) -> str:
+        """The card as JSON (qualitative ``info`` and ``quantitative`` parts)."""
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, allow_nan=False)
 
     def front_matter(self) -> dict[str, Any]:

@@ -43,16 +43,19 @@ def model_name(result: AuditResult) -> str:
 
 
 def dataset_name(result: AuditResult) -> str:
+    """The audited dataset's display name: config ``dataset_name``, else the file name."""
     cfg = result.provenance.config or {}
     data = result.provenance.data or {}
     return str(cfg.get("dataset_name") or data.get("name") or "dataset")
 
 
 def audit_date(result: AuditResult) -> str:
+    """The audit's start date (YYYY-MM-DD)."""
     return str(result.provenance.started_at or "")[:10]
 
 
 def title_facts(result: AuditResult) -> tuple[tuple[str, str], ...]:
+    """Label / value pairs of the title page."""
     data = result.provenance.data or {}
     model = result.provenance.model or {}
     facts = [
@@ -184,6 +187,7 @@ def _kv(d: Mapping[str, Any] | None, keys: tuple[str, ...]) -> list[tuple[str, s
 
 
 def appendix(result: AuditResult) -> list[Block]:
+    """Provenance (SHA-256, versions, config, seed, timings), long detail tables, and what was not measured."""
     p = result.provenance
     blocks: list[Block] = [Heading("Appendix", level=1), Heading("Provenance", level=2)]
     blocks.append(

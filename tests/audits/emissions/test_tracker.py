@@ -140,3 +140,15 @@ def test_overall_is_measured_only_when_every_used_component_is() -> None:
     assert _overall(methods, data) == ("estimated", 0.75)
     assert _overall(methods, {**data, "ram_energy": 0.0}) == ("measured", 1.0)
     assert _overall(methods, {"cpu_energy": 0.0, "gpu_energy": 0.0, "ram_energy": 0.0}) == ("estimated", None)
+
+
+def test_no_file_is_left_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tempfile
+
+    work, temp = tmp_path / "cwd", tmp_path / "temp"
+    work.mkdir()
+    temp.mkdir()
+    monkeypatch.chdir(work)
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    measure(lambda: busy(0.05), what="test", measure_power_secs=0.5)
+    assert list(work.iterdir()) == [] and list(temp.iterdir()) == []
