@@ -235,6 +235,32 @@ def _validate_check_options(policy: Policy) -> None:
             )
 
 
+def _validate_emissions_inputs(config: AuditConfig) -> None:
+    """Files and country named in the emissions options must exist, so the section cannot fail late on them."""
+    from pathlib import Path
+
+    from audits.emissions_equivalents import energy_mix  # lazy: codecarbon data is only read when needed
+    from audits.emissions_import import parse_codecarbon_csv
+
+    em = config.emissions
+    for key in ("training_data", "imported_csv"):
+        path = getattr(em, key)
+        if path and not Path(path).exists():
+            raise AuditInputError(
+                f"emissions.{key}: {path} does not exist. Check the path (relative paths in a config "
+                "file are read from the config file's folder)."
+            )
+    if em.imported_csv:
+        parse_codecarbon_csv(em.imported_csv)
+    code = em.country_iso_code.upper()
+    mix = energy_mix()
+    if code not in mix:
+        raise AuditInputError(
+            f"emissions.country_iso_code: {em.country_iso_code!r} is not an ISO 3166-1 alpha-3 code known to "
+            "codecarbon's energy-mix data (e.g. USA, FRA, DEU, GBR, IND)."
+        )
+
+
 def build_context(
     data: LoadedData,
     *,
@@ -278,6 +304,8 @@ def build_context(
             f"{file}: target column '{config.target}' holds infinite values. Drop or fix those rows before the audit."
         )
     _validate_check_options(config.policy)
+    if "emissions" in config.sections and config.emissions.enabled:
+        _validate_emissions_inputs(config)
 
     # --- task and labels ---------------------------------------------------------------------------------------
     task = _detect_task(config, y, model, file)
@@ -480,6 +508,11 @@ def build_context(
         if g.nunique() < 2:
             notes.append(
                 f"Protected column '{attr.column}' has a single group ({g.iloc[0]!r}); disparities between groups are not defined."
+            )
+        if attr.reference_group is not None and str(attr.reference_group) not in set(g.unique()):
+            raise AuditInputError(
+                f"{file}: reference_group {attr.reference_group!r} of protected column '{attr.column}' is not one of "
+                f"its groups ({_fmt_values(sorted(g.unique()))}). Set reference_group to one of them."
             )
         if (g == MISSING_GROUP).any():
             notes.append(

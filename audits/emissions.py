@@ -282,7 +282,8 @@ def measure(
                 t2 = time.perf_counter()
                 emissions = tracker.stop()
                 t3 = time.perf_counter()
-        messages = tuple(dict.fromkeys(quiet.messages))
+        # Drop the notice about allow_multiple_runs: that is our choice (no lock file), not a problem.
+        messages = tuple(m for m in dict.fromkeys(quiet.messages) if "Multiple instances" not in m)
         final = getattr(tracker, "final_emissions_data", None)
         if emissions is None or final is None:
             _halt(tracker)

@@ -69,11 +69,16 @@ def _interval_row(
 def _row_bootstrap(
     fn: Callable[[np.ndarray], float], n: int, *, rng: np.random.Generator, cap: int, n_boot: int
 ) -> np.ndarray:
+    """Row bootstrap of ``fn``; above ``cap`` rows each resample draws ``cap`` rows and its deviation from the
+    full-data estimate is shrunk by sqrt(cap / n), so the interval keeps the width of an n-row bootstrap."""
     size = min(n, cap)
     out = np.empty(n_boot)
     for b in range(n_boot):
         idx = rng.integers(0, n, size=size)
         out[b] = fn(idx)
+    if size < n:
+        point = fn(np.arange(n))
+        out = point + (out - point) * np.sqrt(size / n)
     return out
 
 
@@ -119,7 +124,7 @@ def _binary(
         s = np.asarray(ctx.y_score, dtype=float)
         cap = ctx.policy.bootstrap_row_cap
         nb = min(n_boot, ROW_BOOTSTRAP_RESAMPLES)
-        row_method = f"row bootstrap ({nb} resamples of {min(n, cap):,} rows{' (capped)' if n > cap else ''}, {level:.0%} percentile interval)"
+        row_method = f"row bootstrap ({nb} resamples of {min(n, cap):,} rows{' (capped, deviations rescaled to n rows)' if n > cap else ''}, {level:.0%} percentile interval)"
         auc = rank_auc(yt, s)
         auc_boot = _row_bootstrap(lambda i: rank_auc(yt[i], s[i]), n, rng=rng, cap=cap, n_boot=nb)
         lo, hi = percentile_interval(auc_boot, level)
@@ -220,7 +225,7 @@ def _regression(
     err = yp - yt
     cap = ctx.policy.bootstrap_row_cap
     nb = min(n_boot, ROW_BOOTSTRAP_RESAMPLES)
-    method = f"row bootstrap ({nb} resamples of {min(n, cap):,} rows{' (capped)' if n > cap else ''}, {level:.0%} percentile interval)"
+    method = f"row bootstrap ({nb} resamples of {min(n, cap):,} rows{' (capped, deviations rescaled to n rows)' if n > cap else ''}, {level:.0%} percentile interval)"
 
     def r2(i: np.ndarray) -> float:
         ss_tot = np.sum((yt[i] - yt[i].mean()) ** 2)

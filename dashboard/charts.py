@@ -78,7 +78,14 @@ def group_bars(
         go.Bar(
             x=labels,
             y=vals,  # None leaves a gap: an undefined rate is not drawn as 0
-            error_y={"type": "data", "array": plus, "arrayminus": minus, "visible": True, "color": "#24292f"},
+            error_y={
+                "type": "data",
+                "array": plus,
+                "arrayminus": minus,
+                # no interval given (e.g. a plain base rate): no error bars rather than zero-length ones
+                "visible": lows is not None and highs is not None,
+                "color": "#24292f",
+            },
             marker_color=[MUTED if e else BAR_COLOR for e in ex],
             text=text,
             textposition="inside",
@@ -324,7 +331,7 @@ def waterfall(explanation: Mapping[str, Any], *, max_features: int = MAX_WATERFA
         line_dash="dot",
         line_color="#57606a",
         annotation_text=f"base {base:.3f}",
-        annotation_position="bottom",
+        annotation_position="top left",
     )
     if output is not None:
         fig.add_vline(

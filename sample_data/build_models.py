@@ -173,6 +173,7 @@ def main() -> None:
     gfeatures = GERMAN_NUMERIC + GERMAN_CATEGORICAL
     gtrain, gtest = train_test_split(german, test_size=0.3, random_state=SEED, stratify=german["credit_risk"])
     gtest.sort_index().to_csv(HERE / "german_credit" / "german_credit_test.csv", index=False)
+    gtrain.sort_index().to_csv(HERE / "german_credit" / "german_credit_train.csv", index=False)
     glr = logistic(GERMAN_NUMERIC, GERMAN_CATEGORICAL).fit(
         _to_str_object(gtrain[gfeatures], GERMAN_CATEGORICAL), gtrain["credit_risk"].astype(object)
     )

@@ -35,7 +35,8 @@ Tables (``SectionResult.tables``)
     then every other group metric by its own name (``fpr, fnr, tnr, precision, fdr, for_, accuracy,
     balanced_accuracy, roc_auc``). Multiclass: every group metric by name. Regression: ``mean_prediction,
     mean_target, mae, rmse, r2`` (differences are in target units and carry no tolerance, so their verdict is
-    ``undefined``; ratios of ``mean_prediction, mae, rmse`` are checked against the ratio tolerance).
+    ``undefined``; ratios of ``mae, rmse`` — and of ``mean_prediction`` when no prediction is negative — are
+    checked against the ratio tolerance).
     ``label`` is e.g. ``"four-fifths rule (US EEOC heuristic)"`` for the selection-rate ratio at 0.8.
 ``excluded_groups`` : ``attribute, group, count, positives, negatives, reason``.
 
@@ -300,15 +301,24 @@ def _disparity_rows(cs: ColumnStats, ctx: AuditContext, s: Settings) -> list[dic
         others = list(cs.metric_names)
     else:
         others = []
+        # A ratio of mean predictions only means something when predictions cannot be negative.
+        ratio_metrics = ("mae", "rmse") + (("mean_prediction",) if float(np.min(ctx.y_pred)) >= 0 else ())
         for m in ("mean_prediction", "mean_target", "mae", "rmse", "r2"):
             rows += D.metric_disparities(
                 col,
                 m,
                 cs.values[m],
                 diff_tol=None,
-                ratio_tol=p.ratio_tolerance if m in ("mean_prediction", "mae", "rmse") else None,
+                ratio_tol=p.ratio_tolerance if m in ratio_metrics else None,
                 level=s.level,
-                note="regression: a difference in target units has no tolerance",
+                note=(
+                    "regression: a difference in target units has no tolerance"
+                    + (
+                        ""
+                        if m in ratio_metrics or m != "mean_prediction"
+                        else "; predictions can be negative, so the ratio of means is not checked"
+                    )
+                ),
             )
     for m in others:
         rows += D.metric_disparities(
@@ -427,6 +437,14 @@ def _base_rate_note(label_side: dict[str, dict[str, dict[str, Any]]], protected:
     return ""
 
 
+def _worst_group_note(worst: dict[str, Any], level: float) -> str:
+    w = worst.get("mae")
+    if not w:
+        return ""
+    ci = "" if w["ci_low"] is None else f" ({level:.0%} CI {w['ci_low']:.3g}–{w['ci_high']:.3g})"
+    return f"the worst-served group is {w['group']} ({w['attribute']}) with a mean absolute error of {w['value']:.3g}{ci}"
+
+
 def run_fairness(
     ctx: AuditContext, *, prior: Mapping[str, SectionResult], progress: Callable[[float, str], None]
 ) -> SectionResult:
@@ -518,6 +536,7 @@ def run_fairness(
                 overall[m]["reason"] = reason_for(m).replace("this group", "the data")
     rows = [{k: r.get(k, "") for k in DISPARITY_COLUMNS} for r in rows]
     headline = headline_rows(rows, ctx.task)
+    worst = _worst_group(stats, s.level) if ctx.task == "regression" else {}
     status = status_of(headline)
     n_small = sum(1 for e in excluded if e["count"])
     summary = summarise(
@@ -526,6 +545,7 @@ def run_fairness(
         protected=ctx.protected_columns,
         n_excluded=n_small,
         base_rate_note=_base_rate_note(group_counts, ctx.protected_columns) if ctx.task == "binary" else "",
+        extra_note=_worst_group_note(worst, s.level),
     )
     tables["disparities"] = Table(
         title="Disparities",
@@ -563,7 +583,7 @@ def run_fairness(
         metrics["calibration"] = calibration
         metrics["threshold_agreement"] = threshold_agreement(inp.y_pred, inp.score, ctx.threshold)
     if ctx.task == "regression":
-        metrics["worst_group"] = _worst_group(stats, s.level)
+        metrics["worst_group"] = worst
     method = {
         "n_bootstrap": s.n_boot,
         "seed": ctx.seed,
@@ -593,7 +613,10 @@ def run_fairness(
         "reference": "fairlearn MetricFrame definitions (difference/ratio, between_groups/to_overall)",
     }
     if ctx.task == "regression":
-        method["ks"] = "KS distance of each group's predictions to everyone's: point estimate, no interval"
+        method["ks"] = (
+            "KS distance of each group's predictions to everyone's (unweighted; everyone's held fixed); interval "
+            "from resampled group level counts (at most 1,024 rank levels of everyone's predictions)"
+        )
     if inp.score is not None:
         method["roc_auc_to_overall"] = (
             "the overall ROC AUC is resampled on its own (all rows), independently of the group resamples"

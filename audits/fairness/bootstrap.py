@@ -164,6 +164,51 @@ def auc_row_bootstrap(
     return out, how
 
 
+def ks_bootstrap(
+    pred: np.ndarray,
+    codes: np.ndarray,
+    n_groups: int,
+    *,
+    point: np.ndarray,
+    n_boot: int,
+    rng: np.random.Generator,
+    max_levels: int = 4 * AUC_LEVELS,
+    draw_limit: int = ROW_DRAW_LIMIT,
+) -> np.ndarray:
+    """(n_boot, g) bootstrap KS distance between each group's predictions and everyone's (held fixed).
+
+    Predictions are reduced to at most ``max_levels`` rank levels of everyone's predictions; each group's level
+    counts are resampled (rows drawn for small groups, Poisson counts for large ones) and the deviations of the
+    levelled statistic are added to the exact KS distance.
+    """
+    out = np.full((max(n_boot, 0), n_groups), np.nan)
+    if n_boot <= 0 or len(pred) == 0:
+        return out
+    order = np.argsort(pred, kind="stable")
+    lev_sorted = auc_levels(pred[order], max_levels)
+    level = np.empty(len(pred), dtype=np.int64)
+    level[order] = lev_sorted
+    k = int(lev_sorted[-1]) + 1
+    cdf_all = np.cumsum(np.bincount(level, minlength=k)) / len(pred)
+    for j in range(n_groups):
+        lj = level[codes == j]
+        n = len(lj)
+        if n == 0 or not np.isfinite(point[j]):
+            continue
+        rows = np.zeros((k, 2), dtype=np.int64)
+        rows[:, 0] = np.bincount(lj, minlength=k)
+        cdf = np.cumsum(rows[:, 0]) / n
+        binned_point = float(np.max(np.abs(cdf - cdf_all)))
+        if n <= draw_limit:
+            cnt = _level_draws(lj * 2, k, None, n_boot, rng)[..., 0]
+        else:
+            cnt = rng.poisson(rows[:, 0], size=(n_boot, k)).astype(float)
+        cdf_b = quiet_nan(np.divide, np.cumsum(cnt, axis=1), cnt.sum(axis=1, keepdims=True))
+        raw = np.max(np.abs(cdf_b - cdf_all), axis=1)
+        out[:, j] = np.clip(point[j] + (raw - binned_point), 0.0, 1.0)
+    return out
+
+
 def row_sum_bootstrap(
     features: np.ndarray,
     codes: np.ndarray,
@@ -194,6 +239,15 @@ def row_sum_bootstrap(
         rows[j] = m
         scale[j] = np.sqrt(m / n)
         fj = features[sel]
+        if m == n:
+            # Full-size resamples: row multiplicities (one bincount) times the features (one matmul).
+            chunk = max(1, _BLOCK // n)
+            for start in range(0, n_boot, chunk):
+                b = min(chunk, n_boot - start)
+                idx = rng.integers(0, n, size=(b, n), dtype=np.int32 if n < 2**31 else np.int64)
+                mult = np.bincount((idx + (np.arange(b) * n)[:, None]).ravel(), minlength=b * n)
+                out[start : start + b, j] = mult.reshape(b, n).astype(float) @ fj
+            continue
         chunk = max(1, _BLOCK // (m * f))
         for start in range(0, n_boot, chunk):
             b = min(chunk, n_boot - start)

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from audits.fairness import metrics as M
-from audits.fairness.bootstrap import auc_row_bootstrap, count_bootstrap, row_sum_bootstrap
+from audits.fairness.bootstrap import auc_row_bootstrap, count_bootstrap, ks_bootstrap, row_sum_bootstrap
 from audits.fairness.counts import Groups, binary_cell_index, cell_counts, cell_weight_moments, grouped_order
 from audits.fairness.disparities import MetricValues
 
@@ -235,7 +235,9 @@ def _regression(
         point = np.array([p[m] for p in per])
         values[m] = MetricValues(m, point, bm[m], float(overall[m]), overall_b[m], elig[m])
     ks = np.array([M.ks_distance(yp[groups.codes == j], yp) for j in range(g)])
-    values["ks"] = MetricValues("ks", ks, np.full((s.n_boot, g), np.nan), 0.0, np.zeros(s.n_boot), elig["ks"])
+    ks_b = ks_bootstrap(yp, groups.codes, g, point=ks, n_boot=s.n_boot, rng=rng)
+    # Everyone's distribution is the yardstick: its distance to itself is 0 in every resample.
+    values["ks"] = MetricValues("ks", ks, ks_b, 0.0, np.zeros(s.n_boot), elig["ks"])
     return ColumnStats(
         groups.column, groups, names, values, None, None, reasons, {m: rows.tolist() for m in names[:-1]}
     )

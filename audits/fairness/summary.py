@@ -34,7 +34,7 @@ def headline_rows(rows: Sequence[dict[str, Any]], task: str) -> list[dict[str, A
     keys = set(HEADLINE[task])
     out = []
     for r in rows:
-        if r["method"] != "between_groups":
+        if r["method"] != "between_groups" or r["tolerance"] is None:
             continue
         if (r["metric"], r["kind"]) in keys or (
             task == "multiclass" and r["metric"].startswith("selection_rate[") and r["kind"] == "ratio"
@@ -67,6 +67,11 @@ def _tolerance_words(r: dict[str, Any]) -> str:
 
 def sentence(r: dict[str, Any], level: float) -> str:
     """One plain sentence for a headline row."""
+    if r["value"] is not None and r["tolerance"] is None:
+        return (
+            f"By {r['attribute']}, the {r['metric'].replace('_', ' ')} {r['kind']} is {r['value']:.2f} "
+            f"({_ci(r, level)}); no tolerance applies ({r['note']})."
+        )
     verdict = _VERDICT_WORDS[r["verdict"]]
     low, high = r.get("group") or "the lowest group", r.get("reference") or "the highest group"
     attr = r["attribute"]
@@ -92,7 +97,8 @@ def sentence(r: dict[str, Any], level: float) -> str:
             f"By {attr}, {what} differ by up to {r['value']:.2f} between {high} and {low} ({_ci(r, level)}): "
             f"{verdict} {_tolerance_words(r)}."
         )
-    title = METRIC_TITLES.get(r["metric"].split("[", 1)[0], r["metric"])
+    base, _, cls = r["metric"].partition("[")
+    title = METRIC_TITLES.get(base, base) + (f" of class {cls.rstrip(']')}" if cls else "")
     return (
         f"By {attr}, the {title} {r['kind']} between {low} and {high} is {r['value']:.2f} ({_ci(r, level)}): "
         f"{verdict} {_tolerance_words(r)}."
@@ -113,6 +119,7 @@ def summarise(
     protected: Sequence[str],
     n_excluded: int,
     base_rate_note: str = "",
+    extra_note: str = "",
 ) -> list[str]:
     """Two or three sentences: the worst selection-rate gap, the worst error-rate gap, and context."""
     out: list[str] = []
@@ -127,10 +134,25 @@ def summarise(
     others = sorted((r for r in by_prot if r["metric"] != "demographic_parity"), key=_severity)
     if others:
         out.append(sentence(others[0], level))
-    inter = [r for r in headline if r["attribute"] not in protected and r["verdict"] == V.FAIL]
+    if not dp:
+        # Multiclass and regression: a second headline of another metric.
+        nxt = next((r for r in others[1:] if r["metric"] != others[0]["metric"]), None)
+        if nxt is not None:
+            out.append(sentence(nxt, level))
     extra = []
+    also = [r for r in dp[1:] if r["verdict"] == V.FAIL]
+    if also:
+        extra.append(
+            "selection-rate ratios also fail by "
+            + ", ".join(
+                f"{r['attribute']} ({r['group']} at {r['value']:.2f}x {r['reference']})" for r in also
+            )
+        )
     if base_rate_note:
         extra.append(base_rate_note)
+    if extra_note:
+        extra.append(extra_note)
+    inter = [r for r in headline if r["attribute"] not in protected and r["verdict"] == V.FAIL]
     if inter:
         extra.append(f"{len(inter)} intersectional check(s) fail")
     if n_excluded:
@@ -138,5 +160,6 @@ def summarise(
             f"{n_excluded} small group(s) are excluded from headline disparities and listed separately"
         )
     if extra:
-        out.append("; ".join(extra) + ".")
+        text = "; ".join(extra) + "."
+        out.append(text[0].upper() + text[1:])
     return out[:3]

@@ -145,3 +145,24 @@ def test_cancel_clicked_after_the_run_finished_is_ignored():
     at.session_state[state.SETUP_CANCEL] = True
     at.run()
     assert not any("cancelled" in w.value for w in at.warning)
+
+
+def test_after_a_run_switching_pages_recomputes_nothing(monkeypatch):
+    from dashboard import services
+    from tests.dashboard.conftest import open_page
+
+    at = _german_sample()
+    at.multiselect(key=state.W_SECTIONS).set_value(["performance", "fairness", "explanation"]).run()
+    _run_button(at).click().run()
+    result = at.session_state[state.RESULT]
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("recomputed after the audit")
+
+    monkeypatch.setattr(services, "run_audit", forbidden)
+    monkeypatch.setattr(services, "build_context", forbidden)
+    for page in ["overview", "data_quality", "fairness", "explanations", "emissions", "model_card", "setup"]:
+        open_page(at, page)
+        no_exception(at)
+    assert at.session_state[state.RESULT] is result
+    assert any(s.value.startswith("Ready:") for s in at.success)  # Setup validated from the stored result

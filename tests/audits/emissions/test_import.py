@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import shutil
 from collections.abc import Callable
@@ -137,7 +138,17 @@ def test_malformed_import_is_a_warning_and_the_rest_is_measured(
 ) -> None:
     path = tmp_path / "broken.csv"
     path.write_text("not,a,codecarbon,file\n1,2,3,4\n")
-    res = run_emissions(make_ctx(imported_csv=str(path)), prior={}, progress=no_progress)
+    # run_audit refuses the file at the entry; a direct call of the section still degrades to a warning
+    with pytest.raises(AuditInputError):
+        make_ctx(imported_csv=str(path))
+    ctx = make_ctx()
+    ctx = dataclasses.replace(
+        ctx,
+        config=ctx.config.replace(
+            emissions=dataclasses.replace(ctx.config.emissions, imported_csv=str(path))
+        ),
+    )
+    res = run_emissions(ctx, prior={}, progress=no_progress)
     assert res.status == Status.WARN
     codes = [f.code for f in res.findings]
     assert "EMIS_IMPORT_INVALID" in codes

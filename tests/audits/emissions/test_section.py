@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 
 from audits.context import AuditContext
 from audits.emissions import REFIT_DISABLED, REFIT_NOT_POSSIBLE_ONNX, run_emissions
+from audits.errors import AuditInputError
 from audits.results import SectionResult, Status
 
 from .conftest import FEATURES, make_frame, no_progress
@@ -179,7 +181,13 @@ def test_refit_on_other_data_warns_about_disagreement(
 
 
 def test_unknown_country_is_a_warning(make_ctx: Callable[..., AuditContext]) -> None:
-    res = run_emissions(make_ctx(country_iso_code="ZZZ", refit=False), prior={}, progress=no_progress)
+    with pytest.raises(AuditInputError, match="ZZZ"):
+        make_ctx(country_iso_code="ZZZ", refit=False)
+    ctx = make_ctx(refit=False)
+    em = dataclasses.replace(ctx.config.emissions, country_iso_code="ZZZ")
+    res = run_emissions(
+        dataclasses.replace(ctx, config=ctx.config.replace(emissions=em)), prior={}, progress=no_progress
+    )
     assert res.status == Status.WARN and "EMIS_COUNTRY_UNKNOWN" in [f.code for f in res.findings]
     assert res.method["carbon_intensity_g_per_kwh"] == pytest.approx(475)  # codecarbon's world average
 

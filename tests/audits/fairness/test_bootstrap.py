@@ -157,3 +157,30 @@ def test_small_group_resamples_where_a_rate_is_undefined_are_ignored_not_zero():
     # resamples have none; counting them as 0.0 would drag the interval down to 0.
     assert tpr["value"] == 1.0
     assert tpr["ci_low"] == 1.0 and tpr["ci_high"] == 1.0
+
+
+def test_weighted_auc_poisson_path_matches_weighted_row_bootstrap(data):
+    from sklearn.metrics import roc_auc_score
+
+    f, g = data
+    y, s, w = f["label"].to_numpy(), f["score"].to_numpy(), f["w"].to_numpy()
+    inp = Inputs(task="binary", y_true=y, y_pred=f["pred"].to_numpy(), score=s, weights=w)
+    order, bounds = grouped_order(g, np.argsort(s, kind="stable"))
+    point = auc_point(order, bounds, inp)
+    ours, how = auc_row_bootstrap(
+        s[order], y[order], w[order], bounds, point=point, n_boot=B, rng=np.random.default_rng(7),
+        max_levels=128, draw_limit=100,
+    )  # fmt: skip
+    assert all(h.startswith("Poisson level counts") for h in how)
+    rng = np.random.default_rng(8)
+    j = 1
+    rows = np.flatnonzero(g.codes == j)
+    assert point[j] == pytest.approx(roc_auc_score(y[rows], s[rows], sample_weight=w[rows]), abs=1e-12)
+    ref = []
+    for _ in range(600):
+        i = rows[rng.integers(0, len(rows), len(rows))]
+        ref.append(roc_auc_score(y[i], s[i], sample_weight=w[i]))
+    lo, hi = percentile_interval(ours[:, j], LEVEL)
+    rlo, rhi = percentile_interval(np.array(ref), LEVEL)
+    _close(lo, rlo, rhi - rlo, frac=0.2)
+    _close(hi, rhi, rhi - rlo, frac=0.2)

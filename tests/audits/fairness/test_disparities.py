@@ -131,14 +131,13 @@ def test_signed_aif360_convention_with_a_reference_group():
     assert eo["value"] == pytest.approx(tpr["F"] - tpr["M"], abs=1e-12)
 
 
-def test_unknown_reference_group_gives_an_undefined_signed_row():
+def test_unknown_reference_group_is_refused_at_the_entry():
     from audits.config import ProtectedAttribute
+    from audits.errors import AuditInputError
 
     f = make_frame(1000, seed=13)
-    _, res = audit(f, protected=(ProtectedAttribute(column="sex", reference_group="nobody"),))
-    rows = [r for r in res.metrics["disparities"] if r["method"] == "signed"]
-    assert rows and all(r["verdict"] == "undefined" for r in rows)
-    assert "nobody" in rows[0]["note"]
+    with pytest.raises(AuditInputError, match="reference_group 'nobody' of protected column 'sex'"):
+        audit(f, protected=(ProtectedAttribute(column="sex", reference_group="nobody"),))
 
 
 def test_single_group_makes_every_disparity_undefined_not_zero():

@@ -112,3 +112,32 @@ def test_regression_row_cap_uses_rescaled_m_out_of_n(regression_frame):
     # Rescaling keeps the full-size width (a plain 300-row resample would be ~2.2x wider).
     assert wa == pytest.approx(wb, rel=0.25)
     assert capped.method["row_resampling"]["sex"]["mae"] == [300, 300]
+
+
+def test_regression_ks_interval_matches_a_row_bootstrap(regression_frame):
+    f = regression_frame
+    _, res = audit(f, task="regression")
+    ks = res.metrics["groups"]["sex"]["F"]["ks"]
+    rng = np.random.default_rng(53)
+    sub = f.loc[f["sex"] == "F", "pred"].to_numpy()
+    everyone = f["pred"].to_numpy()
+    ref = [ks_2samp(sub[rng.integers(0, len(sub), len(sub))], everyone).statistic for _ in range(400)]
+    lo, hi = np.quantile(ref, [0.025, 0.975])
+    width = hi - lo
+    assert ks["ci_low"] == pytest.approx(lo, abs=0.2 * width)
+    assert ks["ci_high"] == pytest.approx(hi, abs=0.2 * width)
+
+
+def test_ratio_of_mean_predictions_is_not_checked_when_predictions_can_be_negative(regression_frame):
+    f = regression_frame.assign(label=lambda d: d["label"] - 50, pred=lambda d: d["pred"] - 50)
+    _, res = audit(f, task="regression")
+    row = next(
+        r
+        for r in res.metrics["disparities"]
+        if r["metric"] == "mean_prediction" and r["kind"] == "ratio" and r["method"] == "between_groups"
+    )
+    assert row["tolerance"] is None and row["verdict"] == "undefined"
+    assert "negative" in row["note"]
+    assert all(r["metric"] != "mean_prediction" for r in res.metrics["headline"])
+    _, positive = audit(regression_frame, task="regression")
+    assert any(r["metric"] == "mean_prediction" for r in positive.metrics["headline"])
