@@ -320,6 +320,8 @@ def build_config(
     intersections: bool = True,
     explain_sample_size: int | None = None,
     n_bootstrap: int | None = None,
+    ratio_tolerance: float | None = None,
+    difference_tolerance: float | None = None,
     sections: Sequence[str] = SECTION_NAMES,
     country_iso_code: str | None = None,
     seed: int | None = None,
@@ -327,8 +329,14 @@ def build_config(
     """The form's choices on top of ``base`` (a loaded config keeps its other settings, e.g. policy)."""
     base = base or AuditConfig(target=target, protected=tuple(protected))
     policy = base.policy
+    changes: dict[str, Any] = {}
     if n_bootstrap is not None:
-        policy = dataclasses.replace(policy, n_bootstrap=int(n_bootstrap))
+        changes["n_bootstrap"] = int(n_bootstrap)
+    if ratio_tolerance is not None:
+        changes["ratio_tolerance"] = float(ratio_tolerance)
+    if difference_tolerance is not None:
+        changes["difference_tolerance"] = float(difference_tolerance)
+    policy = dataclasses.replace(policy, **changes)  # Policy validates the values
     emissions = base.emissions
     if country_iso_code:
         emissions = dataclasses.replace(emissions, country_iso_code=country_iso_code.strip().upper())

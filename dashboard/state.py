@@ -21,8 +21,6 @@ CARD_INFO = "rai.card_info"  # dict of the model card's qualitative fields, edit
 DEMO_DONE = "rai.demo_done"  # the --demo audit was attempted in this session
 
 # --- Setup page ------------------------------------------------------------------------------------------------
-SETUP_SOURCE = "setup.source"  # "sample" | "upload"
-SETUP_SAMPLE = "setup.sample"
 SETUP_DATA = "setup.data"  # services.Upload of the dataset (kept across pages; uploader widgets are not)
 SETUP_MODEL = "setup.model"
 SETUP_REFERENCE = "setup.reference"
@@ -32,6 +30,8 @@ SETUP_CANCEL = "setup.cancel_requested"
 SETUP_RUNNING = "setup.running"  # set while an audit runs; still set on the next run if Cancel interrupted it
 SETUP_MESSAGE = "setup.message"  # (level, text) shown once after a run (cancelled, failed)
 # form widgets (values are persisted across page switches by keep_widgets)
+W_SOURCE = "setup.w.source"  # "sample" | "upload"
+W_SAMPLE = "setup.w.sample"  # key of services.SAMPLES
 W_TARGET = "setup.w.target"
 W_POSITIVE = "setup.w.positive"
 W_PROTECTED = "setup.w.protected"
@@ -45,6 +45,8 @@ W_N_BOOT = "setup.w.n_boot"
 W_SECTIONS = "setup.w.sections"
 W_COUNTRY = "setup.w.country"
 W_SEED = "setup.w.seed"
+W_RATIO_TOL = "setup.w.ratio_tolerance"
+W_DIFF_TOL = "setup.w.difference_tolerance"
 
 # --- other pages -------------------------------------------------------------------------------------------------
 FAIR_ATTRIBUTE = "fair.attribute"

@@ -102,6 +102,11 @@ def build_parser() -> argparse.ArgumentParser:
     card.add_argument("--card", help="model card YAML with the qualitative fields")
     card.add_argument("--out", default="audit_out")
     card.add_argument("--format", default="md,json,pdf")
+    card.add_argument(
+        "--init",
+        metavar="YAML",
+        help="write a model card YAML prefilled from the result (edit it, then pass it as --card) and stop",
+    )
     return parser
 
 
@@ -179,7 +184,7 @@ def exit_code_for(result: AuditResult, *, strict: bool) -> int:
 
 def _run(args: argparse.Namespace, *, demo: bool) -> int:
     formats = export.parse_formats(args.format)
-    card_info = _load_card_info(args.card)
+    card_info = _load_card_info(args.card or (str(SAMPLE_DIR / "adult" / "model_card.yaml") if demo else None))
     progress = _progress_printer(args.quiet)
     if demo:
         cfg = AuditConfig.from_yaml(SAMPLE_DIR / "adult" / "audit.yaml")
@@ -226,6 +231,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             written = export.write_report(
                 result, args.out, export.parse_formats(args.format), card_info=card_info
             )
+        elif args.init:
+            from reports.model_card import CardInfo
+
+            target = Path(args.init)
+            if target.exists():
+                raise AuditInputError(
+                    f"{target}: already exists; choose another path so your edits are not overwritten."
+                )
+            path = CardInfo.defaults_from(result).save_yaml(target)
+            print(
+                f"wrote card template: {path}  (fill in the qualitative fields, then: rai-audit card RESULT --card {path})"
+            )
+            return EXIT_PASS
         else:
             written = export.write_model_card(
                 result,

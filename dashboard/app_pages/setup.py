@@ -33,8 +33,8 @@ STORE_KEYS = {
 }
 
 DEFAULTS: dict[str, Any] = {
-    "setup.w.source": "sample",
-    "setup.w.sample": services.DEMO_SAMPLE,
+    state.W_SOURCE: "sample",
+    state.W_SAMPLE: services.DEMO_SAMPLE,
     state.W_POSITIVE: AUTO,
     state.W_TASK: "auto",
     state.W_PROTECTED: [],
@@ -46,6 +46,8 @@ DEFAULTS: dict[str, Any] = {
     state.W_N_BOOT: 1000,
     state.W_SECTIONS: list(SECTION_NAMES),
     state.W_COUNTRY: "USA",
+    state.W_RATIO_TOL: 0.8,
+    state.W_DIFF_TOL: 0.1,
 }
 
 state.keep_widgets("setup.w.")
@@ -105,6 +107,8 @@ def _apply_config(config: AuditConfig, columns: list[str], marker: str) -> None:
     state.put(state.W_SECTIONS, list(config.sections))
     state.put(state.W_COUNTRY, config.emissions.country_iso_code)
     state.put(state.W_SEED, int(config.seed))
+    state.put(state.W_RATIO_TOL, float(config.policy.ratio_tolerance))
+    state.put(state.W_DIFF_TOL, float(config.policy.difference_tolerance))
 
 
 def _sanitize_choice(key: str, options: list[Any], default: Any) -> None:
@@ -261,21 +265,21 @@ st.radio(
     "Inputs",
     ["sample", "upload"],
     format_func={"sample": "Bundled sample", "upload": "Upload my files"}.get,
-    key="setup.w.source",
+    key=state.W_SOURCE,
     horizontal=True,
 )
 
 base: AuditConfig | None = None
 config_note = ""
 marker = None
-if state.get("setup.w.source", "sample") == "sample":
+if state.get(state.W_SOURCE, "sample") == "sample":
     st.selectbox(
         "Sample",
         list(services.SAMPLES),
         format_func=lambda k: services.SAMPLES[k].title,
-        key="setup.w.sample",
+        key=state.W_SAMPLE,
     )
-    sample_key = state.get("setup.w.sample") or services.DEMO_SAMPLE
+    sample_key = state.get(state.W_SAMPLE) or services.DEMO_SAMPLE
     st.caption(services.SAMPLES[sample_key].note)
     inputs = services.sample_inputs(sample_key)
     data, model, reference = inputs["data"], inputs["model"], inputs["reference"]
@@ -372,6 +376,22 @@ with st.expander("Features and advanced options"):
     with a:
         st.checkbox("Audit intersections of protected attributes", key=state.W_INTERSECTIONS)
         st.number_input("Seed", min_value=0, step=1, key=state.W_SEED)
+        st.number_input(
+            "Ratio tolerance",
+            min_value=0.01,
+            max_value=1.0,
+            step=0.05,
+            key=state.W_RATIO_TOL,
+            help="A ratio of group rates below this fails; 0.8 is the four-fifths rule (a US EEOC heuristic).",
+        )
+        st.number_input(
+            "Difference tolerance",
+            min_value=0.0,
+            max_value=1.0,
+            step=0.01,
+            key=state.W_DIFF_TOL,
+            help="A difference of group rates above this fails.",
+        )
     with b:
         st.number_input(
             "Rows explained by SHAP", min_value=50, max_value=20_000, step=50, key=state.W_EXPLAIN_N
@@ -400,6 +420,8 @@ else:
             intersections=state.get(state.W_INTERSECTIONS, True),
             explain_sample_size=state.get(state.W_EXPLAIN_N),
             n_bootstrap=state.get(state.W_N_BOOT),
+            ratio_tolerance=state.get(state.W_RATIO_TOL),
+            difference_tolerance=state.get(state.W_DIFF_TOL),
             sections=state.get(state.W_SECTIONS) or SECTION_NAMES,
             country_iso_code=state.get(state.W_COUNTRY),
             seed=state.get(state.W_SEED),

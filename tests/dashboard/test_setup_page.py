@@ -10,7 +10,7 @@ from tests.dashboard.conftest import GERMAN, new_app, no_exception
 def _german_sample():
     at = new_app(timeout=120)
     at.run()
-    at.selectbox(key="setup.w.sample").set_value("german_credit").run()
+    at.selectbox(key=state.W_SAMPLE).set_value("german_credit").run()
     return at
 
 
@@ -67,7 +67,7 @@ def test_running_stores_the_result_and_links_to_the_pages():
 def _upload_mode():
     at = new_app(timeout=120)
     at.run()
-    at.radio(key="setup.w.source").set_value("upload").run()
+    at.radio(key=state.W_SOURCE).set_value("upload").run()
     return at
 
 
@@ -166,3 +166,15 @@ def test_after_a_run_switching_pages_recomputes_nothing(monkeypatch):
         no_exception(at)
     assert at.session_state[state.RESULT] is result
     assert any(s.value.startswith("Ready:") for s in at.success)  # Setup validated from the stored result
+
+
+def test_policy_tolerances_from_the_form_reach_the_audit():
+    at = _german_sample()
+    assert at.number_input(key=state.W_RATIO_TOL).value == 0.8
+    at.number_input(key=state.W_RATIO_TOL).set_value(0.9).run()
+    at.number_input(key=state.W_DIFF_TOL).set_value(0.05).run()
+    at.multiselect(key=state.W_SECTIONS).set_value(["performance", "fairness"]).run()
+    _run_button(at).click().run()
+    no_exception(at)
+    policy = at.session_state[state.RESULT].provenance.config["policy"]
+    assert (policy["ratio_tolerance"], policy["difference_tolerance"]) == (0.9, 0.05)
