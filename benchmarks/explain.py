@@ -40,16 +40,21 @@ def _cpu() -> float:
     return t.user + t.system + t.children_user + t.children_system
 
 
-def _measure(fn):
-    """Wall seconds, peak traced Python memory (MiB) and CPU seconds (this process and its forked workers)."""
-    tracemalloc.start()
+def _measure(fn, *, memory: bool = True):
+    """Wall seconds, CPU seconds (this process and its forked workers) and peak traced Python memory (MiB).
+
+    Time and memory come from separate runs: tracemalloc slows Python-level code down noticeably.
+    """
     c0, t0 = _cpu(), time.perf_counter()
     out = fn()
     seconds = time.perf_counter() - t0
-    cpu = _cpu() - c0
-    peak = tracemalloc.get_traced_memory()[1] / 2**20
-    tracemalloc.stop()
-    _measure.cpu = cpu
+    _measure.cpu = _cpu() - c0
+    peak = None
+    if memory:
+        tracemalloc.start()
+        fn()
+        peak = tracemalloc.get_traced_memory()[1] / 2**20
+        tracemalloc.stop()
     return out, seconds, peak
 
 
@@ -144,7 +149,9 @@ def main() -> None:
         fallback = choose_explainer(ctx.model, ctx.features, override="permutation")
         engine = ShapEngine.build(ctx, fallback)
         engine.calibrate()  # numba compile + cost probe, not part of the per-row figure
-        att_f, secs, peak = _measure(lambda e=engine, s=sample: e.explain(s.rows[: args.fallback_rows]))
+        att_f, secs, peak = _measure(
+            lambda e=engine, s=sample: e.explain(s.rows[: args.fallback_rows]), memory=False
+        )
         per_row = secs / len(att_f.rows)
         full = per_row * args.rows
         table.append(

@@ -667,6 +667,31 @@ def card_fields() -> list[tuple[str, str, bool]]:
     return out
 
 
+def parse_card_yaml(raw: bytes, *, name: str) -> Outcome:
+    """A model-card YAML upload as a dict of fields (Outcome), with unknown keys named."""
+    try:
+        from reports.model_card import CardInfo
+    except ImportError as exc:
+        return Outcome(error=EXPORT_UNAVAILABLE.format(detail=exc))
+    try:
+        d = yaml.safe_load(raw.decode("utf-8")) or {}
+        info = CardInfo.from_dict(d, source=name)
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        return Outcome(error=CONFIG_NOT_YAML.format(file=name, detail=str(exc).splitlines()[0][:200]))
+    except AuditInputError as exc:
+        return Outcome(error=str(exc))
+    return Outcome({k: v for k, v in info.to_dict().items() if v})
+
+
+def card_yaml(card: Mapping[str, Any]) -> str:
+    """The card's fields as the YAML ``rai-audit`` reads (every key written, so all are discoverable)."""
+    try:
+        from reports.model_card import CardInfo
+    except ImportError:
+        return ""
+    return CardInfo.from_dict(dict(card)).to_yaml()
+
+
 def split_front_matter(markdown: str) -> tuple[str, str]:
     """``(front matter YAML, body)`` of a Markdown document that starts with a ``---`` block."""
     if markdown.startswith("---\n"):

@@ -64,11 +64,6 @@ def choose_rows(ctx: AuditContext) -> list[tuple[int, str]]:
     return out
 
 
-def _value(v: Any) -> Any:
-    v = json_safe(v)
-    return v
-
-
 def local_entries(ctx: AuditContext, att: Attributions, reasons: Sequence[str]) -> list[dict[str, Any]]:
     """The ``metrics["local"]`` dicts for explained rows."""
     out = []
@@ -80,10 +75,10 @@ def local_entries(ctx: AuditContext, att: Attributions, reasons: Sequence[str]) 
             "reason": reason,
             "base_value": float(att.base[i]),
             "output": float(att.output[i]),
-            "prediction": _value(ctx.y_pred_labels[row]),
-            "label": _value(ctx.y.iloc[row]),
+            "prediction": json_safe(ctx.y_pred_labels[row]),
+            "label": json_safe(ctx.y.iloc[row]),
             "contributions": {f: float(v) for f, v in zip(feats, att.values[i], strict=True)},
-            "values": {f: _value(ctx.X.iloc[row][f]) for f in feats},
+            "values": {f: json_safe(v) for f, v in zip(feats, ctx.X.iloc[row].tolist(), strict=True)},
             "additivity_error": float(att.additivity_error[i]),
         }
         if att.explained_class is not None:

@@ -8,13 +8,14 @@ model's own output for those rows in the explained output space and hence the ad
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import multiprocessing
 import os
 import threading
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -125,6 +126,17 @@ def _class_index(classes: Any, label: Any) -> int | None:
         if str(c) == str(label):
             return i
     return None
+
+
+@contextlib.contextmanager
+def _seeded(seed: int) -> Iterator[None]:
+    """Seed numpy's global generator (shap's permutation and kernel explainers draw from it), then restore it."""
+    state = np.random.get_state()
+    np.random.seed(seed % 2**32)
+    try:
+        yield
+    finally:
+        np.random.set_state(state)
 
 
 _FORK_STATE: dict[str, Any] = {}
@@ -244,7 +256,8 @@ class ShapEngine:
             explainer = shap.KernelExplainer(fn, bg_codes)
             evals = max_evals or 2 * p + 2048
         else:
-            explainer = shap.PermutationExplainer(fn, masker, seed=ctx.seed)
+            with _seeded(ctx.seed):  # its constructor re-seeds numpy's global generator: restore it after
+                explainer = shap.PermutationExplainer(fn, masker, seed=ctx.seed)
             evals = max(max_evals or 500, 2 * p + 1)
         engine_kw["_fn"] = fn
         return cls(ctx, choice, bg_rows, source, space, explainer, max_evals=evals, codec=codec, **engine_kw)
@@ -263,26 +276,32 @@ class ShapEngine:
         return None if self.seconds_per_row is None else self.seconds_per_row * n_rows
 
     def calibrate(self) -> float:
-        """Measure the cost of one explained row of a model-agnostic explainer before the real run."""
+        """Time one explained row of a model-agnostic explainer, so its run time can be stated before it starts."""
         if not self.choice.model_agnostic:
             return 0.0
         from threadpoolctl import threadpool_limits
 
-        n_bg = len(self.background)
-        probe = self.codec.encode(self._raw_bg.iloc[:1])  # type: ignore[union-attr]
-        batch = np.repeat(probe, max(n_bg, 1) * 4, axis=0)
-        with threadpool_limits(limits=1, user_api="openmp"):
+        probe = self.codec.encode(self.ctx.X.iloc[:1])  # type: ignore[union-attr]
+        with threadpool_limits(limits=1, user_api="openmp"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
             if self.choice.kind == "permutation":
                 # shap's masker is compiled by numba on first use (seconds); pay it here, not in the estimate.
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
+                with _seeded(self.ctx.seed):
                     self.explainer(probe, max_evals=2 * probe.shape[1] + 1, silent=True)
-            self._fn(batch[: max(n_bg, 1)])  # warm-up
             t0 = time.perf_counter()
-            self._fn(batch)
-            per_eval = (time.perf_counter() - t0) / 4
-        self.seconds_per_row = per_eval * float(self.max_evals or 1) * 1.1  # + explainer bookkeeping
+            self._agnostic_chunk(probe, seed=self.ctx.seed)
+            self.seconds_per_row = time.perf_counter() - t0
         return self.seconds_per_row
+
+    def _agnostic_chunk(self, codes: np.ndarray, *, seed: int) -> tuple[np.ndarray, np.ndarray]:
+        """SHAP values and base values of integer-coded rows with the model-agnostic explainer."""
+        with _seeded(seed):
+            if self.choice.kind == "kernel":
+                v = np.asarray(self.explainer.shap_values(codes, nsamples=self.max_evals, silent=True))
+                expected = np.asarray(self.explainer.expected_value, dtype=float)
+                return v, np.broadcast_to(expected, (len(codes), *expected.shape))
+            e = self.explainer(codes, max_evals=self.max_evals, silent=True)
+            return np.asarray(e.values), np.asarray(e.base_values)
 
     # --- explaining ------------------------------------------------------------------------------------------------
     def explain(
@@ -405,17 +424,8 @@ class ShapEngine:
             stop = min(start + step, limit)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                if self.choice.kind == "kernel":
-                    v = np.asarray(
-                        self.explainer.shap_values(codes[start:stop], nsamples=self.max_evals, silent=True)
-                    )
-                    b = np.broadcast_to(
-                        np.asarray(self.explainer.expected_value, dtype=float),
-                        (stop - start, *np.shape(self.explainer.expected_value)),
-                    )
-                else:
-                    e = self.explainer(codes[start:stop], max_evals=self.max_evals, silent=True)
-                    v, b = np.asarray(e.values), np.asarray(e.base_values)
+                # Seeded per chunk: the same rows give the same values whatever the budget cut.
+                v, b = self._agnostic_chunk(codes[start:stop], seed=self.ctx.seed + start)
             values.append(v)
             bases.append(b)
             progress(stop / limit, f"{self.choice.kind} explainer: {stop:,} of {limit:,} rows")

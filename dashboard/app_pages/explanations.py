@@ -52,7 +52,7 @@ with tab_global:
         st.markdown("**Beeswarm**")
         st.plotly_chart(charts.beeswarm(bees), key="explain.chart.beeswarm")
         st.caption(
-            f"One point per explained row ({n_points:,} sampled points per feature, of {fmt_value(bees.get('rows'))} "
+            f"One point per explained row ({n_points:,} points per feature, drawn from the {fmt_value(sample)} "
             "explained rows); colour = the feature's value (blue low, red high; grey for categories)."
         )
     ui.result_table(imp)

@@ -22,6 +22,21 @@ def _as_text(value: object) -> str:
     return "\n".join(map(str, value)) if isinstance(value, list | tuple) else str(value or "")
 
 
+def _on_card_upload() -> None:
+    """Fill the form from a model-card YAML (the file kept beside the audit config)."""
+    file = st.session_state.get("card.upload")
+    state.drop("card.upload_error")
+    if file is None:
+        return
+    loaded = services.parse_card_yaml(file.getvalue(), name=file.name)
+    if not loaded.ok:
+        state.put("card.upload_error", loaded.error)
+        return
+    state.put(state.CARD_INFO, loaded.value)
+    for k in [k for k in st.session_state if str(k).startswith(state.CARD_FIELD_PREFIX)]:
+        del st.session_state[k]  # the text widgets take the new values instead of their own
+
+
 edit, preview = st.columns([1, 1])
 with edit:
     st.subheader("Qualitative fields")
@@ -32,6 +47,14 @@ with edit:
             "What the audit cannot measure: intended use, limitations, ethics. Fields already known from the audit "
             "are filled in. List fields take one entry per line. Saved for this session."
         )
+        st.file_uploader(
+            "Load the fields from a model card YAML (optional)",
+            type=["yaml", "yml"],
+            key="card.upload",
+            on_change=_on_card_upload,
+        )
+        if state.get("card.upload_error"):
+            st.error(state.get("card.upload_error"))
         with st.form("card.form"):
             present = {group for _, group, _ in fields}
             groups = [g for g in services.CARD_GROUPS if g in present] + sorted(
@@ -59,6 +82,16 @@ with edit:
             state.put(state.CARD_INFO, new)
             card = new
             st.success("Saved. The preview and the downloads use these fields.")
+        yaml_text = services.card_yaml(card)
+        if yaml_text:
+            st.download_button(
+                "Download the fields (YAML)",
+                data=yaml_text,
+                file_name="model_card.yaml",
+                mime="application/x-yaml",
+                key="card.dl.fields",
+                on_click="ignore",
+            )
 with preview:
     st.subheader("Preview")
     md = services.render_card(result, "md", key=key, card=card) if fields else None

@@ -237,7 +237,7 @@ def _explore_links() -> None:
             ("app_pages/fairness.py", "Fairness"),
             ("app_pages/explanations.py", "Explanations"),
             ("app_pages/emissions.py", "Emissions"),
-            ("app_pages/model_card.py", "Model card & export"),
+            ("app_pages/model_card.py", "Model card"),
         ],
         strict=True,
     ):

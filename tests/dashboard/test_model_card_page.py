@@ -39,6 +39,7 @@ def test_the_form_is_prefilled_from_the_result_and_saving_updates_the_preview(ca
 def test_there_is_a_download_per_report_and_card_format(card_page):
     labels = [b.label for b in card_page.get("download_button")]
     assert labels == [
+        "Download the fields (YAML)",
         "Audit report (PDF)",
         "Audit report (Markdown)",
         "Audit report (HTML)",
@@ -69,3 +70,25 @@ def test_model_card_renders_in_every_format_with_the_edited_fields(german_result
         assert out.value[:5] == b"%PDF-"
     else:
         assert "Teaching fairness audits" in out.value.decode("utf-8")
+
+
+def test_a_card_yaml_fills_the_form_and_a_bad_one_names_the_key(card_page):
+    at = card_page
+    at.file_uploader(key="card.upload").upload(
+        "card.yaml", b"license: apache-2.0\nintended_uses: [Teaching]\n"
+    )
+    at.run()
+    no_exception(at)
+    assert at.text_input(key=state.CARD_FIELD_PREFIX + "license").value == "apache-2.0"
+    assert at.session_state[state.CARD_INFO]["intended_uses"] == ["Teaching"]
+    at.file_uploader(key="card.upload").set_value(("card.yaml", b"licence: mit\n", "application/x-yaml"))
+    at.run()
+    no_exception(at)
+    assert any("'licence'" in e.value for e in at.error)
+
+
+def test_the_card_fields_round_trip_through_yaml(german_result):
+    card = {"license": "mit", "intended_uses": ["Teaching"]}
+    text = services.card_yaml(card)
+    back = services.parse_card_yaml(text.encode(), name="card.yaml")
+    assert back.ok and back.value["license"] == "mit" and back.value["intended_uses"] == ["Teaching"]

@@ -106,3 +106,13 @@ def test_threshold_codes_keep_every_split_decision(hgb_ctx):
     for j, t in codes.thresholds.items():
         for k, thr in enumerate(t):
             np.testing.assert_array_equal(xt[:, j] <= thr, enc[:, j] <= k + 0.5)
+
+
+def test_model_agnostic_values_are_reproducible_and_leave_numpy_alone(hgb_ctx):
+    before = np.random.get_state()[1].copy()
+    runs = [
+        _engine(hgb_ctx, "permutation", background_size=10, max_evals=27).explain(ROWS[:2]).values
+        for _ in range(2)
+    ]
+    np.testing.assert_array_equal(runs[0], runs[1])
+    np.testing.assert_array_equal(np.random.get_state()[1], before)
