@@ -3,6 +3,7 @@
 from audits.config import AuditConfig, EmissionsConfig, Policy, ProtectedAttribute
 from audits.context import AuditContext, build_context
 from audits.errors import AuditInputError
+from audits.explain import explain_rows
 from audits.inputs import LoadedData, ModelAdapter, load_dataset, load_model
 from audits.results import SCHEMA_VERSION, AuditResult, Finding, SectionResult, Severity, Status, Table
 from audits.runner import SECTIONS, CancelledError, run_audit
@@ -26,6 +27,7 @@ __all__ = [
     "Status",
     "Table",
     "build_context",
+    "explain_rows",
     "load_dataset",
     "load_model",
     "run_audit",

@@ -41,7 +41,9 @@ def setup_seconds(path: Path, model_path: Path, cfg: AuditConfig) -> float:
     return time.perf_counter() - t0
 
 
-def audit_case(label: str, path: Path, cfg: AuditConfig, sampler: RssSampler, reference: Path | None) -> list[list[object]]:
+def audit_case(
+    label: str, path: Path, cfg: AuditConfig, sampler: RssSampler, reference: Path | None
+) -> list[list[object]]:
     model = ADULT / "adult_gbm.skops"
     gc.collect()
     _, floor = floor_seconds(path, model)
@@ -65,11 +67,29 @@ def audit_case(label: str, path: Path, cfg: AuditConfig, sampler: RssSampler, re
     total = time.perf_counter() - t0
     peaks[current["name"]] = max(peaks.get(current["name"], 0), sampler.peak)
     rows = [[label, "floor: read_csv + predict_proba", f"{floor:.2f}", "", "1.00x", ""]]
-    rows.append([label, "setup: load + validate + predict", f"{setup:.2f}", "", f"{setup / floor:.2f}x", "goal <= 1.5x"])
+    rows.append(
+        [
+            label,
+            "setup: load + validate + predict",
+            f"{setup:.2f}",
+            "",
+            f"{setup / floor:.2f}x",
+            "goal <= 1.5x",
+        ]
+    )
     for s in result.sections:
         if s.duration_s is None:
             continue
-        rows.append([label, f"{s.name} ({s.status.value})", f"{s.duration_s:.2f}", mb(peaks.get(s.name, 0)), f"{s.duration_s / floor:.1f}x", ""])
+        rows.append(
+            [
+                label,
+                f"{s.name} ({s.status.value})",
+                f"{s.duration_s:.2f}",
+                mb(peaks.get(s.name, 0)),
+                f"{s.duration_s / floor:.1f}x",
+                "",
+            ]
+        )
     goal = "goal <= 10 s" if "48,842" in label else "goal <= 60 s, <= 3 GB"
     overall_peak = max(peaks.values())
     rows.append([label, "whole audit", f"{total:.2f}", mb(overall_peak), f"{total / floor:.1f}x", goal])

@@ -184,7 +184,9 @@ def exit_code_for(result: AuditResult, *, strict: bool) -> int:
 
 def _run(args: argparse.Namespace, *, demo: bool) -> int:
     formats = export.parse_formats(args.format)
-    card_info = _load_card_info(args.card or (str(SAMPLE_DIR / "adult" / "model_card.yaml") if demo else None))
+    card_info = _load_card_info(
+        args.card or (str(SAMPLE_DIR / "adult" / "model_card.yaml") if demo else None)
+    )
     progress = _progress_printer(args.quiet)
     if demo:
         cfg = AuditConfig.from_yaml(SAMPLE_DIR / "adult" / "audit.yaml")

@@ -54,7 +54,11 @@ def findings_block(section: SectionResult, *, limit: int | None = None) -> list[
         return []
     shown = ranked[: MAX_TABLE_ROWS if limit is None else limit]
     rows = tuple((fmt_status(f.severity), f.subject or "—", f.message, f.code) for f in shown)
-    note = "" if len(shown) == len(ranked) else f"{len(shown)} of {len(ranked)} findings shown; the JSON holds all."
+    note = (
+        ""
+        if len(shown) == len(ranked)
+        else f"{len(shown)} of {len(ranked)} findings shown; the JSON holds all."
+    )
     return [
         TableBlock(
             DisplayTable(

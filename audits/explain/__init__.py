@@ -24,7 +24,7 @@ Result schema (``SectionResult`` named ``"explanation"``, titled ``"Explanations
   max/mean error, mapping, time, fallback reason.
 - ``summary``: plain sentences (top drivers; which features drive the gap between groups).
 
-Status: pass normally; warn when the additivity error is large or the mapping is approximate or a fallback was
+Status: pass normally (an approximate one-hot mapping is an info finding); warn when the additivity error is large or a fallback was
 used. Predictions-only audits are skipped ("no model was given; SHAP needs the model").
 
 :func:`explain_rows` explains chosen rows on request and returns dicts shaped like ``metrics["local"]`` entries.
@@ -261,11 +261,11 @@ def run_explanation(
             )
         )
     if approximate:
-        status = Status.WARN
+        # A documented, small approximation (about 1% here) is information for the reader, not a warning sign.
         findings.append(
             Finding(
                 code="EXPLAIN_MAPPING_APPROXIMATE",
-                severity=Severity.WARN,
+                severity=Severity.INFO,
                 message=(
                     "Importances of one-hot encoded columns are sums of Tree SHAP values of their indicator "
                     "columns: a close approximation of each raw column's Shapley value, not an exact one."
