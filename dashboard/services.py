@@ -166,6 +166,7 @@ class Sample:
     config: str
     reference: str | None = None
     note: str = ""
+    card: str | None = None  # the qualitative model-card fields bundled with the sample (YAML)
 
 
 SAMPLES: dict[str, Sample] = {
@@ -176,6 +177,7 @@ SAMPLES: dict[str, Sample] = {
         reference="adult/adult_train.csv",
         config="adult/audit.yaml",
         note="UCI Adult test split, 16,281 rows; train split as drift reference.",
+        card="adult/model_card.yaml",
     ),
     "adult_logreg": Sample(
         title="Adult income — logistic regression (.skops)",
@@ -781,6 +783,22 @@ def render_card(result: AuditResult, fmt: str, *, key: str, card: Mapping[str, A
     return _render_card(key, fmt, _freeze(card), result)
 
 
+@st.cache_data(show_spinner=False)
+def _sample_card_fields(path: str) -> dict[str, Any]:
+    from reports.model_card import CardInfo
+
+    return {k: v for k, v in CardInfo.from_yaml(path).to_dict().items() if v}
+
+
+def sample_card(inputs: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The card fields bundled with the audited sample (e.g. sample_data/adult/model_card.yaml), else {}."""
+    title = (inputs or {}).get("sample")
+    sample = next((s for s in SAMPLES.values() if s.title == title), None)
+    if sample is None or sample.card is None:
+        return {}
+    return dict(_sample_card_fields(str(SAMPLE_DIR / sample.card)))
+
+
 def card_defaults(result: AuditResult) -> dict[str, Any]:
     """What the result already says for the card (model name, date, type, data), to prefill the edit form."""
     try:
@@ -812,6 +830,7 @@ __all__ = [
     "render_report",
     "run",
     "run_sample",
+    "sample_card",
     "sample_inputs",
     "validate",
 ]

@@ -15,7 +15,11 @@ key = state.audit_key() or "unkeyed"
 
 st.title("Model card & export")
 fields = services.card_fields()
-card = {**services.card_defaults(result), **(state.get(state.CARD_INFO) or {})}
+card = {
+    **services.card_defaults(result),
+    **services.sample_card(state.get(state.INPUTS)),
+    **(state.get(state.CARD_INFO) or {}),
+}
 
 
 def _as_text(value: object) -> str:

@@ -154,3 +154,13 @@ def test_front_matter_is_split_and_headings_demoted_for_the_preview():
     assert services.demote_headings(body, levels=2).splitlines()[0] == "### Card"
     assert "# not a heading" in services.demote_headings(body, levels=2).splitlines()
     assert services.split_front_matter("# Card") == ("", "# Card")
+
+
+def test_bundled_sample_card_fields_prefill_the_model_card():
+    from dashboard import services
+
+    adult = services.sample_card({"sample": services.SAMPLES["adult_gbm"].title})
+    assert adult["license"] == "Apache-2.0"
+    assert any("real person" in u for u in adult["out_of_scope_uses"])
+    assert services.sample_card({"sample": services.SAMPLES["german_credit"].title}) == {}
+    assert services.sample_card(None) == {}
