@@ -8,6 +8,7 @@ Exit codes: 0 = every policy verdict passed (or was inconclusive/warned), 1 = a 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 import time
@@ -69,6 +70,17 @@ def _add_run_options(p: argparse.ArgumentParser, *, demo: bool = False) -> None:
             action="store_true",
             help="allow pickle/joblib models (they run code when loaded)",
         )
+        em = p.add_argument_group("emissions")
+        em.add_argument(
+            "--training-data", help="rows to re-fit the model on for the training measurement (CSV/Parquet)"
+        )
+        em.add_argument(
+            "--emissions-csv",
+            help="codecarbon emissions.csv from the original training run, shown beside ours",
+        )
+        em.add_argument(
+            "--country", help="ISO 3166-1 alpha-3 code of the grid (default USA, stated in the result)"
+        )
     p.add_argument("--out", default="audit_out", help="output folder (default: audit_out)")
     p.add_argument("--format", default="json", help="comma-separated: json,md,html,pdf (default: json)")
     p.add_argument("--card", help="model card YAML with the qualitative fields (intended use, owners, ...)")
@@ -124,6 +136,20 @@ def _progress_printer(quiet: bool):
     return progress
 
 
+def _with_emissions_options(cfg: AuditConfig, args: argparse.Namespace) -> AuditConfig:
+    country = getattr(args, "country", None)
+    changes = {
+        k: v
+        for k, v in {
+            "training_data": getattr(args, "training_data", None),
+            "imported_csv": getattr(args, "emissions_csv", None),
+            "country_iso_code": country.upper() if country else None,
+        }.items()
+        if v
+    }
+    return cfg.replace(emissions=dataclasses.replace(cfg.emissions, **changes)) if changes else cfg
+
+
 def _config_from_args(args: argparse.Namespace) -> AuditConfig:
     base = AuditConfig.from_yaml(args.config) if getattr(args, "config", None) else None
     protected = tuple(ProtectedAttribute(column=c) for c in args.protected) if args.protected else None
@@ -144,8 +170,8 @@ def _config_from_args(args: argparse.Namespace) -> AuditConfig:
                 "--protected is required: name at least one protected column (or set it in --config)."
             )
         kwargs = {k: v for k, v in overrides.items() if v is not None}
-        return AuditConfig(protected=protected, **kwargs)
-    return merge_overrides(base, protected=protected, **overrides)
+        return _with_emissions_options(AuditConfig(protected=protected, **kwargs), args)
+    return _with_emissions_options(merge_overrides(base, protected=protected, **overrides), args)
 
 
 def _load_card_info(path: str | None):

@@ -163,3 +163,32 @@ def test_unknown_format_is_an_input_error(german_paths, tmp_path):
         )
         == 2
     )
+
+
+def test_emissions_options_from_flags(german_paths, tmp_path, capsys, samples):
+    code = main(
+        [
+            "run", "--config", str(german_paths["config"]), "--data", str(german_paths["data"]),
+            "--model", str(german_paths["model"]), "--out", str(tmp_path), "--sections", "emissions", "--quiet",
+            "--country", "fra", "--emissions-csv", str(samples / "adult" / "emissions_reported.csv"),
+        ]
+    )  # fmt: skip
+    capsys.readouterr()
+    assert code == 0
+    res = json.loads((tmp_path / "audit_report.json").read_text())
+    em = next(s for s in res["sections"] if s["name"] == "emissions")
+    assert em["status"] == "pass"
+    assert em["metrics"]["training"]["country_iso_code"] == "FRA"
+    assert em["metrics"]["imported"]["source"].endswith("emissions_reported.csv")
+
+
+def test_missing_training_data_file_is_an_input_error(german_paths, tmp_path, capsys):
+    code = main(
+        [
+            "run", "--config", str(german_paths["config"]), "--data", str(german_paths["data"]),
+            "--model", str(german_paths["model"]), "--out", str(tmp_path), "--quiet",
+            "--training-data", str(tmp_path / "nope.csv"),
+        ]
+    )  # fmt: skip
+    assert code == 2
+    assert "emissions.training_data" in capsys.readouterr().err
