@@ -227,7 +227,10 @@ class AuditConfig:
             object.__setattr__(self, "features", tuple(self.features))
         object.__setattr__(self, "exclude_columns", tuple(self.exclude_columns))
         object.__setattr__(self, "na_values", tuple(str(v) for v in self.na_values))
-        object.__setattr__(self, "sections", tuple(self.sections))
+        sections = (self.sections,) if isinstance(self.sections, str) else self.sections
+        object.__setattr__(self, "sections", tuple(sections))
+        if isinstance(self.exclude_columns, str):
+            object.__setattr__(self, "exclude_columns", (self.exclude_columns,))
         if isinstance(self.policy, Mapping):
             object.__setattr__(self, "policy", Policy.from_dict(self.policy))
         if isinstance(self.emissions, Mapping):
@@ -280,9 +283,13 @@ class AuditConfig:
         return cls(**d)
 
     @classmethod
-    def from_yaml(cls, path: str | Path) -> AuditConfig:
-        """Load a config; file paths inside it (emissions.training_data, imported_csv) are relative to it."""
+    def from_yaml(cls, path: str | Path, *, overrides: Mapping[str, Any] | None = None) -> AuditConfig:
+        """Load a config; file paths inside it (emissions.training_data, imported_csv) are relative to it.
+
+        ``overrides`` (e.g. CLI flags) replace keys before validation, so a YAML may leave out what the flags give.
+        """
         d = load_yaml_mapping(path)
+        d.update({k: v for k, v in (overrides or {}).items() if v is not None and v != ()})
         em = d.get("emissions")
         if isinstance(em, dict):
             em = dict(em)

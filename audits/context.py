@@ -174,7 +174,11 @@ def _bin_protected(
     info = None
     numeric = _is_numeric(s)
     if bins is None and numeric and s.nunique(dropna=True) > AUTO_BIN_MIN_DISTINCT:
-        qs = np.unique(np.round(np.nanquantile(s.to_numpy(dtype=float), [0.25, 0.5, 0.75]), 6))
+        values = s.to_numpy(dtype=float)
+        qs = np.nanquantile(values, [0.25, 0.5, 0.75])
+        integral = bool(np.all(np.mod(values[~np.isnan(values)], 1) == 0))
+        # integer columns (age) get integer edges, so groups read '<=34', '(34, 50]' rather than '(50, 66.25]'
+        qs = np.unique(np.floor(qs) if integral else np.round(qs, 6))
         bins = tuple(float(q) for q in qs)
         notes.append(
             f"Protected column '{attr.column}' is numeric with {s.nunique()} distinct values and no bins were given; "
@@ -282,6 +286,11 @@ def build_context(
     _require_column(df, config.target, role="target", file=file)
     for attr in config.protected:
         _require_column(df, attr.column, role="protected attribute", file=file)
+        if attr.column == config.target:
+            raise AuditInputError(
+                f"{file}: column '{attr.column}' is both the target and a protected attribute. Choose a different "
+                "protected column."
+            )
         if df[attr.column].isna().all():
             raise AuditInputError(E.PROTECTED_ALL_MISSING.format(file=file, column=attr.column))
     for col, role in (
@@ -395,8 +404,12 @@ def build_context(
         except AuditInputError:
             raise
         except Exception as exc:  # any estimator error here is a mismatch between data and model
+            empty = [c for c in features if X[c].isna().all()]
+            hint = f" Column(s) with no values at all: {_fmt_values(empty)}." if empty else ""
+            detail = " ".join(str(exc).split())
+            detail = detail if len(detail) <= 300 else detail[:297] + "..."
             raise AuditInputError(
-                E.PREDICT_FAILED.format(file=model.name, detail=f"{type(exc).__name__}: {str(exc)[:300]}")
+                E.PREDICT_FAILED.format(file=model.name, detail=f"{type(exc).__name__}: {detail}") + hint
             ) from exc
         pred_seconds = time.perf_counter() - t0
         labels = np.asarray(labels).ravel()
@@ -429,6 +442,17 @@ def build_context(
         label_list = list(classes)
         mapped = pd.Series(labels).map(lambda v: _match_label(v, label_list))
         bad = pd.unique(pd.Series(labels)[mapped.isna().to_numpy()])
+        if (
+            len(bad)
+            and model is not None
+            and model.classes is None
+            and np.issubdtype(np.asarray(labels).dtype, np.floating)
+        ):
+            raise AuditInputError(
+                f"{model.name}: the model outputs continuous values (e.g. {float(bad[0]):.4g}), not the labels of "
+                f"target '{config.target}' ({_fmt_values(label_list)}): it looks like a regressor. Use task='regression' "
+                "(--task regression) for a numeric target, or give the classifier."
+            )
         if len(bad):
             raise AuditInputError(
                 E.PREDICTION_OUTSIDE_LABELS.format(
@@ -494,6 +518,11 @@ def build_context(
         if w.isna().any() or (w < 0).any():
             raise AuditInputError(
                 f"{file}: sample weight column '{config.sample_weight_column}' must hold non-negative numbers with no gaps."
+            )
+        if float(w.sum()) <= 0:
+            raise AuditInputError(
+                f"{file}: sample weight column '{config.sample_weight_column}' sums to 0; at least one row needs a "
+                "positive weight."
             )
         sample_weight = w.to_numpy(dtype=float)
 

@@ -274,8 +274,24 @@ def run_performance(
             f"Accuracy {acc:.3f} (95% CI {values['accuracy']['ci_low']:.3f}–{values['accuracy']['ci_high']:.3f}) on "
             f"{ctx.n_rows:,} rows; always predicting the majority class would score {majority:.3f}."
         )
-        if "roc_auc" in values and values["roc_auc"]["value"] is not None:
-            summary.append(f"ROC AUC {values['roc_auc']['value']:.3f}.")
+        auc = values.get("roc_auc", {})
+        if auc.get("value") is not None:
+            summary.append(f"ROC AUC {auc['value']:.3f}.")
+            if auc["ci_high"] is not None and auc["ci_high"] < 0.5:
+                status = Status.WARN
+                findings.append(
+                    Finding(
+                        code="PERF_SCORE_INVERTED",
+                        severity=Severity.WARN,
+                        subject="roc_auc",
+                        message=(
+                            f"ROC AUC {auc['value']:.3f} is below 0.5 (interval {auc['ci_low']:.3f}–{auc['ci_high']:.3f}): "
+                            f"the scores rank negatives above positives. Check that the score is the probability of "
+                            f"the positive class {ctx.positive_label!r}, not of the other class."
+                        ),
+                        evidence={"roc_auc": auc["value"], "ci_high": auc["ci_high"]},
+                    )
+                )
         if acc is not None and acc <= majority:
             status = Status.WARN
             findings.append(
@@ -293,6 +309,10 @@ def run_performance(
     else:
         summary.append(
             f"MAE {values['mae']['value']:.4g}, RMSE {values['rmse']['value']:.4g}, R² {values['r2']['value']:.3f}."
+        )
+    if ctx.sample_weight is not None:
+        summary.append(
+            "These figures are unweighted (each row counts once); the fairness section applies the sample weights."
         )
     for r in rows:
         if r["value"] is None:
@@ -315,7 +335,12 @@ def run_performance(
             "overall": metric_table,
             **{("confusion" if t.title.startswith("Confusion") else "calibration"): t for t in tables},
         },
-        metrics={"overall": values, "confusion": confusion, "task": ctx.task, **extra},
+        metrics={
+            "overall": values,
+            **({"confusion": confusion} if confusion else {}),
+            "task": ctx.task,
+            **extra,
+        },
         method={
             "confidence_level": level,
             "n_bootstrap": n_boot,
@@ -324,5 +349,8 @@ def run_performance(
             "seed": ctx.seed,
             "rows": ctx.n_rows,
             "threshold": ctx.threshold,
+            "weights": "unweighted (sample weights are used by the fairness section)"
+            if ctx.sample_weight is not None
+            else "no sample weights",
         },
     )

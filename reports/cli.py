@@ -151,8 +151,13 @@ def _with_emissions_options(cfg: AuditConfig, args: argparse.Namespace) -> Audit
 
 
 def _config_from_args(args: argparse.Namespace) -> AuditConfig:
-    base = AuditConfig.from_yaml(args.config) if getattr(args, "config", None) else None
     protected = tuple(ProtectedAttribute(column=c) for c in args.protected) if args.protected else None
+    base = None
+    if getattr(args, "config", None):
+        # flags that a YAML may leave out are applied before its required keys are checked
+        base = AuditConfig.from_yaml(
+            args.config, overrides={"target": args.target, "protected": list(args.protected) or None}
+        )
     overrides = {
         "target": args.target,
         "positive_label": args.positive_label,
@@ -284,6 +289,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_PASS
     except AuditInputError as exc:
         print(f"rai-audit: error: {exc}", file=sys.stderr)
+        return EXIT_INPUT_ERROR
+    except OSError as exc:  # e.g. --out names a file, or a folder we may not write
+        where = exc.filename or getattr(args, "out", "")
+        print(
+            f"rai-audit: error: cannot write to {where}: {exc.strerror or exc}. Choose another --out folder.",
+            file=sys.stderr,
+        )
         return EXIT_INPUT_ERROR
     except KeyboardInterrupt:
         print("rai-audit: interrupted", file=sys.stderr)

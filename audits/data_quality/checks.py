@@ -425,6 +425,19 @@ def check_conflicting_labels(env: CheckEnv) -> CheckOutput:
         values={"conflicting_rows": rows, "share": share, "feature_vectors": int((labels_per_vec > 1).sum())},
     )
     if share is not None and share > fail:
+        if ctx.model is None and ctx.config.features is None:
+            # Predictions-only: the file's other columns are a guess at the model's inputs, so a conflict here
+            # may only mean the model saw features this file lacks.
+            out.add(
+                "DQ_CONFLICTING_LABELS",
+                "warn",
+                f"{rows:,} rows ({fmt_pct(share, 2)}) share their values in the {len(feats)} non-label column(s) of "
+                "this file with a row of another label. No model was given, so the model's own features are unknown: "
+                "list them in 'features' to make this a check of conflicting labels.",
+                conflicting_rows=rows,
+                share=share,
+            )
+            return out
         out.add(
             "DQ_CONFLICTING_LABELS",
             "fail",

@@ -422,10 +422,19 @@ def _findings(headline: list[dict[str, Any]], level: float) -> list[Finding]:
     return out
 
 
-def _base_rate_note(label_side: dict[str, dict[str, dict[str, Any]]], protected: tuple[str, ...]) -> str:
-    """The label base-rate gap of the first protected attribute that has one (labels, not the model)."""
+def _base_rate_note(
+    label_side: dict[str, dict[str, dict[str, Any]]], protected: tuple[str, ...], *, min_group_size: int = 0
+) -> str:
+    """The label base-rate gap of the first protected attribute that has one (labels, not the model).
+
+    Groups below the policy's minimum size are left out, as they are from the headline disparities.
+    """
     for col in protected:
-        groups = {g: v for g, v in label_side.get(col, {}).items() if v.get("base_rate") is not None}
+        groups = {
+            g: v
+            for g, v in label_side.get(col, {}).items()
+            if v.get("base_rate") is not None and (v.get("count") or 0) >= min_group_size
+        }
         if len(groups) < 2:
             continue
         lo = min(groups, key=lambda g: groups[g]["base_rate"])
@@ -544,7 +553,11 @@ def run_fairness(
         level=s.level,
         protected=ctx.protected_columns,
         n_excluded=n_small,
-        base_rate_note=_base_rate_note(group_counts, ctx.protected_columns) if ctx.task == "binary" else "",
+        base_rate_note=_base_rate_note(
+            group_counts, ctx.protected_columns, min_group_size=ctx.policy.min_group_size
+        )
+        if ctx.task == "binary"
+        else "",
         extra_note=_worst_group_note(worst, s.level),
     )
     tables["disparities"] = Table(

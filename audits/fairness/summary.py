@@ -134,6 +134,11 @@ def summarise(
     others = sorted((r for r in by_prot if r["metric"] != "demographic_parity"), key=_severity)
     if others:
         out.append(sentence(others[0], level))
+    worst = sorted(headline, key=_severity)[0]
+    shown = ([dp[0]] if dp else []) + ([others[0]] if others else [])
+    if worst["verdict"] == V.FAIL and all(r["verdict"] != V.FAIL for r in shown):
+        # The section fails on an intersection: say so first, so the verdict and its first sentence agree.
+        out.insert(0, sentence(worst, level))
     if not dp:
         # Multiclass and regression: a second headline of another metric.
         nxt = next((r for r in others[1:] if r["metric"] != others[0]["metric"]), None)

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from audits import AuditConfig, AuditInputError, ProtectedAttribute, build_context, load_dataset, load_model
-from audits.inputs import frame_as_data
+from audits.inputs import adapt_estimator, frame_as_data
 
 
 def _ctx(frame, **cfg):
@@ -127,3 +127,45 @@ def test_bool_and_minus_one_labels(binary_frame):
 def test_protected_bins_on_non_numeric_column(binary_frame):
     with pytest.raises(AuditInputError, match="not numeric"):
         _ctx(binary_frame, prediction_column="pred", protected=(ProtectedAttribute(column="sex", bins=(1,)),))
+
+
+def test_all_zero_weights_and_target_as_protected_are_refused(binary_frame):
+    with pytest.raises(AuditInputError, match="sums to 0"):
+        _ctx(binary_frame.assign(w=0.0), prediction_column="pred", sample_weight_column="w")
+    with pytest.raises(AuditInputError, match="both the target and a protected attribute"):
+        _ctx(binary_frame, prediction_column="pred", protected=("label",))
+
+
+def test_regressor_on_a_class_target_says_so(binary_frame):
+    from sklearn.linear_model import LinearRegression
+
+    reg = LinearRegression().fit(binary_frame[["x1"]], binary_frame["label"])
+    with pytest.raises(AuditInputError, match="looks like a regressor"):
+        build_context(
+            frame_as_data(binary_frame, name="data.csv"),
+            config=AuditConfig(target="label", protected=("sex",), task="binary"),
+            model=adapt_estimator(reg, name="reg.skops"),
+        )
+
+
+def test_predict_failure_names_empty_columns(binary_frame):
+    from sklearn.linear_model import LogisticRegression
+
+    clf = LogisticRegression().fit(binary_frame[["x1"]], binary_frame["label"])
+    with pytest.raises(AuditInputError) as err:
+        build_context(
+            frame_as_data(binary_frame.assign(x1=np.nan), name="data.csv"),
+            config=AuditConfig(target="label", protected=("sex",)),
+            model=adapt_estimator(clf, name="clf.skops"),
+        )
+    assert "Column(s) with no values at all: 'x1'" in str(err.value)
+
+
+def test_integer_protected_column_gets_integer_quartile_edges(binary_frame):
+    f = binary_frame.assign(age=(np.arange(len(binary_frame)) * 7) % 61 + 18)
+    ctx = _ctx(f, prediction_column="pred", protected=("age",))
+    assert all(float(e).is_integer() for e in ctx.binning["age"]["edges"])
+
+
+def test_sections_may_be_a_single_name(binary_frame):
+    assert AuditConfig(target="label", protected="sex", sections="fairness").sections == ("fairness",)

@@ -80,3 +80,17 @@ def test_seeded_intervals_are_reproducible():
     _, a = _run(f)
     _, b = _run(f)
     assert a.metrics == b.metrics
+
+
+def test_scores_of_the_other_class_are_flagged():
+    f = make_binary_frame(1500, seed=5)
+    _, res = _run(f.assign(score=1 - f["score"]), score_column="score")
+    assert res.status == "warn"
+    assert any(x.code == "PERF_SCORE_INVERTED" for x in res.findings)
+
+
+def test_weights_are_declared_unweighted_here():
+    f = make_binary_frame(400).assign(w=2.0)
+    _, res = _run(f, sample_weight_column="w", exclude_columns=("pred", "score", "w"))
+    assert "unweighted" in res.method["weights"]
+    assert any("unweighted" in s for s in res.summary)

@@ -192,3 +192,32 @@ def test_missing_training_data_file_is_an_input_error(german_paths, tmp_path, ca
     )  # fmt: skip
     assert code == 2
     assert "emissions.training_data" in capsys.readouterr().err
+
+
+def test_flags_complete_a_config_without_target_or_protected(tmp_path, german_paths, capsys):
+    cfg = tmp_path / "partial.yaml"
+    cfg.write_text("positive_label: good\nseed: 3\n")
+    code = main(
+        [
+            "run", "--config", str(cfg), "--data", str(german_paths["data"]), "--model", str(german_paths["model"]),
+            "--target", "credit_risk", "--protected", "sex", "--out", str(tmp_path / "o"),
+            "--sections", "performance", "--quiet",
+        ]
+    )  # fmt: skip
+    capsys.readouterr()
+    assert code == 0
+    saved = json.loads((tmp_path / "o" / "audit_report.json").read_text())
+    assert saved["provenance"]["seed"] == 3
+
+
+def test_out_naming_a_file_is_an_input_error(tmp_path, german_paths, capsys):
+    target = tmp_path / "afile"
+    target.write_text("")
+    code = main(
+        [
+            "run", "--config", str(german_paths["config"]), "--data", str(german_paths["data"]),
+            "--model", str(german_paths["model"]), "--out", str(target), "--sections", "performance", "--quiet",
+        ]
+    )  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2 and "Choose another --out folder" in err and "Traceback" not in err

@@ -144,9 +144,13 @@ def test_duplicates_treat_missing_as_equal(base_frame):
 def test_conflicting_labels(base_frame):
     twin = base_frame.iloc[:3].copy()
     twin["y"] = np.where(twin["y"] == "yes", "no", "yes")
-    res = run(make_ctx(pd.concat([base_frame, twin], ignore_index=True)))
-    f = codes(res, "DQ_CONFLICTING_LABELS")
+    df = pd.concat([base_frame, twin], ignore_index=True)
+    features = tuple(c for c in df.columns if c != "y")
+    f = codes(run(make_ctx(df, features=features)), "DQ_CONFLICTING_LABELS")
     assert len(f) == 1 and f[0].severity == "fail" and f[0].evidence["conflicting_rows"] == 6
+    # predictions only, features unknown: the same conflict is a warning that says why it may be spurious
+    g = codes(run(make_ctx(df)), "DQ_CONFLICTING_LABELS")
+    assert len(g) == 1 and g[0].severity == "warn" and "features are unknown" in g[0].message
 
 
 def test_string_mismatch_ignores_symbols_that_change_meaning(base_frame):
