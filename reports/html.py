@@ -33,7 +33,8 @@ h1{font-size:1.7rem;margin:.2rem 0}h2{font-size:1.35rem;border-bottom:2px solid 
 .tablewrap{overflow-x:auto;margin:.4rem 0 .2rem}
 table{border-collapse:collapse;font-size:.86em;min-width:40%}
 caption{text-align:left;font-weight:600;padding:.2rem 0}
-th,td{border:1px solid #d0d7de;padding:.25rem .5rem;vertical-align:top;overflow-wrap:anywhere;max-width:28rem}
+th,td{border:1px solid #d0d7de;padding:.25rem .5rem;vertical-align:top;overflow-wrap:break-word;max-width:28rem;min-width:3.5rem}
+td:first-child,th:first-child{min-width:9rem}
 th{background:#f6f8fa;position:sticky;top:0}td.num{text-align:right;white-space:nowrap}
 tr:nth-child(even) td{background:#fbfcfd}
 figure{margin:1rem 0}figure img{max-width:100%;height:auto}figcaption{color:#57606a;font-size:.88em}
