@@ -152,7 +152,9 @@ class EmissionsConfig:
 
     ``country_iso_code`` is the ISO 3166-1 alpha-3 code whose grid carbon intensity codecarbon uses
     (default USA, stated in the result). ``training_data`` is a file with the rows to re-fit on; by default
-    the audited dataset. ``imported_csv`` is a codecarbon emissions.csv from the original training run.
+    the audited dataset, of which at most ``refit_max_rows`` rows (a seeded random sample, stated in the result)
+    are re-fitted; a designated file is always re-fitted whole. ``imported_csv`` is a codecarbon emissions.csv
+    from the original training run.
     """
 
     enabled: bool = True
@@ -162,6 +164,7 @@ class EmissionsConfig:
     training_data: str | None = None
     imported_csv: str | None = None
     inference_min_seconds: float = 3.0
+    refit_max_rows: int = 200_000
     compare_countries: tuple[str, ...] = ("FRA", "DEU", "GBR", "IND", "CHN", "NOR")
 
     def __post_init__(self) -> None:

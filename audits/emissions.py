@@ -312,6 +312,17 @@ def measure(
 # ------------------------------------------------------------------------------------------------------------
 def _training_data(ctx: AuditContext, cfg: EmissionsConfig) -> tuple[pd.DataFrame, pd.Series, str]:
     if not cfg.training_data:
+        cap = int(cfg.refit_max_rows)
+        if 0 < cap < ctx.n_rows:
+            # No training file was designated: re-fitting a million audited rows would take longer than the
+            # rest of the audit, so a seeded random sample stands in, and the result says so.
+            idx = np.sort(np.random.default_rng(ctx.seed).choice(ctx.n_rows, size=cap, replace=False))
+            return (
+                ctx.X.iloc[idx],
+                ctx.y.iloc[idx],
+                f"a random sample of {cap:,} of the {ctx.n_rows:,} audited rows ({ctx.data_info.name}, seed "
+                f"{ctx.seed}; emissions.refit_max_rows) — a full re-fit would use more energy",
+            )
         return ctx.X, ctx.y, f"the audited data ({ctx.data_info.name}, {ctx.n_rows:,} rows)"
     try:
         loaded = load_dataset(cfg.training_data, na_values=ctx.config.na_values)
@@ -784,7 +795,8 @@ def run_emissions(
     summary = []
     if training is not None:
         summary.append(
-            f"Re-fitting the model on {training['rows']:,} rows took {training['fit_s']:.2f} s "
+            f"Re-fitting the model on {training['training_source'] if 'sample' in training['training_source'] else format(training['rows'], ',') + ' rows'} "
+            f"took {training['fit_s']:.2f} s "
             f"(untracked: {training['untracked_fit_s']:.2f} s) and used {_kwh(training['energy_kwh'])}, "
             f"i.e. {_g(training['emissions_kg'])} at {intensity.g_per_kwh:.0f} g CO2eq/kWh ({place})."
         )

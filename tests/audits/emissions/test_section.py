@@ -224,3 +224,12 @@ def test_model_card_block_from_the_refit(result: SectionResult) -> None:
 def test_model_card_block_absent_without_training_or_import(make_ctx: Callable[..., AuditContext]) -> None:
     res = run_emissions(make_ctx(refit=False), prior={}, progress=no_progress)
     assert res.metrics["co2_eq_emissions"] is None
+
+
+def test_refit_on_undesignated_data_is_capped_and_says_so(make_ctx: Callable[..., AuditContext]) -> None:
+    ctx = make_ctx(refit_max_rows=500)
+    res = run_emissions(ctx, prior={}, progress=no_progress)
+    t = res.metrics["training"]
+    assert t["rows"] == 500 < ctx.n_rows
+    assert "random sample of 500" in t["training_source"]
+    assert "random sample of 500" in res.summary[0]
