@@ -14,7 +14,14 @@ import numpy as np
 
 from audits.context import AuditContext
 from audits.results import Finding, SectionResult, Severity, Status, Table
-from audits.stats import multinomial_counts, percentile_interval, rank_auc, safe_div, value_or_none
+from audits.stats import (
+    count_bootstrap,
+    multinomial_counts,
+    percentile_interval,
+    rank_auc,
+    safe_div,
+    value_or_none,
+)
 
 NAME = "performance"
 TITLE = "Model performance"
@@ -82,19 +89,63 @@ def _row_bootstrap(
     return out
 
 
+def _cell_sums(
+    cell: np.ndarray, n_cells: int, weights: np.ndarray | None, n_boot: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Row counts, point sums (weighted when ``weights``) and (n_boot, n_cells) resampled sums per cell.
+
+    Unweighted, a multinomial draw of the cell counts is exactly a row bootstrap. Weighted, the weight sum of the
+    rows drawn from a cell is approximated by a normal with the cell's weight mean and variance (the first two
+    moments of the weighted row bootstrap).
+    """
+    counts = np.bincount(cell, minlength=n_cells)
+    if weights is None:
+        return counts, counts.astype(float), multinomial_counts(counts, n_boot, rng).astype(float)
+    w = np.asarray(weights, dtype=float)
+    sums = np.bincount(cell, weights=w, minlength=n_cells)
+    mean = safe_div(sums, counts)
+    var = safe_div(np.bincount(cell, weights=w * w, minlength=n_cells), counts) - mean**2
+    moments = np.stack([np.nan_to_num(mean), np.sqrt(np.clip(np.nan_to_num(var), 0, None))], axis=-1)
+    boot = count_bootstrap(counts[None, :], n_boot, rng, weight_moments=moments[None])[:, 0, :]
+    return counts, sums, boot
+
+
+def _weighted_mean(values: np.ndarray, weights: np.ndarray | None, idx: np.ndarray) -> float:
+    if weights is None:
+        return float(values[idx].mean())
+    w = weights[idx]
+    total = w.sum()
+    return float((values[idx] * w).sum() / total) if total > 0 else float("nan")
+
+
+def _weighted_auc(y: np.ndarray, s: np.ndarray, w: np.ndarray | None) -> float:
+    if w is None:
+        return rank_auc(y, s)
+    from sklearn.metrics import roc_auc_score
+
+    if y.all() or not y.any():
+        return float("nan")
+    return float(roc_auc_score(y, s, sample_weight=w))
+
+
 def _binary(
     ctx: AuditContext, level: float, n_boot: int, rng: np.random.Generator
 ) -> tuple[list[dict], dict, list[Table], dict]:
     yt, yp = ctx.y_true.astype(bool), ctx.y_pred.astype(bool)
-    tp, fp = int(np.sum(yt & yp)), int(np.sum(~yt & yp))
-    fn, tn = int(np.sum(yt & ~yp)), int(np.sum(~yt & ~yp))
+    wts = ctx.sample_weight
+    # cells in the order tp, fp, tn, fn
+    cell = np.where(yt, np.where(yp, 0, 3), np.where(yp, 1, 2))
+    counts, sums, boot = _cell_sums(cell, 4, wts, n_boot, rng)
+    tp, fp, tn, fn = (int(c) for c in counts)
     n = len(yt)
-    point = binary_metrics_from_counts(tp, fp, tn, fn)
-    boot = multinomial_counts(np.array([tp, fp, tn, fn]), n_boot, rng)
+    point = binary_metrics_from_counts(*sums)
     bm = binary_metrics_from_counts(boot[:, 0], boot[:, 1], boot[:, 2], boot[:, 3])
     rows = []
     count_method = (
         f"bootstrap of confusion counts ({n_boot} multinomial resamples, {level:.0%} percentile interval)"
+        if wts is None
+        else f"weighted: bootstrap of confusion-cell weight sums ({n_boot} multinomial resamples with a normal "
+        f"approximation of each cell's resampled weight sum, {level:.0%} percentile interval)"
     )
     for name in (
         "accuracy",
@@ -125,19 +176,26 @@ def _binary(
         cap = ctx.policy.bootstrap_row_cap
         nb = min(n_boot, ROW_BOOTSTRAP_RESAMPLES)
         row_method = f"row bootstrap ({nb} resamples of {min(n, cap):,} rows{' (capped, deviations rescaled to n rows)' if n > cap else ''}, {level:.0%} percentile interval)"
-        auc = rank_auc(yt, s)
-        auc_boot = _row_bootstrap(lambda i: rank_auc(yt[i], s[i]), n, rng=rng, cap=cap, n_boot=nb)
+        if wts is not None:
+            row_method = "weighted " + row_method
+        w_or_none = (lambda i: None) if wts is None else (lambda i: wts[i])
+        auc = _weighted_auc(yt, s, wts)
+        auc_boot = _row_bootstrap(
+            lambda i: _weighted_auc(yt[i], s[i], w_or_none(i)), n, rng=rng, cap=cap, n_boot=nb
+        )
         lo, hi = percentile_interval(auc_boot, level)
         rows.append(_interval_row("roc_auc", auc, lo, hi, row_method, n))
         eps = 1e-15
-        ll_rows = -(yt * np.log(np.clip(s, eps, 1)) + (~yt) * np.log(np.clip(1 - s, eps, 1)))
-        ll_boot = _row_bootstrap(lambda i: float(ll_rows[i].mean()), n, rng=rng, cap=cap, n_boot=nb)
-        lo, hi = percentile_interval(ll_boot, level)
-        rows.append(_interval_row("log_loss", float(ll_rows.mean()), lo, hi, row_method, n))
-        brier_rows = (s - yt) ** 2
-        br_boot = _row_bootstrap(lambda i: float(brier_rows[i].mean()), n, rng=rng, cap=cap, n_boot=nb)
-        lo, hi = percentile_interval(br_boot, level)
-        rows.append(_interval_row("brier_score", float(brier_rows.mean()), lo, hi, row_method, n))
+        all_rows = np.arange(n)
+        for name, per_row in (
+            ("log_loss", -(yt * np.log(np.clip(s, eps, 1)) + (~yt) * np.log(np.clip(1 - s, eps, 1)))),
+            ("brier_score", (s - yt) ** 2),
+        ):
+            boot_rows = _row_bootstrap(
+                lambda i, v=per_row: _weighted_mean(v, wts, i), n, rng=rng, cap=cap, n_boot=nb
+            )
+            lo, hi = percentile_interval(boot_rows, level)
+            rows.append(_interval_row(name, _weighted_mean(per_row, wts, all_rows), lo, hi, row_method, n))
         edges = np.linspace(0, 1, CALIBRATION_BINS + 1)
         idx = np.clip(np.digitize(s, edges[1:-1], right=False), 0, CALIBRATION_BINS - 1)
         counts = np.bincount(idx, minlength=CALIBRATION_BINS)
@@ -167,8 +225,10 @@ def _multiclass(
     ctx: AuditContext, level: float, n_boot: int, rng: np.random.Generator
 ) -> tuple[list[dict], dict, list[Table], dict]:
     k = len(ctx.classes)
-    cm = np.zeros((k, k), dtype=np.int64)
-    np.add.at(cm, (ctx.y_true, ctx.y_pred), 1)
+    counts, sums, flat_boot = _cell_sums(
+        np.asarray(ctx.y_true) * k + np.asarray(ctx.y_pred), k * k, ctx.sample_weight, n_boot, rng
+    )
+    cm = counts.reshape(k, k)
     n = int(cm.sum())
 
     def metrics(c: np.ndarray) -> dict[str, np.ndarray]:
@@ -192,11 +252,13 @@ def _multiclass(
                 "macro_f1": np.nanmean(f1, axis=-1),
             }
 
-    point = metrics(cm)
-    boot = multinomial_counts(cm.ravel(), n_boot, rng).reshape(n_boot, k, k)
-    bm = metrics(boot)
+    point = metrics(sums.reshape(k, k))
+    bm = metrics(flat_boot.reshape(n_boot, k, k))
     method = (
         f"bootstrap of confusion counts ({n_boot} multinomial resamples, {level:.0%} percentile interval)"
+        if ctx.sample_weight is None
+        else f"weighted: bootstrap of confusion-cell weight sums ({n_boot} resamples, normal approximation of "
+        f"each cell's resampled weight sum, {level:.0%} percentile interval)"
     )
     rows = []
     for name in point:
@@ -204,7 +266,8 @@ def _multiclass(
         rows.append(_interval_row(name, float(point[name]), lo, hi, method, n))
     if ctx.y_score is not None:
         p = np.clip(np.asarray(ctx.y_score)[np.arange(n), ctx.y_true], 1e-15, 1)
-        rows.append(_interval_row("log_loss", float(-np.log(p).mean()), None, None, "point estimate", n))
+        ll = _weighted_mean(-np.log(p), ctx.sample_weight, np.arange(n))
+        rows.append(_interval_row("log_loss", ll, None, None, "point estimate", n))
     labels = [str(c) for c in ctx.classes]
     data: dict[str, list] = {"actual \\ predicted": labels}
     for j, lab in enumerate(labels):
@@ -227,16 +290,23 @@ def _regression(
     nb = min(n_boot, ROW_BOOTSTRAP_RESAMPLES)
     method = f"row bootstrap ({nb} resamples of {min(n, cap):,} rows{' (capped, deviations rescaled to n rows)' if n > cap else ''}, {level:.0%} percentile interval)"
 
+    wts = ctx.sample_weight
+    if wts is not None:
+        method = "weighted " + method
+
+    def wmean(v: np.ndarray, i: np.ndarray) -> float:
+        return _weighted_mean(v, wts, i)
+
     def r2(i: np.ndarray) -> float:
-        ss_tot = np.sum((yt[i] - yt[i].mean()) ** 2)
-        return float(1 - np.sum(err[i] ** 2) / ss_tot) if ss_tot > 0 else float("nan")
+        ss_tot = wmean((yt - wmean(yt, i)) ** 2, i)
+        return float(1 - wmean(err**2, i) / ss_tot) if ss_tot > 0 else float("nan")
 
     fns = {
-        "mae": lambda i: float(np.abs(err[i]).mean()),
-        "rmse": lambda i: float(np.sqrt((err[i] ** 2).mean())),
+        "mae": lambda i: wmean(np.abs(err), i),
+        "rmse": lambda i: float(np.sqrt(wmean(err**2, i))),
         "r2": r2,
-        "mean_prediction": lambda i: float(yp[i].mean()),
-        "mean_target": lambda i: float(yt[i].mean()),
+        "mean_prediction": lambda i: wmean(yp, i),
+        "mean_target": lambda i: wmean(yt, i),
     }
     all_idx = np.arange(n)
     rows = []
@@ -269,7 +339,8 @@ def run_performance(
     status = Status.PASS
     if ctx.task == "binary":
         acc = values["accuracy"]["value"]
-        majority = max(np.mean(ctx.y_true), 1 - np.mean(ctx.y_true))
+        pos_share = _weighted_mean(np.asarray(ctx.y_true, float), ctx.sample_weight, np.arange(ctx.n_rows))
+        majority = max(pos_share, 1 - pos_share)
         summary.append(
             f"Accuracy {acc:.3f} (95% CI {values['accuracy']['ci_low']:.3f}–{values['accuracy']['ci_high']:.3f}) on "
             f"{ctx.n_rows:,} rows; always predicting the majority class would score {majority:.3f}."
@@ -312,7 +383,7 @@ def run_performance(
         )
     if ctx.sample_weight is not None:
         summary.append(
-            "These figures are unweighted (each row counts once); the fairness section applies the sample weights."
+            f"Weighted by column '{ctx.config.sample_weight_column}' (row counts in the confusion matrix are unweighted)."
         )
     for r in rows:
         if r["value"] is None:
@@ -349,7 +420,7 @@ def run_performance(
             "seed": ctx.seed,
             "rows": ctx.n_rows,
             "threshold": ctx.threshold,
-            "weights": "unweighted (sample weights are used by the fairness section)"
+            "weights": f"weighted by column '{ctx.config.sample_weight_column}'"
             if ctx.sample_weight is not None
             else "no sample weights",
         },

@@ -41,6 +41,35 @@ def multinomial_counts(counts: np.ndarray, n_boot: int, rng: np.random.Generator
     )
 
 
+def count_bootstrap(
+    counts: np.ndarray,
+    n_boot: int,
+    rng: np.random.Generator,
+    *,
+    weight_moments: np.ndarray | None = None,
+) -> np.ndarray:
+    """(n_boot, g, k) resampled cell counts (or weight sums) of (g, k) per-group ``counts``.
+
+    Parameters
+    ----------
+    counts : (g, k) integer row counts per group and cell.
+    n_boot : number of resamples.
+    rng : the random generator (seeded by the caller).
+    weight_moments : (g, k, 2) mean and std of the weights per cell, when rows are weighted.
+    """
+    counts = np.asarray(counts, dtype=np.int64)
+    g, k = counts.shape
+    if n_boot <= 0:
+        return np.zeros((0, g, k))
+    draws = multinomial_counts(counts, n_boot, rng)
+    if weight_moments is None:
+        return draws.astype(float)
+    mean = weight_moments[..., 0]
+    std = weight_moments[..., 1]
+    noise = rng.standard_normal(draws.shape)
+    return np.clip(draws * mean + np.sqrt(draws) * std * noise, 0, None)
+
+
 def percentile_interval(
     samples: np.ndarray, level: float = 0.95, axis: int = 0
 ) -> tuple[np.ndarray, np.ndarray]:

@@ -13,9 +13,10 @@ from typing import Any
 import numpy as np
 
 from audits.fairness import metrics as M
-from audits.fairness.bootstrap import auc_row_bootstrap, count_bootstrap, ks_bootstrap, row_sum_bootstrap
+from audits.fairness.bootstrap import auc_row_bootstrap, ks_bootstrap, row_sum_bootstrap
 from audits.fairness.counts import Groups, binary_cell_index, cell_counts, cell_weight_moments, grouped_order
 from audits.fairness.disparities import MetricValues
+from audits.stats import count_bootstrap
 
 
 @dataclass(frozen=True)

@@ -89,8 +89,46 @@ def test_scores_of_the_other_class_are_flagged():
     assert any(x.code == "PERF_SCORE_INVERTED" for x in res.findings)
 
 
-def test_weights_are_declared_unweighted_here():
-    f = make_binary_frame(400).assign(w=2.0)
-    _, res = _run(f, sample_weight_column="w", exclude_columns=("pred", "score", "w"))
-    assert "unweighted" in res.method["weights"]
-    assert any("unweighted" in s for s in res.summary)
+def test_weighted_metrics_equal_sklearn_with_sample_weight():
+    f = make_binary_frame(2000, seed=8)
+    w = np.random.default_rng(2).uniform(0.2, 3.0, len(f))
+    _, res = _run(
+        f.assign(w=w), sample_weight_column="w", score_column="score", exclude_columns=("pred", "score", "w")
+    )
+    m = res.metrics["overall"]
+    y, p, s = f["label"], f["pred"], f["score"]
+    assert m["accuracy"]["value"] == pytest.approx(skm.accuracy_score(y, p, sample_weight=w), abs=1e-12)
+    assert m["precision"]["value"] == pytest.approx(skm.precision_score(y, p, sample_weight=w), abs=1e-12)
+    assert m["recall"]["value"] == pytest.approx(skm.recall_score(y, p, sample_weight=w), abs=1e-12)
+    assert m["f1"]["value"] == pytest.approx(skm.f1_score(y, p, sample_weight=w), abs=1e-12)
+    assert m["roc_auc"]["value"] == pytest.approx(skm.roc_auc_score(y, s, sample_weight=w), abs=1e-12)
+    assert m["log_loss"]["value"] == pytest.approx(skm.log_loss(y, s, sample_weight=w), abs=1e-9)
+    assert m["accuracy"]["value"] != pytest.approx(skm.accuracy_score(y, p), abs=1e-6)
+    for name, row in m.items():
+        assert row["ci_low"] <= row["value"] <= row["ci_high"], name
+    assert "weighted" in m["accuracy"]["method"] and "weighted" in res.method["weights"]
+
+
+def test_weighted_regression_and_multiclass_equal_sklearn():
+    f = make_binary_frame(900, seed=9)
+    rng = np.random.default_rng(3)
+    w = rng.uniform(0.5, 2.0, len(f))
+    y = f["x1"] * 3.3
+    yp = y + rng.normal(size=len(f))
+    _, res = _run(
+        f.assign(label=y, pred=yp, w=w), sample_weight_column="w", exclude_columns=("pred", "score", "w")
+    )
+    m = res.metrics["overall"]
+    assert m["mae"]["value"] == pytest.approx(skm.mean_absolute_error(y, yp, sample_weight=w))
+    assert m["rmse"]["value"] == pytest.approx(np.sqrt(skm.mean_squared_error(y, yp, sample_weight=w)))
+    assert m["r2"]["value"] == pytest.approx(skm.r2_score(y, yp, sample_weight=w))
+    lab = rng.integers(0, 3, len(f))
+    pred = np.where(rng.random(len(f)) < 0.7, lab, rng.integers(0, 3, len(f)))
+    _, res = _run(
+        f.assign(label=lab, pred=pred, w=w), sample_weight_column="w", exclude_columns=("pred", "score", "w")
+    )
+    m = res.metrics["overall"]
+    assert m["accuracy"]["value"] == pytest.approx(skm.accuracy_score(lab, pred, sample_weight=w))
+    assert m["balanced_accuracy"]["value"] == pytest.approx(
+        skm.balanced_accuracy_score(lab, pred, sample_weight=w)
+    )

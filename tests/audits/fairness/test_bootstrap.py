@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from audits.fairness.bootstrap import auc_row_bootstrap, count_bootstrap
+from audits.fairness.bootstrap import auc_row_bootstrap
 from audits.fairness.compute import Inputs, auc_point
 from audits.fairness.counts import (
     binary_cell_index,
@@ -16,7 +16,7 @@ from audits.fairness.counts import (
     grouped_order,
 )
 from audits.fairness.metrics import binary_from_counts
-from audits.stats import percentile_interval, rank_auc
+from audits.stats import count_bootstrap, percentile_interval, rank_auc
 from tests.audits.fairness.conftest import audit, make_frame
 
 B = 3000
