@@ -6,7 +6,7 @@ from audits.errors import AuditInputError
 from audits.explain import explain_rows
 from audits.inputs import LoadedData, ModelAdapter, load_dataset, load_model
 from audits.results import SCHEMA_VERSION, AuditResult, Finding, SectionResult, Severity, Status, Table
-from audits.runner import SECTIONS, CancelledError, run_audit
+from audits.runner import SECTIONS, CancelledError, audit_context, run_audit
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -26,6 +26,7 @@ __all__ = [
     "Severity",
     "Status",
     "Table",
+    "audit_context",
     "build_context",
     "explain_rows",
     "load_dataset",

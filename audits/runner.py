@@ -137,6 +137,31 @@ def run_audit(
     )
     adapter = _as_model(model, trust_pickle=trust_pickle, name=model_name)
     ctx = build_context(loaded, config=config, model=adapter, reference=ref)
+    return audit_context(ctx, progress=progress, started=started, setup_seconds=time.perf_counter() - t_start)
+
+
+def audit_context(
+    ctx: AuditContext,
+    *,
+    progress: ProgressFn | None = None,
+    started: _dt.datetime | None = None,
+    setup_seconds: float = 0.0,
+) -> AuditResult:
+    """Run the sections on an already validated context.
+
+    For hosts that built the context themselves (the dashboard validates inputs as the user types): reusing it
+    keeps the audit at one prediction pass. ``run_audit`` is ``build_context`` followed by this.
+
+    Parameters
+    ----------
+    ctx : the context returned by :func:`audits.context.build_context`.
+    progress : called as ``progress(section, fraction, message)``; may raise :class:`CancelledError`.
+    started, setup_seconds : when the audit started and how long loading and validation took (provenance).
+    """
+    progress = progress or _no_progress
+    started = started or _dt.datetime.now(_dt.UTC)
+    t_start = time.perf_counter() - setup_seconds
+    config = ctx.config
     progress("setup", 1.0, f"Validated {ctx.n_rows:,} rows; predictions from the {ctx.prediction_source}")
 
     results: dict[str, SectionResult] = {}
@@ -161,16 +186,16 @@ def run_audit(
     provenance = Provenance(
         started_at=started.isoformat(timespec="seconds"),
         duration_s=time.perf_counter() - t_start,
-        data=loaded.provenance(),
-        model=adapter.provenance()
-        if adapter is not None
+        data=ctx.data_info.provenance(),
+        model=ctx.model.provenance()
+        if ctx.model is not None
         else {
             "name": None,
             "kind": "predictions only",
             "column": config.prediction_column,
             "score_column": config.score_column,
         },
-        reference=None if ref is None else ref.provenance(),
+        reference=None if ctx.reference_info is None else ctx.reference_info.provenance(),
         config=config.to_dict(),
         versions=library_versions(),
         seed=config.seed,
@@ -183,7 +208,3 @@ def run_audit(
         prediction_seconds=ctx.prediction_seconds,
     )
     return AuditResult(sections=tuple(results[name] for name, _, _ in SECTIONS), provenance=provenance)
-
-
-def context_description(ctx: AuditContext) -> dict[str, Any]:
-    return ctx.describe()

@@ -40,7 +40,7 @@ from audits.inputs import (
     sha256_bytes,
 )
 from audits.results import AuditResult
-from audits.runner import CancelledError, run_audit
+from audits.runner import CancelledError, audit_context
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_DIR = REPO_ROOT / "sample_data"
@@ -383,22 +383,36 @@ class Validation:
     facts: Mapping[str, Any] = field(default_factory=dict)
 
 
+@st.cache_resource(show_spinner="Checking the inputs…", max_entries=4)
+def _context(
+    key: str, _data: LoadedData, _model: ModelAdapter | None, _ref: LoadedData | None, _config: AuditConfig
+) -> Outcome:
+    """The validated context of these inputs (predictions made once), shared by the live check, the audit and
+    the row explanations, so one audit costs one prediction pass."""
+    try:
+        return Outcome(build_context(_data, config=_config, model=_model, reference=_ref))
+    except AuditInputError as exc:
+        return Outcome(error=str(exc))
+    except Exception as exc:  # the check must never show a traceback
+        return Outcome(
+            error=UNEXPECTED.format(file=_data.name, what="check", detail=f"{type(exc).__name__}: {exc}")
+        )
+
+
 @st.cache_resource(show_spinner="Checking the inputs…", max_entries=16)
 def _validate(
     key: str, _data: LoadedData, _model: ModelAdapter | None, _ref: LoadedData | None, _config: AuditConfig
 ) -> Validation:
     n = len(_data.frame)
-    data = _data
     if n > VALIDATE_ROW_CAP:
+        # a large upload is checked on its first rows only; the audit then validates all of them
         data = dataclasses.replace(_data, frame=_data.frame.iloc[:VALIDATE_ROW_CAP])
-    try:
-        ctx = build_context(data, config=_config, model=_model, reference=_ref)
-    except AuditInputError as exc:
-        return Validation(False, str(exc))
-    except Exception as exc:  # the check must never show a traceback
-        return Validation(
-            False, UNEXPECTED.format(file=_data.name, what="check", detail=f"{type(exc).__name__}: {exc}")
-        )
+        checked = _context(f"{key}:head", data, _model, _ref, _config)
+    else:
+        checked = _context(key, _data, _model, _ref, _config)
+    if not checked.ok:
+        return Validation(False, checked.error or "")
+    ctx = checked.value
     facts = describe_context(ctx)
     facts["rows"] = n
     if n > VALIDATE_ROW_CAP:
@@ -516,7 +530,10 @@ def run(
         if not r.ok:
             raise AuditInputError(r.error)
         ref = r.value
-    result = run_audit(loaded.value, config=config, model=adapter, reference=ref, progress=progress)
+    ctx = _context(key, loaded.value, adapter, ref, config)
+    if not ctx.ok:
+        raise AuditInputError(ctx.error)
+    result = audit_context(ctx.value, progress=progress)
     while len(store) >= RESULT_STORE_MAX:
         store.pop(next(iter(store)))
     store[key] = result
@@ -561,10 +578,7 @@ def _audit_context(key: str) -> Outcome:
     loaded = load_data(data, na_values=config.na_values)
     adapter = load_model_upload(model).value if model is not None else None
     ref = load_data(reference, na_values=config.na_values).value if reference is not None else None
-    try:
-        return Outcome(build_context(loaded.value, config=config, model=adapter, reference=ref))
-    except AuditInputError as exc:
-        return Outcome(error=str(exc))
+    return _context(key, loaded.value, adapter, ref, config)  # the audit's own context while still cached
 
 
 @st.cache_resource(show_spinner="Preparing the explainer…", max_entries=2)

@@ -159,7 +159,7 @@ def test_after_a_run_switching_pages_recomputes_nothing(monkeypatch):
     def forbidden(*args, **kwargs):
         raise AssertionError("recomputed after the audit")
 
-    monkeypatch.setattr(services, "run_audit", forbidden)
+    monkeypatch.setattr(services, "audit_context", forbidden)
     monkeypatch.setattr(services, "build_context", forbidden)
     for page in ["overview", "data_quality", "fairness", "explanations", "emissions", "model_card", "setup"]:
         open_page(at, page)
@@ -178,3 +178,30 @@ def test_policy_tolerances_from_the_form_reach_the_audit():
     no_exception(at)
     policy = at.session_state[state.RESULT].provenance.config["policy"]
     assert (policy["ratio_tolerance"], policy["difference_tolerance"]) == (0.9, 0.05)
+
+
+def test_a_dashboard_audit_predicts_once(monkeypatch):
+    # The live check, the audit and the row explanations share one validated context (one prediction pass).
+    import streamlit as st
+
+    from audits.inputs import ModelAdapter
+    from tests.dashboard.conftest import open_page
+
+    st.cache_resource.clear()
+    calls = []
+    original = ModelAdapter.predict_both
+
+    def counting(self, X):
+        calls.append(len(X))
+        return original(self, X)
+
+    monkeypatch.setattr(ModelAdapter, "predict_both", counting)
+    at = _german_sample()
+    at.multiselect(key=state.W_SECTIONS).set_value(["performance", "fairness", "explanation"]).run()
+    assert calls[-1] == 300  # the live check of the form as it stands
+    calls.clear()
+    _run_button(at).click().run()
+    no_exception(at)
+    open_page(at, "explanations")
+    no_exception(at)
+    assert calls == []  # the audit and the explanations reuse the checked context
