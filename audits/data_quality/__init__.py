@@ -23,7 +23,8 @@ findings : ``Finding(code, severity, message, subject, evidence)``; codes are th
     ``DQ_LABEL_DRIFT``, ``DQ_NEW_CATEGORIES``, ``DQ_TRAIN_TEST_OVERLAP``, ``DQ_GROUP_MIX_DRIFT``; groups:
     ``DQ_REPRESENTATION``, ``DQ_BASE_RATE``, ``DQ_PROXY``, ``DQ_MISSING_BY_GROUP``), plus ``DQ_NOT_APPLICABLE``
     (info: a check that could not apply, with the reason), ``DQ_CHECK_ERROR`` (warn: a check raised; the
-    other checks still ran) and ``DQ_CONFIG`` (warn: the policy names an unknown DQ check or option).
+    other checks still ran). Unknown check codes or
+    options in the policy are refused at the entry (``build_context``), not reported here.
     Subjects: a column finding names the column; a group finding the group column (``"sex"``,
     ``"sex × race"``); ``DQ_PROXY`` ``"relationship → sex"``; ``DQ_MISSING_BY_GROUP`` ``"occupation by sex"``;
     ``DQ_CORRELATION`` ``"a ~ b"``; dataset-level findings (duplicates, dataset drift) an empty subject. The
@@ -118,38 +119,6 @@ def audited_columns(ctx: AuditContext) -> list[str]:
     return list(dict.fromkeys(str(c) for c in ctx.data.columns if c not in skip))
 
 
-def _config_findings(ctx: AuditContext) -> list[Finding]:
-    """Policy entries that name no check or no option: a typo must not silently change an audit."""
-    out = []
-    for code, opts in ctx.policy.checks.items():
-        if not code.startswith("DQ_"):
-            continue  # other sections' checks
-        if code not in CODES:
-            out.append(
-                Finding(
-                    code="DQ_CONFIG",
-                    severity=Severity.WARN,
-                    subject=code,
-                    message=f"The policy names an unknown data-quality check {code!r}; it was ignored. "
-                    f"Known checks: {', '.join(CODES)}.",
-                )
-            )
-            continue
-        known = {"enabled", *check_by_code(code).defaults}
-        unknown = sorted(set(opts) - known)
-        if unknown:
-            out.append(
-                Finding(
-                    code="DQ_CONFIG",
-                    severity=Severity.WARN,
-                    subject=code,
-                    message=f"The policy gives unknown option(s) {', '.join(unknown)} to {code}; they were ignored. "
-                    f"Known options: {', '.join(sorted(known))}.",
-                )
-            )
-    return out
-
-
 def _frame_with_str_columns(frame: Any) -> Any:
     if all(isinstance(c, str) for c in frame.columns):
         return frame
@@ -180,7 +149,7 @@ def run_data_quality(
         ref_name = ctx.reference_info.name if ctx.reference_info is not None else "reference"
         reference = DatasetProfile(_frame_with_str_columns(ctx.reference), name=ref_name)
     cache: dict[str, Any] = {}
-    findings: list[Finding] = _config_findings(ctx)
+    findings: list[Finding] = []  # unknown check codes/options were refused by build_context
     tables: dict[str, Any] = {}
     metrics: dict[str, Any] = {}
     check_info: dict[str, Any] = {}

@@ -12,7 +12,6 @@ from audits.results import Finding, Severity, Table
 # what changes the groups' numbers, then what breaks the comparison with the reference, then hygiene.
 PRIORITY: tuple[str, ...] = (
     "DQ_CHECK_ERROR",
-    "DQ_CONFIG",
     "DQ_LEAKAGE",
     "DQ_PROXY",
     "DQ_BASE_RATE",
@@ -93,7 +92,7 @@ def column_scores(
     issues: dict[str, list[Finding]] = {c: [] for c in columns}
     dataset_level: list[Finding] = []
     for f in findings:
-        if f.code in ("DQ_NOT_APPLICABLE", "DQ_CONFIG", "DQ_CHECK_ERROR"):
+        if f.code in ("DQ_NOT_APPLICABLE", "DQ_CHECK_ERROR"):
             continue
         c = finding_column(f, colset)
         if c is None:
