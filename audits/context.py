@@ -193,17 +193,29 @@ def _bin_protected(
                 f"protected column '{attr.column}' has bins {list(bins)} but is not numeric. Remove the bins or "
                 "choose a numeric column."
             )
-        edges = [-np.inf, *bins, np.inf]
-        labels = list(attr.labels) if attr.labels else _bin_labels(bins)
-        groups = pd.cut(s.astype(float), bins=edges, labels=labels, right=True).astype(object)
-        info["labels"] = labels
+        info["labels"] = list(attr.labels) if attr.labels else _bin_labels(bins)
+    return group_labels(s, info), info
+
+
+def group_labels(s: pd.Series, binning: Mapping[str, Any] | None = None) -> pd.Series:
+    """Group label (string) of each value of a protected column, as the audit groups it.
+
+    ``binning`` is the column's entry of ``AuditContext.binning`` (``edges`` and ``labels``) for numeric columns
+    cut into groups; missing values become the group ``'missing'``. Use it to group another dataset (a reference)
+    exactly as the audited one.
+    """
+    if binning:
+        edges = [-np.inf, *binning["edges"], np.inf]
+        groups = pd.cut(s.astype(float), bins=edges, labels=list(binning["labels"]), right=True).astype(
+            object
+        )
     else:
         groups = s.astype(object)
-    groups = groups.where(pd.notna(groups), MISSING_GROUP).map(_group_str)
-    return groups.astype(str), info
+    return groups.where(pd.notna(groups), MISSING_GROUP).map(group_str).astype(str)
 
 
-def _group_str(v: Any) -> str:
+def group_str(v: Any) -> str:
+    """A group value as text: 1.0 -> '1' (a float column of integer codes), everything else ``str``."""
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
     return str(v)

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from audits.context import MISSING_GROUP, group_labels, group_str
 from audits.data_quality.base import (
     CheckEnv,
     CheckOutput,
@@ -31,7 +32,6 @@ from audits.results import Table
 
 NO_REFERENCE = "no reference dataset was given (pass reference=... or --reference to compare two datasets)"
 NUMERIC_KINDS = ("numeric", "datetime")
-MISSING_GROUP = "missing"  # same label as audits.context.MISSING_GROUP
 PSI_BINS = 10
 
 
@@ -492,12 +492,6 @@ def check_train_test_overlap(env: CheckEnv) -> CheckOutput:
     return out
 
 
-def _group_str(v: Any) -> str:
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v)
-
-
 def reference_group_counts(env: CheckEnv, column: str) -> tuple[dict[str, int] | None, str]:
     """Rows per group of a protected column in the reference, grouped as in the audited data."""
     s = env.reference.frame[column]
@@ -506,15 +500,11 @@ def reference_group_counts(env: CheckEnv, column: str) -> tuple[dict[str, int] |
     if info:
         if not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
             return None, f"{column} is binned in the audited data but not numeric in the reference"
-        edges = [-np.inf, *info["edges"], np.inf]
-        binned = pd.cut(s.astype(float), bins=edges, labels=list(info["labels"]), right=True)
-        for key, v in binned.value_counts(dropna=False).items():
-            label = MISSING_GROUP if pd.isna(key) else str(key)
-            counts[label] = counts.get(label, 0) + int(v)
+        counts = {str(k): int(v) for k, v in group_labels(s, info).value_counts().items()}
     else:
         prof = env.reference[column]  # distinct values once, not a Python call per row
         for u, v in zip(prof.uniques, prof.counts, strict=True):
-            label = _group_str(u)
+            label = group_str(u)
             counts[label] = counts.get(label, 0) + int(v)
         if prof.n_missing:
             counts[MISSING_GROUP] = counts.get(MISSING_GROUP, 0) + prof.n_missing
