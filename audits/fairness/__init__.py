@@ -328,37 +328,24 @@ def _disparity_rows(cs: ColumnStats, ctx: AuditContext, s: Settings) -> list[dic
     ref = next((a.reference_group for a in ctx.config.protected if a.column == col), None)
     if ref is not None and ctx.task == "binary":
         names = cs.groups.names
-        rows += D.signed_disparities(
-            col,
-            "demographic_parity",
-            cs.values["selection_rate"],
-            names,
-            str(ref),
-            diff_tol=p.difference_tolerance,
-            ratio_tol=p.ratio_tolerance,
-            level=s.level,
+        # AIF360 signed rows: (metric, group values, ratio tolerance, companion rate for average odds)
+        signed = (
+            ("demographic_parity", "selection_rate", p.ratio_tolerance, None),
+            ("equal_opportunity", "tpr", p.ratio_tolerance, None),
+            ("average_odds", "tpr", None, "fpr"),
         )
-        rows += D.signed_disparities(
-            col,
-            "equal_opportunity",
-            cs.values["tpr"],
-            names,
-            str(ref),
-            diff_tol=p.difference_tolerance,
-            ratio_tol=p.ratio_tolerance,
-            level=s.level,
-        )
-        rows += D.signed_disparities(
-            col,
-            "average_odds",
-            cs.values["tpr"],
-            names,
-            str(ref),
-            diff_tol=p.difference_tolerance,
-            ratio_tol=None,
-            level=s.level,
-            companion=cs.values["fpr"],
-        )
+        for metric, values, ratio_tol, companion in signed:
+            rows += D.signed_disparities(
+                col,
+                metric,
+                cs.values[values],
+                names,
+                str(ref),
+                diff_tol=p.difference_tolerance,
+                ratio_tol=ratio_tol,
+                level=s.level,
+                companion=None if companion is None else cs.values[companion],
+            )
     return rows
 
 

@@ -168,34 +168,25 @@ def metric_disparities(
     """between_groups and to_overall differences and ratios of one group metric."""
     rows = []
     undefined_note = TOO_FEW_GROUPS.format(metric=mv.name)
-    d_pt, r_pt = between_groups(mv.point, mv.eligible)
-    d_bs, r_bs = between_groups(mv.boot, mv.eligible)
-    n = note if np.isfinite(d_pt) else undefined_note
-    rows += pair_rows(
-        attribute,
-        metric,
-        (d_pt, d_bs),
-        (r_pt, r_bs),
-        "between_groups",
-        diff_tol=diff_tol,
-        ratio_tol=ratio_tol,
-        level=level,
-        note=n,
-    )
-    d_pt, r_pt = to_overall(mv.point, np.asarray(mv.overall), mv.eligible)
-    d_bs, r_bs = to_overall(mv.boot, mv.overall_boot, mv.eligible)
-    n = note if np.isfinite(d_pt) else undefined_note
-    rows += pair_rows(
-        attribute,
-        metric,
-        (d_pt, d_bs),
-        (r_pt, r_bs),
-        "to_overall",
-        diff_tol=diff_tol,
-        ratio_tol=ratio_tol,
-        level=level,
-        note=n,
-    )
+    for method, (d_pt, r_pt), (d_bs, r_bs) in (
+        ("between_groups", between_groups(mv.point, mv.eligible), between_groups(mv.boot, mv.eligible)),
+        (
+            "to_overall",
+            to_overall(mv.point, np.asarray(mv.overall), mv.eligible),
+            to_overall(mv.boot, mv.overall_boot, mv.eligible),
+        ),
+    ):
+        rows += pair_rows(
+            attribute,
+            metric,
+            (d_pt, d_bs),
+            (r_pt, r_bs),
+            method,
+            diff_tol=diff_tol,
+            ratio_tol=ratio_tol,
+            level=level,
+            note=note if np.isfinite(d_pt) else undefined_note,
+        )
     return rows
 
 
