@@ -277,6 +277,55 @@ def _validate_emissions_inputs(config: AuditConfig) -> None:
         )
 
 
+def _checked_model_output(
+    labels: Any, proba: Any, *, n_rows: int, model: ModelAdapter
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Refuse model output of the wrong shape, with missing or infinite values, or probabilities outside [0, 1]:
+    an audit of such output would be silently wrong."""
+    labels = np.asarray(labels)
+    if labels.ndim > 1 and labels.shape[1:] != (1,) * (labels.ndim - 1):
+        raise AuditInputError(
+            f"{model.name}: predict returned an array of shape {labels.shape}; one prediction per row was expected "
+            f"({n_rows:,} rows). Check that the model is a single-output classifier or regressor."
+        )
+    labels = labels.ravel()
+    if len(labels) != n_rows:
+        raise AuditInputError(
+            f"{model.name}: predict returned {len(labels):,} values for {n_rows:,} rows. The model must return one "
+            "prediction per row."
+        )
+    if labels.dtype.kind == "f" and not np.isfinite(labels).all():
+        raise AuditInputError(
+            f"{model.name}: predict returned {int((~np.isfinite(labels)).sum()):,} missing or infinite value(s). "
+            "Every row needs a finite prediction; check the model's handling of missing inputs."
+        )
+    if proba is None:
+        return labels, None
+    proba = np.asarray(proba, dtype=float)
+    n_classes = None if model.classes is None else len(model.classes)
+    expected = f"({n_rows:,}, {n_classes})" if n_classes else f"({n_rows:,}, number of classes)"
+    if (
+        proba.ndim not in (1, 2)
+        or proba.shape[0] != n_rows
+        or (proba.ndim == 2 and n_classes is not None and proba.shape[1] != n_classes)
+    ):
+        raise AuditInputError(
+            f"{model.name}: predict_proba returned an array of shape {proba.shape}; expected {expected}. "
+            "The model's probabilities do not match its classes."
+        )
+    if not np.isfinite(proba).all():
+        raise AuditInputError(
+            f"{model.name}: predict_proba returned {int((~np.isfinite(proba)).sum()):,} missing or infinite "
+            "value(s). Every row needs finite probabilities."
+        )
+    if proba.min() < -1e-9 or proba.max() > 1 + 1e-9:
+        raise AuditInputError(
+            f"{model.name}: predict_proba returned values from {proba.min():.4g} to {proba.max():.4g}; "
+            "probabilities must lie between 0 and 1."
+        )
+    return labels, proba
+
+
 def build_context(
     data: LoadedData,
     *,
@@ -424,7 +473,7 @@ def build_context(
                 E.PREDICT_FAILED.format(file=model.name, detail=f"{type(exc).__name__}: {detail}") + hint
             ) from exc
         pred_seconds = time.perf_counter() - t0
-        labels = np.asarray(labels).ravel()
+        labels, proba = _checked_model_output(labels, proba, n_rows=len(X), model=model)
         source = "model"
         pred_col_name = "model predictions"
     else:
@@ -443,7 +492,7 @@ def build_context(
         pred_col_name = f"column '{col}'"
         if config.score_column is not None:
             s = pd.to_numeric(df[config.score_column], errors="coerce")
-            if s.isna().any() or s.min() < 0 or s.max() > 1:
+            if s.isna().any() or not np.isfinite(s.to_numpy(dtype=float)).all() or s.min() < 0 or s.max() > 1:
                 raise AuditInputError(
                     E.SCORE_OUT_OF_RANGE.format(file=file, column=config.score_column, lo=s.min(), hi=s.max())
                 )

@@ -16,6 +16,10 @@ EMPTY_FILE = (
 )
 HEADER_ONLY = "{file}: the file has a header but no data rows. Add rows, or choose another file."
 NOT_TABULAR = "{file}: could not be read as {kind} ({detail}). Save the data as a UTF-8 CSV with a header row, or as Parquet."
+DUPLICATE_COLUMNS = (
+    "{file}: duplicate column name(s) {columns}. Each column needs a unique name; rename or drop the copies "
+    "so the audit cannot silently use the wrong one."
+)
 UNKNOWN_DATA_FORMAT = "{file}: unknown data format '{suffix}'. Use .csv, .txt, .tsv or .parquet."
 COLUMN_MISSING = "{file}: column '{column}' ({role}) is not in the data. Available columns: {available}."
 TARGET_ONE_CLASS = (

@@ -300,10 +300,20 @@ class AuditResult:
 
     @property
     def status(self) -> Status:
-        """Overall verdict: fail if any section failed, else inconclusive, else warn, else pass.
+        """Overall status: ``error`` when a selected section errored (the audit is incomplete, whatever the
+        others found), else :attr:`policy_status`.
 
-        Sections in error or skipped do not make an audit pass or fail; they are reported separately.
+        A CI gate must never read an incomplete audit as a pass: when every selected section errors the status
+        is ``error``, not ``skipped``.
         """
+        if self.errored_sections:
+            return Status.ERROR
+        return self.policy_status
+
+    @property
+    def policy_status(self) -> Status:
+        """The verdict of the sections that ran: fail, else inconclusive, else warn, else pass (``skipped``
+        only when no section was selected)."""
         statuses = {s.status for s in self.sections}
         for status in _VERDICT_ORDER:
             if status in statuses:
@@ -311,9 +321,14 @@ class AuditResult:
         return Status.SKIPPED
 
     @property
+    def errored_sections(self) -> list[SectionResult]:
+        """Selected sections that raised instead of producing a result."""
+        return [s for s in self.sections if s.status == Status.ERROR]
+
+    @property
     def passed(self) -> bool:
-        """True when no policy verdict failed (what the CLI exit code reports)."""
-        return self.status != Status.FAIL
+        """True when no policy verdict failed (errored sections are reported by :attr:`status`)."""
+        return self.policy_status != Status.FAIL
 
     def findings(self, *, min_severity: Severity = Severity.INFO) -> list[tuple[str, Finding]]:
         """All findings as (section name, finding), most severe first."""

@@ -10,7 +10,7 @@ import datetime as _dt
 import platform
 import time
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
@@ -24,6 +24,7 @@ from audits.emissions import run_emissions
 from audits.explain import run_explanation
 from audits.fairness import run_fairness
 from audits.inputs import LoadedData, ModelAdapter, adapt_estimator, frame_as_data, load_dataset, load_model
+from audits.limits import Limits, default_limits
 from audits.performance import run_performance
 from audits.results import AuditResult, Provenance, SectionResult
 
@@ -78,19 +79,23 @@ def _no_progress(section: str, fraction: float, message: str) -> None:
     return None
 
 
-def _as_data(data: Any, *, na_values: tuple[str, ...], name: str | None) -> LoadedData:
+def _as_data(data: Any, *, na_values: tuple[str, ...], name: str | None, limits: Limits) -> LoadedData:
     if isinstance(data, LoadedData):
         return data
     if isinstance(data, pd.DataFrame):
         return frame_as_data(data, name=name or "DataFrame")
-    return load_dataset(data, name=name, na_values=na_values)
+    return load_dataset(data, name=name, na_values=na_values, limits=limits)
 
 
-def _as_model(model: Any, *, trust_pickle: bool, name: str | None) -> ModelAdapter | None:
+def _as_model(
+    model: Any, *, trust_pickle: bool, name: str | None, trusted_types: Sequence[str], limits: Limits
+) -> ModelAdapter | None:
     if model is None or isinstance(model, ModelAdapter):
         return model
     if isinstance(model, str | Path | bytes):
-        return load_model(model, trust_pickle=trust_pickle, name=name)
+        return load_model(
+            model, trust_pickle=trust_pickle, name=name, trusted_types=tuple(trusted_types), limits=limits
+        )
     return adapt_estimator(model, name=name or type(model).__name__)
 
 
@@ -102,6 +107,8 @@ def run_audit(
     reference: str | Path | bytes | pd.DataFrame | LoadedData | None = None,
     progress: ProgressFn | None = None,
     trust_pickle: bool = False,
+    trusted_types: Sequence[str] = (),
+    limits: Limits | None = None,
     data_name: str | None = None,
     model_name: str | None = None,
     reference_name: str | None = None,
@@ -116,6 +123,11 @@ def run_audit(
         predictions-only mode (``config.prediction_column``).
     reference : optional reference dataset (train, or last month) for drift.
     progress : called as ``progress(section, fraction, message)``; may raise :class:`CancelledError`.
+    trust_pickle : allow a pickle/joblib model file (it runs code when loaded; a warning is issued).
+    trusted_types : exact type names to accept in a ``.skops`` model beyond the built-in allow list, added to
+        ``config.trusted_types``.
+    limits : input size caps, checked before any file is parsed (default: :func:`audits.limits.default_limits`,
+        which reads ``RAI_AUDIT_*`` environment variables).
 
     Returns
     -------
@@ -129,13 +141,22 @@ def run_audit(
     started = _dt.datetime.now(_dt.UTC)
     t_start = time.perf_counter()
     progress("setup", 0.0, "Loading and validating inputs")
-    loaded = _as_data(data, na_values=config.na_values, name=data_name)
+    limits = limits or default_limits()
+    loaded = _as_data(data, na_values=config.na_values, name=data_name, limits=limits)
     ref = (
         None
         if reference is None
-        else _as_data(reference, na_values=config.na_values, name=reference_name or "reference")
+        else _as_data(
+            reference, na_values=config.na_values, name=reference_name or "reference", limits=limits
+        )
     )
-    adapter = _as_model(model, trust_pickle=trust_pickle, name=model_name)
+    adapter = _as_model(
+        model,
+        trust_pickle=trust_pickle,
+        name=model_name,
+        trusted_types=(*config.trusted_types, *trusted_types),
+        limits=limits,
+    )
     ctx = build_context(loaded, config=config, model=adapter, reference=ref)
     return audit_context(ctx, progress=progress, started=started, setup_seconds=time.perf_counter() - t_start)
 
