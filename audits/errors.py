@@ -49,11 +49,6 @@ MODEL_UNKNOWN_TYPE = (
 MODEL_CORRUPT = (
     "{file}: the model file could not be read ({detail}). The file may be truncated or not a {kind} file."
 )
-MODEL_UNTRUSTED_TYPES = (
-    "{file}: the model contains types that are not on the trusted list: {types}. RAI Audit refuses to load "
-    "them because loading could run code. If you trust the file, add these names to "
-    "trusted_types (CLI: --trust-type NAME)."
-)
 PICKLE_NOT_TRUSTED = (
     "{file}: pickle/joblib files run code when they are loaded, so a malicious file can take over this machine. "
     "RAI Audit refuses them by default. Convert the model to .skops (skops.io.dump) or .onnx, or — only if you "

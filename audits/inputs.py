@@ -22,6 +22,7 @@ import pandas as pd
 
 from audits import errors as E
 from audits.errors import AuditInputError
+from audits.limits import Limits, check_bytes, default_limits, refuse
 
 DATA_SUFFIXES = {".csv": "CSV", ".txt": "CSV", ".tsv": "CSV", ".parquet": "Parquet", ".pq": "Parquet"}
 SKOPS_SUFFIXES = {".skops"}
@@ -29,21 +30,6 @@ ONNX_SUFFIXES = {".onnx"}
 PICKLE_SUFFIXES = {".pkl", ".pickle", ".joblib"}
 MODEL_SUFFIXES = SKOPS_SUFFIXES | ONNX_SUFFIXES | PICKLE_SUFFIXES
 PICKLE_ENV_VAR = "RAI_AUDIT_ALLOW_PICKLE"
-
-# Module prefixes whose types skops may construct. These libraries' classes hold parameters and arrays; they do
-# not run arbitrary code on load. Anything else in a .skops file is refused and named.
-TRUSTED_MODULE_PREFIXES = (
-    "sklearn.",
-    "numpy.",
-    "scipy.",
-    "builtins.",
-    "collections.",
-    "lightgbm.",
-    "xgboost.",
-    "fairlearn.",
-    "_loss.",
-    "pandas.core.dtypes.",
-)
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -89,11 +75,18 @@ class LoadedData:
         }
 
 
-def _read_source(source: str | Path | bytes | BinaryIO, name: str | None) -> tuple[bytes, str]:
+def _read_source(
+    source: str | Path | bytes | BinaryIO, name: str | None, limits: Limits
+) -> tuple[bytes, str]:
     if isinstance(source, bytes | bytearray):
+        check_bytes(name or "uploaded data", len(source), field="max_data_bytes", limits=limits)
         return bytes(source), name or "uploaded data"
     if hasattr(source, "read"):
-        data = source.read()
+        # Read one byte past the cap: enough to know the file is too large without reading all of it.
+        data = source.read(limits.max_data_bytes + 1)
+        check_bytes(
+            name or getattr(source, "name", "uploaded data"), len(data), field="max_data_bytes", limits=limits
+        )
         return (data.encode() if isinstance(data, str) else data), name or getattr(
             source, "name", "uploaded data"
         )
@@ -102,6 +95,8 @@ def _read_source(source: str | Path | bytes | BinaryIO, name: str | None) -> tup
         raise AuditInputError(f"{path}: the data file does not exist. Check the path.")
     if path.is_dir():
         raise AuditInputError(f"{path}: is a folder, not a data file. Choose a .csv or .parquet file.")
+    # The size is checked from the file system before a byte is read.
+    check_bytes(str(path), path.stat().st_size, field="max_data_bytes", limits=limits)
     return path.read_bytes(), name or str(path)
 
 
@@ -117,11 +112,84 @@ def _decode(raw: bytes, name: str) -> tuple[str, str]:
 
 
 def _sniff_delimiter(text: str) -> str:
-    head = "\n".join(text.splitlines()[:50])
+    head = "\n".join(text[:65536].splitlines()[:50])  # never split the whole file to read 50 lines
     try:
         return csv.Sniffer().sniff(head, delimiters=",;\t|").delimiter
     except csv.Error:
         return ","
+
+
+def _duplicates(names: Sequence[Any]) -> list[str]:
+    seen: set[str] = set()
+    dupes: list[str] = []
+    for n in map(str, names):
+        if n in seen and n not in dupes:
+            dupes.append(n)
+        seen.add(n)
+    return dupes
+
+
+def _check_shape(n_rows: int, n_cols: int, label: str, limits: Limits, *, how: str) -> None:
+    if n_cols > limits.max_columns:
+        raise refuse(
+            label,
+            field="max_columns",
+            detail=f"its {n_cols:,} columns",
+            limit=f"{limits.max_columns:,} columns",
+            why="Wide files are refused before they are parsed.",
+        )
+    if n_rows * n_cols > limits.max_cells:
+        raise refuse(
+            label,
+            field="max_cells",
+            detail=f"{n_rows:,} rows x {n_cols:,} columns ({how})",
+            limit=f"{limits.max_cells:,} cells",
+            why="A small compressed file can hold billions of cells; it is refused before it is decompressed.",
+        )
+
+
+def _check_parquet_metadata(raw: bytes, label: str, limits: Limits) -> None:
+    """Rows, columns and duplicate names from the Parquet footer, before any column is decompressed."""
+    import pyarrow.parquet as pq
+
+    try:
+        meta = pq.ParquetFile(io.BytesIO(raw))
+    except Exception as exc:  # pyarrow raises many types for bad bytes
+        raise AuditInputError(
+            E.NOT_TABULAR.format(file=label, kind="Parquet", detail=str(exc)[:200])
+        ) from exc
+    names = meta.schema_arrow.names
+    dupes = _duplicates(names)
+    if dupes:
+        raise AuditInputError(E.DUPLICATE_COLUMNS.format(file=label, columns=dupes))
+    n_rows, n_cols = meta.metadata.num_rows, len(names)
+    _check_shape(n_rows, n_cols, label, limits, how="from the Parquet metadata")
+    in_memory = n_rows * n_cols * 8
+    if in_memory > 256 * 1024 * 1024 and in_memory / max(len(raw), 1) > limits.max_parquet_expansion:
+        raise refuse(
+            label,
+            field="max_parquet_expansion",
+            detail=f"its expansion from {len(raw):,} bytes on disk to about {in_memory / 1024**2:,.0f} MB in "
+            f"memory ({n_rows:,} rows x {n_cols:,} columns, {in_memory / max(len(raw), 1):,.0f}x)",
+            limit=f"{limits.max_parquet_expansion:,.0f}x",
+            why="A compression bomb is refused from its metadata, before it is decompressed.",
+        )
+
+
+def _check_csv_header(text: str, delimiter: str, n_lines: int, label: str, limits: Limits) -> None:
+    """Duplicate names in the header as written (pandas would rename the second 'sex' to 'sex.1' and audit
+    the first copy silently), and the rows x columns budget, before the file is parsed."""
+    end = text.find("\n")
+    first = (text if end < 0 else text[:end]).rstrip("\r")
+    try:
+        header = next(csv.reader([first], delimiter=delimiter, skipinitialspace=True), [])
+    except csv.Error:
+        return  # pandas reports the malformed file with its own message
+    header = [h.strip() for h in header]
+    dupes = _duplicates(h for h in header if h)
+    if dupes:
+        raise AuditInputError(E.DUPLICATE_COLUMNS.format(file=label, columns=dupes))
+    _check_shape(n_lines, len(header), label, limits, how="counted from the header and the line count")
 
 
 def load_dataset(
@@ -130,6 +198,7 @@ def load_dataset(
     name: str | None = None,
     na_values: Sequence[str] = ("?", ""),
     format: str | None = None,
+    limits: Limits | None = None,
 ) -> LoadedData:
     """Read a CSV or Parquet dataset.
 
@@ -139,12 +208,17 @@ def load_dataset(
     name : name used in messages and provenance (default: the path).
     na_values : cell spellings read as missing in CSV files (besides empty cells). ``"?"`` is the UCI spelling.
     format : ``"csv"`` or ``"parquet"``; default from the file suffix, else sniffed from the bytes.
+    limits : size caps (default :func:`audits.limits.default_limits`), checked before parsing: the file size,
+        the column count and rows x columns (from a Parquet file's metadata, from a CSV's header and line
+        count).
 
     Raises
     ------
-    AuditInputError : empty file, header only, binary or unparseable content, unknown suffix.
+    AuditInputError : empty file, header only, binary or unparseable content, unknown suffix, duplicate column
+        names, an input over a limit.
     """
-    raw, label = _read_source(source, name)
+    limits = limits or default_limits()
+    raw, label = _read_source(source, name, limits)
     suffix = Path(label).suffix.lower()
     if format is None:
         if raw[:4] == b"PAR1":
@@ -159,6 +233,7 @@ def load_dataset(
         raise AuditInputError(E.EMPTY_FILE.format(file=label))
     details: dict[str, Any] = {}
     if format == "parquet":
+        _check_parquet_metadata(raw, label, limits)
         try:
             frame = pd.read_parquet(io.BytesIO(raw))
         except Exception as exc:  # pyarrow raises many types for bad bytes
@@ -168,13 +243,19 @@ def load_dataset(
     else:
         text, encoding = _decode(raw, label)
         delimiter = "\t" if suffix == ".tsv" else _sniff_delimiter(text)
-        details.update(encoding=encoding, delimiter=delimiter, na_values=list(na_values))
+        _check_csv_header(text, delimiter, raw.count(b"\n") + 1, label, limits)
+        # exactly the spellings read as missing: the empty cell and the configured ones; pandas' own list
+        # ("None", "NA", "null", ...) is off, so a category spelled "None" stays a category
+        missing_tokens = list(dict.fromkeys(["", *map(str, na_values)]))
+        details.update(
+            encoding=encoding, delimiter=delimiter, na_values=missing_tokens, pandas_default_na_values=False
+        )
         try:
             frame = pd.read_csv(
                 io.StringIO(text),
                 sep=delimiter,
-                na_values=[v for v in na_values if v != ""],
-                keep_default_na=True,
+                na_values=missing_tokens,
+                keep_default_na=False,
                 skipinitialspace=True,
                 low_memory=False,
             )
@@ -189,9 +270,9 @@ def load_dataset(
         raise AuditInputError(E.EMPTY_FILE.format(file=label))
     if len(frame) == 0:
         raise AuditInputError(E.HEADER_ONLY.format(file=label))
-    dupes = frame.columns[frame.columns.duplicated()].tolist()
+    dupes = _duplicates(frame.columns)
     if dupes:
-        raise AuditInputError(f"{label}: duplicate column name(s) {dupes}. Give every column a unique name.")
+        raise AuditInputError(E.DUPLICATE_COLUMNS.format(file=label, columns=dupes))
     return LoadedData(
         frame=frame, name=label, sha256=sha256_bytes(raw), n_bytes=len(raw), format=format, details=details
     )
@@ -203,9 +284,9 @@ def frame_as_data(frame: pd.DataFrame, *, name: str = "DataFrame") -> LoadedData
         raise AuditInputError(
             E.HEADER_ONLY.format(file=name) if frame.shape[1] else E.EMPTY_FILE.format(file=name)
         )
-    dupes = frame.columns[frame.columns.duplicated()].tolist()
+    dupes = _duplicates(frame.columns)
     if dupes:
-        raise AuditInputError(f"{name}: duplicate column name(s) {dupes}. Give every column a unique name.")
+        raise AuditInputError(E.DUPLICATE_COLUMNS.format(file=name, columns=dupes))
     try:
         hashed = pd.util.hash_pandas_object(frame, index=False)
     except TypeError:  # unhashable cells (lists, dicts): hash their text form instead
@@ -391,33 +472,31 @@ def adapt_estimator(
     )
 
 
-def _load_skops(raw: bytes, label: str, trusted_types: Sequence[str]) -> Any:
+def _load_skops(raw: bytes, label: str, trusted_types: Sequence[str], limits: Limits) -> Any:
+    """skops with an exact-name allow list; zip sizes checked before skops reads, trees validated after."""
     import skops.io as sio
 
+    from audits import model_trust as T
+
+    schema = T.check_skops_zip(raw, label, limits)
     try:
         untrusted = sio.get_untrusted_types(data=raw)
     except Exception as exc:
         raise AuditInputError(
-            E.MODEL_CORRUPT.format(file=label, detail=str(exc)[:200], kind="skops")
+            E.MODEL_CORRUPT.format(file=label, detail=T.safe_detail(exc), kind="skops")
         ) from exc
-    extra = set(trusted_types)
-    refused = [t for t in untrusted if not t.startswith(TRUSTED_MODULE_PREFIXES) and t not in extra]
-    if refused:
-        raise AuditInputError(E.MODEL_UNTRUSTED_TYPES.format(file=label, types=", ".join(sorted(refused))))
+    accepted = T.check_skops_types(schema, untrusted, label, trusted_types)
     try:
-        return sio.loads(raw, trusted=list(untrusted))
+        est = sio.loads(raw, trusted=accepted)
     except Exception as exc:
         raise AuditInputError(
-            E.MODEL_CORRUPT.format(file=label, detail=str(exc)[:200], kind="skops")
+            E.MODEL_CORRUPT.format(file=label, detail=T.safe_detail(exc), kind="skops")
         ) from exc
+    T.validate_loaded_model(est, label)
+    return est
 
 
-def _onnx_classes(raw: bytes) -> np.ndarray | None:
-    try:
-        import onnx
-    except ImportError:
-        return None
-    model = onnx.load_model_from_string(raw)
+def _onnx_classes(model: Any) -> np.ndarray | None:
     for node in model.graph.node:
         for attr in node.attribute:
             if attr.name == "classlabels_strings" and attr.strings:
@@ -428,19 +507,31 @@ def _onnx_classes(raw: bytes) -> np.ndarray | None:
 
 
 def _load_onnx(raw: bytes, label: str, path: str | None, n_bytes: int) -> ModelAdapter:
+    import onnx
     import onnxruntime as ort
 
+    from audits import model_trust as T
+
+    # Parsed from bytes, which never reads external data; checked before a session exists.
+    try:
+        model = onnx.load_model_from_string(raw)
+    except Exception as exc:
+        raise AuditInputError(
+            E.MODEL_CORRUPT.format(file=label, detail="not a valid ONNX protobuf", kind="ONNX")
+        ) from exc
+    T.check_onnx_model(model, label)
     try:
         opts = ort.SessionOptions()
         opts.log_severity_level = 3
         session = ort.InferenceSession(raw, sess_options=opts, providers=["CPUExecutionProvider"])
     except Exception as exc:
-        raise AuditInputError(E.MODEL_CORRUPT.format(file=label, detail=str(exc)[:200], kind="ONNX")) from exc
+        raise AuditInputError(
+            E.MODEL_CORRUPT.format(file=label, detail=T.safe_detail(exc), kind="ONNX")
+        ) from exc
     inputs = list(session.get_inputs())
     outputs = [o.name for o in session.get_outputs()]
-    classes = None
     try:
-        classes = _onnx_classes(raw)
+        classes = _onnx_classes(model)
     except Exception:  # metadata is optional; predictions still work
         classes = None
     features = [i.name for i in inputs] if len(inputs) > 1 else None
@@ -466,27 +557,44 @@ def load_model(
     name: str | None = None,
     trust_pickle: bool = False,
     trusted_types: Sequence[str] = (),
+    limits: Limits | None = None,
 ) -> ModelAdapter:
-    """Load a model file safely.
+    """Load a model file without running code from it.
 
     Parameters
     ----------
     source : path, or raw bytes with ``name`` giving the file name (its suffix selects the format).
     trust_pickle : allow ``.pkl``/``.joblib`` files, which run code when loaded. Also enabled by the
-        ``RAI_AUDIT_ALLOW_PICKLE=1`` environment variable (for a server operator).
-    trusted_types : extra fully-qualified type names to accept in a ``.skops`` file.
+        ``RAI_AUDIT_ALLOW_PICKLE=1`` environment variable (for a server operator). A warning says so.
+    trusted_types : extra exact, fully-qualified type names to accept in a ``.skops`` file (never the names on
+        the DENY list of :mod:`audits.model_trust`).
+    limits : size caps (default :func:`audits.limits.default_limits`), checked before the file is read.
 
     Raises
     ------
-    AuditInputError : missing/truncated/unknown file, untrusted types, or pickle without trust.
+    AuditInputError : missing/truncated/unknown/oversized file, untrusted or denied types, invalid tree nodes,
+        ONNX external data or custom operators, or pickle without trust.
     """
+    import warnings
+
+    from audits import model_trust as T
+
+    limits = limits or default_limits()
+    extra_types = T.normalise_trusted_types(trusted_types)
     if isinstance(source, bytes | bytearray):
-        raw, label, path = bytes(source), name or "uploaded model", None
+        label, path = name or "uploaded model", None
+        check_bytes(label, len(source), field="max_model_bytes", limits=limits)
+        raw = bytes(source)
     else:
         p = Path(source)
         if not p.exists():
             raise AuditInputError(E.MODEL_FILE_MISSING.format(file=p))
-        raw, label, path = p.read_bytes(), name or str(p), str(p)
+        if not p.is_file():  # a folder, a FIFO or a device would block or never end
+            raise AuditInputError(f"{p}: is not a regular file. Give the path of a model file.")
+        label, path = name or str(p), str(p)
+        # The size comes from the file system before a byte is read.
+        check_bytes(label, p.stat().st_size, field="max_model_bytes", limits=limits)
+        raw = p.read_bytes()
     suffix = Path(label).suffix.lower()
     if suffix not in MODEL_SUFFIXES:
         raise AuditInputError(E.MODEL_UNKNOWN_TYPE.format(file=label, suffix=suffix or "(none)"))
@@ -498,7 +606,7 @@ def load_model(
     if suffix in ONNX_SUFFIXES:
         return _load_onnx(raw, label, path, len(raw))
     if suffix in SKOPS_SUFFIXES:
-        est = _load_skops(raw, label, trusted_types)
+        est = _load_skops(raw, label, extra_types, limits)
         return adapt_estimator(
             est, name=label, sha256=digest, n_bytes=len(raw), path=path, load_format="skops"
         )
@@ -506,6 +614,12 @@ def load_model(
         raise AuditInputError(E.PICKLE_NOT_TRUSTED.format(file=label))
     import joblib
 
+    warnings.warn(
+        f"{label}: loading a pickle/joblib model runs the code inside the file; it is loaded only because "
+        "pickle was trusted (trust_pickle / --trust-pickle / RAI_AUDIT_ALLOW_PICKLE).",
+        UserWarning,
+        stacklevel=2,
+    )
     try:
         est = joblib.load(io.BytesIO(raw))
     except Exception as exc:

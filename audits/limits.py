@@ -81,8 +81,10 @@ def env_name(field_name: str) -> str:
 def human_bytes(n: float) -> str:
     if n >= 1024**3:
         return f"{n / 1024**3:.1f} GB"
-    if n >= MB:
+    if n >= 10 * MB:
         return f"{n / MB:.0f} MB"
+    if n >= MB:
+        return f"{n / MB:.1f} MB"
     if n >= 1024:
         return f"{n / 1024:.0f} KB"
     return f"{int(n)} bytes"

@@ -19,7 +19,7 @@ import pandas as pd
 from audits.errors import AuditInputError
 from audits.jsonsafe import json_safe
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 SCHEMA_MISMATCH = (
     "{source}: this audit result has schema version {found!r}; this version of RAI Audit reads schema "
@@ -249,6 +249,9 @@ class Provenance:
     seed: int
     platform: Mapping[str, Any] = field(default_factory=dict)
     prediction_seconds: float | None = None
+    # A random 128-bit token naming this audit (the store's key, the id in a dashboard URL, the id every report
+    # file of the audit carries). None only for results saved before it existed.
+    run_id: str | None = None
 
     def __post_init__(self) -> None:
         for name in ("data", "model", "config", "versions", "platform"):
@@ -268,11 +271,21 @@ class Provenance:
             "seed": self.seed,
             "platform": self.platform,
             "prediction_seconds": self.prediction_seconds,
+            "run_id": self.run_id,
         }
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Provenance:
         return cls(**{k: d.get(k) for k in cls.__dataclass_fields__ if k in d})
+
+
+def new_run_id() -> str:
+    """A run id such as ``20261125T120000Z-<32 hex digits>``: sortable by time, unguessable by its random
+    128-bit part (it names an audit in a dashboard URL and in the store)."""
+    import datetime as _dt
+    import secrets
+
+    return f"{_dt.datetime.now(_dt.UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(16)}"
 
 
 # Order in which statuses dominate the overall verdict of an audit.
@@ -358,7 +371,11 @@ class AuditResult:
     def from_dict(cls, d: Mapping[str, Any], *, source: str = "audit result") -> AuditResult:
         found = d.get("schema_version")
         if found != SCHEMA_VERSION:
-            raise AuditInputError(SCHEMA_MISMATCH.format(source=source, found=found, expected=SCHEMA_VERSION))
+            # Older results are upgraded step by step (audits.schema_upgrade); unknown versions are refused.
+            from audits.schema_upgrade import upgrade
+
+            d = upgrade(d, target=SCHEMA_VERSION, source=source)
+            found = d["schema_version"]
         return cls(
             sections=tuple(SectionResult.from_dict(s) for s in d["sections"]),
             provenance=Provenance.from_dict(d["provenance"]),

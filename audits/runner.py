@@ -26,7 +26,7 @@ from audits.fairness import run_fairness
 from audits.inputs import LoadedData, ModelAdapter, adapt_estimator, frame_as_data, load_dataset, load_model
 from audits.limits import Limits, default_limits
 from audits.performance import run_performance
-from audits.results import AuditResult, Provenance, SectionResult
+from audits.results import AuditResult, Provenance, SectionResult, new_run_id
 
 ProgressFn = Callable[[str, float, str], None]
 
@@ -112,6 +112,7 @@ def run_audit(
     data_name: str | None = None,
     model_name: str | None = None,
     reference_name: str | None = None,
+    run_id: str | None = None,
 ) -> AuditResult:
     """Audit a model (or predictions) on a dataset.
 
@@ -158,7 +159,9 @@ def run_audit(
         limits=limits,
     )
     ctx = build_context(loaded, config=config, model=adapter, reference=ref)
-    return audit_context(ctx, progress=progress, started=started, setup_seconds=time.perf_counter() - t_start)
+    return audit_context(
+        ctx, progress=progress, started=started, setup_seconds=time.perf_counter() - t_start, run_id=run_id
+    )
 
 
 def audit_context(
@@ -167,6 +170,7 @@ def audit_context(
     progress: ProgressFn | None = None,
     started: _dt.datetime | None = None,
     setup_seconds: float = 0.0,
+    run_id: str | None = None,
 ) -> AuditResult:
     """Run the sections on an already validated context.
 
@@ -178,6 +182,7 @@ def audit_context(
     ctx : the context returned by :func:`audits.context.build_context`.
     progress : called as ``progress(section, fraction, message)``; may raise :class:`CancelledError`.
     started, setup_seconds : when the audit started and how long loading and validation took (provenance).
+    run_id : the id of this audit (default: a new :func:`audits.results.new_run_id`).
     """
     progress = progress or _no_progress
     started = started or _dt.datetime.now(_dt.UTC)
@@ -227,5 +232,6 @@ def audit_context(
             "context": ctx.describe(),
         },
         prediction_seconds=ctx.prediction_seconds,
+        run_id=run_id or new_run_id(),
     )
     return AuditResult(sections=tuple(results[name] for name, _, _ in SECTIONS), provenance=provenance)

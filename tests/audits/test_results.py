@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import re
 
 import pytest
 
@@ -68,20 +69,40 @@ def test_schema_version_mismatch_is_a_clear_error(german_result):
         AuditResult.from_json("{nope")
 
 
-def test_overall_status_ignores_errors_and_skips(german_result):
+def test_an_errored_section_makes_the_audit_error_whatever_the_others_found(german_result):
     sec = [
         SectionResult(name="a", title="A", status=Status.PASS),
         SectionResult.errored("b", "B", "boom"),
         SectionResult.skipped("c", "C", "not asked"),
     ]
     r = dataclasses.replace(german_result, sections=tuple(sec))
-    assert r.status == Status.PASS and r.passed
+    assert r.status == Status.ERROR and r.policy_status == Status.PASS and r.passed
+    assert [s.name for s in r.errored_sections] == ["b"]
     sec.append(
         SectionResult(name="d", title="D", status=Status.FAIL, findings=(Finding("X", Severity.FAIL, "bad"),))
     )
     r = dataclasses.replace(german_result, sections=tuple(sec))
-    assert r.status == Status.FAIL and not r.passed
+    assert r.status == Status.ERROR and r.policy_status == Status.FAIL and not r.passed
     assert r.findings()[0][1].code == "X"
+
+
+def test_every_section_in_error_is_error_never_skipped(german_result):
+    sec = [SectionResult.errored("a", "A", "boom"), SectionResult.skipped("b", "B", "not asked")]
+    r = dataclasses.replace(german_result, sections=tuple(sec))
+    assert r.status == Status.ERROR
+    assert dataclasses.replace(german_result, sections=(sec[1],)).status == Status.SKIPPED
+
+
+def test_without_errors_the_status_is_the_policy_verdict(german_result):
+    sec = [SectionResult(name="a", title="A", status=Status.PASS), SectionResult.skipped("c", "C", "no")]
+    r = dataclasses.replace(german_result, sections=tuple(sec))
+    assert r.status == Status.PASS == r.policy_status
+
+
+def test_each_audit_gets_a_random_128_bit_run_id_that_round_trips(german_result):
+    run_id = german_result.provenance.run_id
+    assert run_id is not None and re.fullmatch(r"\d{8}T\d{6}Z-[0-9a-f]{32}", run_id)
+    assert AuditResult.from_dict(german_result.to_dict()).provenance.run_id == run_id
 
 
 def test_table_columns_must_have_equal_length():
