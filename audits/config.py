@@ -182,7 +182,8 @@ class Policy:
     ``{"DQ_MISSING": {"enabled": false}, "DQ_PROXY": {"warn_auc": 0.75}}``. ``n_bootstrap: 0`` turns the
     resampling intervals off (intervals then come from closed-form methods only, and say so).
     Single-feature leakage warns at ``leakage_warn_relative`` of the model's own score or
-    ``leakage_warn_absolute``, and fails at ``leakage_fail``.
+    ``leakage_warn_absolute``, and fails at ``leakage_fail``. ``change_tolerance`` is how much a metric or
+    disparity may move between two audits (``rai-audit compare``, ``--baseline``) before a change counts.
     """
 
     ratio_tolerance: Annotated[float, Field(gt=0, le=1)] = 0.8
@@ -195,6 +196,7 @@ class Policy:
     leakage_warn_relative: Annotated[float, Field(gt=0, le=1)] = 0.85
     leakage_warn_absolute: Annotated[float, Field(gt=0, le=1)] = 0.90
     leakage_fail: Annotated[float, Field(gt=0, le=1)] = 0.95
+    change_tolerance: Annotated[float, Field(ge=0, le=1)] = 0.02
     checks: Mapping[str, Mapping[str, Any] | None] = dataclasses.field(default_factory=dict)
 
     def __post_init__(self) -> None:

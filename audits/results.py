@@ -21,10 +21,6 @@ from audits.jsonsafe import json_safe
 
 SCHEMA_VERSION = "1.1"
 
-SCHEMA_MISMATCH = (
-    "{source}: this audit result has schema version {found!r}; this version of RAI Audit reads schema "
-    "{expected!r}. Re-run the audit with this version (rai-audit run ...) to produce a readable result."
-)
 
 
 class Status(StrEnum):

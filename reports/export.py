@@ -1,16 +1,29 @@
-"""Write an AuditResult (and its model card) to files in the requested formats."""
+"""Write an AuditResult (and its model card) to files in the requested formats.
+
+Files are published by :mod:`reports.safe_write`: rendered in memory, written into a fresh private folder
+inside the output folder, then moved into place atomically; a planted symlink is replaced, never written
+through. Files of an earlier run that this run does not rewrite are moved into ``previous-<run id>/``. All
+files of one run carry the same run id: ``provenance.run_id`` in the JSON, the footer of the Markdown and
+HTML, and the footer and title metadata of the PDF.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import dataclasses
+import json
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from audits.errors import AuditInputError
 from audits.results import AuditResult
+from reports.document import Document
+from reports.safe_write import new_run_id, publish
 
 REPORT_FORMATS = ("json", "md", "html", "pdf")
 CARD_FORMATS = ("md", "json", "pdf")
+REPORT_BASENAME = "audit_report"
+CARD_BASENAME = "model_card"
 
 
 def parse_formats(text: str | Sequence[str], *, allowed: Sequence[str] = REPORT_FORMATS) -> list[str]:
@@ -26,18 +39,43 @@ def parse_formats(text: str | Sequence[str], *, allowed: Sequence[str] = REPORT_
             raise AuditInputError(f"--format: unknown format {item!r}. Choose from {', '.join(allowed)}.")
         if name not in out:
             out.append(name)
+    if not out:  # writing nothing would only move the earlier files aside
+        raise AuditInputError(f"--format: no format given. Choose one or more of {', '.join(allowed)}.")
     return out
 
 
-def _write(path: Path, content: str | bytes) -> Path:
-    # Write to a temporary name first so an interrupted export never leaves a truncated report behind.
-    tmp = path.with_name(f".{path.name}.tmp")
-    if isinstance(content, bytes):
-        tmp.write_bytes(content)
+def report_file_names(basename: str = REPORT_BASENAME) -> tuple[str, ...]:
+    """Every file name a report run may write (one per format)."""
+    return tuple(f"{basename}.{fmt}" for fmt in REPORT_FORMATS)
+
+
+def card_file_names(basename: str = CARD_BASENAME) -> tuple[str, ...]:
+    """Every file name a model-card run may write (one per format)."""
+    return tuple(f"{basename}.{fmt}" for fmt in CARD_FORMATS)
+
+
+def json_with_run_id(data: dict[str, Any], run_id: str, *, key: str | None = "provenance") -> str:
+    """JSON text of ``data`` with ``run_id`` stored as ``data[key]["run_id"]`` (top level when key is None).
+
+    ``Provenance.from_dict`` ignores keys it does not know, so a result written this way reads back as before.
+    """
+    if key is None:
+        d = {"run_id": run_id, **data}
     else:
-        tmp.write_text(content, encoding="utf-8")
-    tmp.replace(path)
-    return path
+        d = dict(data)
+        d[key] = {**(d.get(key) or {}), "run_id": run_id}
+    return json.dumps(d, indent=2, ensure_ascii=False, allow_nan=False)
+
+
+def _with_run_footer(doc: Document, run_id: str) -> Document:
+    return dataclasses.replace(doc, footer=f"{doc.footer} · run {run_id}")
+
+
+def _publish(
+    out_dir: str | Path, files: dict[str, bytes], *, run_id: str, owned: Iterable[str], formats: list[str]
+) -> dict[str, Path]:
+    published = publish(out_dir, files, run_id=run_id, owned=owned)
+    return {fmt: path for fmt, path in zip(formats, published.written.values(), strict=True)}
 
 
 def write_report(
@@ -46,7 +84,9 @@ def write_report(
     formats: Sequence[str],
     *,
     card_info: Any = None,
-    basename: str = "audit_report",
+    basename: str = REPORT_BASENAME,
+    run_id: str | None = None,
+    also_owned: Iterable[str] = (),
 ) -> dict[str, Path]:
     """Write the audit report in each format.
 
@@ -57,33 +97,40 @@ def write_report(
     formats : any of ``json``, ``md``, ``html``, ``pdf`` (see :func:`parse_formats`).
     card_info : qualitative model-card fields (:class:`reports.model_card.CardInfo`, mapping or YAML path).
     basename : file name without extension.
+    run_id : the id every file carries (default: the audit's own run id, else a new one).
+    also_owned : further file names an earlier run may have left that this result makes stale (the CLI
+        passes the model-card files); with ``<basename>.*`` not rewritten, they are moved aside.
 
     Returns
     -------
     dict[str, Path]
         ``{format: path}`` of the files written.
     """
-    from reports.html import render_html
-    from reports.markdown import render_markdown
+    from reports.html import document_to_html
+    from reports.markdown import blocks_to_markdown
     from reports.model_card import as_card_info
-    from reports.pdf import render_pdf
+    from reports.pdf import document_to_pdf
+    from reports.report import build_report_document
 
     formats = parse_formats(formats)
+    run_id = run_id or result.provenance.run_id or new_run_id()
     info = as_card_info(card_info)  # a bad model-card file fails before anything is written
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    written: dict[str, Path] = {}
+    doc = None
+    if set(formats) - {"json"}:
+        doc = _with_run_footer(build_report_document(result, card_info=info), run_id)
+    files: dict[str, bytes] = {}
     for fmt in formats:
-        path = out / f"{basename}.{fmt}"
         if fmt == "json":
-            written[fmt] = _write(path, result.to_json())
+            content: str | bytes = json_with_run_id(result.to_dict(), run_id)
         elif fmt == "md":
-            written[fmt] = _write(path, render_markdown(result, card_info=info))
+            content = blocks_to_markdown(doc)
         elif fmt == "html":
-            written[fmt] = _write(path, render_html(result, card_info=info))
-        elif fmt == "pdf":
-            written[fmt] = _write(path, render_pdf(result, card_info=info))
-    return written
+            content = document_to_html(doc)
+        else:
+            content = document_to_pdf(doc)
+        files[f"{basename}.{fmt}"] = content.encode("utf-8") if isinstance(content, str) else content
+    owned = [*report_file_names(basename), *also_owned]
+    return _publish(out_dir, files, run_id=run_id, owned=owned, formats=formats)
 
 
 def write_model_card(
@@ -92,7 +139,8 @@ def write_model_card(
     formats: Sequence[str] = CARD_FORMATS,
     *,
     card_info: Any = None,
-    basename: str = "model_card",
+    basename: str = CARD_BASENAME,
+    run_id: str | None = None,
 ) -> dict[str, Path]:
     """Write the model card (Markdown with Hugging Face front matter, JSON, PDF).
 
@@ -104,25 +152,32 @@ def write_model_card(
     card_info : qualitative fields (:class:`reports.model_card.CardInfo`, mapping or YAML path); they are
         never stored in the result, so keep the YAML file to reuse them after a re-run.
     basename : file name without extension.
+    run_id : the id every file carries (default: a new one).
 
     Returns
     -------
     dict[str, Path]
         ``{format: path}`` of the files written.
     """
-    from reports.model_card import build_model_card, render_model_card_pdf
+    import yaml
+
+    from reports.markdown import blocks_to_markdown
+    from reports.model_card import build_model_card, card_document
+    from reports.pdf import document_to_pdf
 
     formats = parse_formats(formats, allowed=CARD_FORMATS)
+    run_id = run_id or new_run_id()
     card = build_model_card(result, card_info)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    written: dict[str, Path] = {}
+    doc = _with_run_footer(card_document(card), run_id)
+    files: dict[str, bytes] = {}
     for fmt in formats:
-        path = out / f"{basename}.{fmt}"
         if fmt == "md":
-            written[fmt] = _write(path, card.to_markdown())
+            # As ModelCard.to_markdown, with the run id in the footer.
+            fm = yaml.safe_dump(card.front_matter(), sort_keys=False, allow_unicode=True, width=1000).strip()
+            content: str | bytes = f"---\n{fm}\n---\n\n{blocks_to_markdown(doc)}"
         elif fmt == "json":
-            written[fmt] = _write(path, card.to_json())
-        elif fmt == "pdf":
-            written[fmt] = _write(path, render_model_card_pdf(card))
-    return written
+            content = json_with_run_id(card.to_dict(), run_id, key=None)
+        else:
+            content = document_to_pdf(doc)
+        files[f"{basename}.{fmt}"] = content.encode("utf-8") if isinstance(content, str) else content
+    return _publish(out_dir, files, run_id=run_id, owned=card_file_names(basename), formats=formats)

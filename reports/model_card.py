@@ -430,6 +430,8 @@ def _verdicts(result: AuditResult) -> tuple[list[dict[str, Any]], str]:
         "metric",
         "kind",
         "method",
+        "group",
+        "reference",
         "value",
         "ci_low",
         "ci_high",
@@ -533,6 +535,8 @@ def build_model_card(
     fair = result.section("fairness")
     if fair is not None and fair.method.get("interval_method"):
         variation += f" Group metrics: {fair.method['interval_method']}."
+        if fair.method.get("verdict_rule"):
+            variation += f" Fairness verdicts: {fair.method['verdict_rule']}."
     verdicts, fair_status = _verdicts(result)
     dq = result.section("data_quality")
     dq_rows: list[dict[str, Any]] = []

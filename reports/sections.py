@@ -136,12 +136,61 @@ def _groups_tables(section: SectionResult) -> list[tuple[str, Table]]:
 
 DISPARITY_COLUMNS = ("Attribute", "Disparity", "Groups compared", "Value [CI]", "Tolerance", "Verdict")
 DISPARITY_NOTE = (
-    "Verdict per disparity against the policy tolerance: pass when the whole confidence interval is on the good "
-    "side, fail when it is wholly on the bad side, inconclusive when it straddles the tolerance. Ratios are "
-    "checked against the four-fifths rule (a US EEOC heuristic, not a legal finding); differences against the "
-    "policy tolerance. 'between groups' compares the extreme groups, 'to overall' each group with everyone, "
-    "'signed' each group with the reference group (AIF360 convention)."
+    "Verdicts compare each group with the reference group ('vs reference'; the pair shown decided the verdict): "
+    "FAIL when a gap is beyond the policy tolerance at the Holm-adjusted confidence over the comparisons, PASS "
+    "when every gap's interval lies within it, INCONCLUSIVE otherwise. Selection-rate ratios use the four-fifths "
+    "rule (a US EEOC heuristic, not a legal finding). 'between groups' (extreme groups) and 'to overall' rows are "
+    "descriptive numbers without interval or verdict."
 )
+REFERENCE_TABLE_COLUMNS = (
+    "Attribute",
+    "Metric",
+    "Group vs reference",
+    "Difference [CI]",
+    "Ratio [CI]",
+    "Verdict",
+)
+REFERENCE_TABLE_NOTE = (
+    "Each group against the reference group (configured, else the largest): difference (Newcombe hybrid score) "
+    "and ratio (MOVER-R) with their confidence intervals; FAIL beyond the tolerance at the Holm-adjusted level, "
+    "PASS within it, INCONCLUSIVE otherwise."
+)
+
+
+def reference_table(
+    rows: Sequence[Mapping[str, Any]], *, title: str, metric_titles: Mapping[str, str] | None = None
+) -> TableBlock:
+    """Rows of the fairness ``reference_groups`` table: each group against the reference group."""
+    titles = dict(metric_titles or {})
+    out = []
+    for r in rows:
+        metric = str(r.get("metric", ""))
+        reason = r.get("note") or None
+        out.append(
+            (
+                str(r.get("attribute", "")),
+                titles.get(metric, humanize(metric)),
+                f"{r.get('group')} vs {r.get('reference')}",
+                fmt_value_ci(
+                    r.get("difference"),
+                    r.get("difference_ci_low"),
+                    r.get("difference_ci_high"),
+                    reason=reason,
+                ),
+                fmt_value_ci(r.get("ratio"), r.get("ratio_ci_low"), r.get("ratio_ci_high"), reason=reason),
+                fmt_status(str(r.get("verdict") or "undefined")),
+            )
+        )
+    return TableBlock(
+        DisplayTable(
+            title=title,
+            columns=REFERENCE_TABLE_COLUMNS,
+            rows=tuple(out),
+            numeric=(False, False, False, True, True, False),
+            note=REFERENCE_TABLE_NOTE,
+        ),
+        status_column=5,
+    )
 
 
 def disparity_table(
@@ -189,6 +238,10 @@ def _interval_how(section: SectionResult) -> str:
     """``Intervals: 95% percentile, 1,000 resamples (stratified count bootstrap), seed 0.`` from the method."""
     m = section.method
     parts = []
+    if m.get("interval") == "score" and m.get("confidence_level") is not None:
+        # Fairness rates: closed-form score intervals (ROC AUC keeps its resamples).
+        level = fmt_value(m["confidence_level"], "pct").replace(".0%", "%")
+        return f"Intervals: {level} {m.get('interval_method') or 'score intervals'}; seed {m.get('seed')} for ROC AUC."
     if m.get("confidence_level") is not None:
         parts.append(f"{fmt_value(m['confidence_level'], 'pct').replace('.0%', '%')} percentile")
     resamples = m.get("n_bootstrap") or m.get("bootstrap_resamples")
@@ -255,10 +308,17 @@ def appendix_blocks(section: SectionResult) -> list[Block]:
         if isinstance(section.metrics.get("metric_titles"), Mapping)
         else {}
     )
-    return [
+    out: list[Block] = [
         Heading("All fairness disparities", level=2),
         _cut(disparity_table(disparities.rows(), title="Disparities", metric_titles=titles)),
     ]
+    ref = section.table("reference_groups")
+    if ref is not None and ref.n_rows:
+        out.append(Heading("Every group against the reference group", level=2))
+        out.append(
+            _cut(reference_table(ref.rows(), title="Reference-group comparisons", metric_titles=titles))
+        )
+    return out
 
 
 def _fairness(section: SectionResult) -> list[Block]:
@@ -280,10 +340,18 @@ def _fairness(section: SectionResult) -> list[Block]:
     elif disparities is not None and disparities.n_rows:
         blocks.append(Heading("Disparity verdicts", level=2))
         blocks.append(_cut(disparity_table(disparities.rows(), title="Disparities", metric_titles=titles)))
+    ref = section.table("reference_groups")
+    if ref is not None and ref.n_rows and isinstance(headline, list):
+        lead = {str(h.get("metric")) for h in headline if isinstance(h, Mapping)}
+        shown = [r for r in ref.rows() if r.get("metric") in lead]
+        if shown:
+            blocks.append(Heading("Each group against the reference group", level=2))
+            blocks.append(_cut(reference_table(shown, title="Lead metrics by group", metric_titles=titles)))
     if disparities is not None and disparities.n_rows and headline:
         blocks.append(
             Paragraph(
-                f"All {disparities.n_rows:,} disparities (every metric, between groups, to overall and signed) are "
+                f"All {disparities.n_rows:,} disparities (verdicts against the reference group, and descriptive gaps "
+                "between groups and to overall) and every group's comparison with the reference group are "
                 "listed in the appendix.",
                 style="note",
             )
@@ -301,7 +369,7 @@ def _fairness(section: SectionResult) -> list[Block]:
                 )
             )
         blocks.extend(group_table_blocks(table))
-    done = {"disparities", *(k for k, _ in _groups_tables(section))}
+    done = {"disparities", "reference_groups", *(k for k, _ in _groups_tables(section))}
     rest = generic_blocks(section, skip_tables=tuple(done))
     # The summary and findings were shown above; keep the remaining tables, figures and method.
     return blocks + [b for b in rest if not _is_summary_or_findings(b, section)]

@@ -1,8 +1,9 @@
-"""Per-group metrics with stratified bootstrap resamples, for one group column and any task.
+"""Per-group metrics for one group column and any task: rates with their effective sizes, or resamples.
 
-The result of :func:`column_stats` holds, for every metric, the point value per group, the (B, g) resamples,
-the overall value and its resamples (the sum of the stratified group resamples, hence itself a stratified
-resample), and which groups are eligible for headline disparities.
+The result of :func:`column_stats` holds, for every metric, the point value per group, the overall value and
+which groups are eligible for comparisons. Rates from counts (every binary and multiclass metric but ROC AUC)
+carry their effective sample sizes, from which score intervals are computed; ROC AUC and the regression
+metrics carry stratified bootstrap resamples (B, g) and the overall resamples instead.
 """
 
 from __future__ import annotations
@@ -14,9 +15,8 @@ import numpy as np
 
 from audits.fairness import metrics as M
 from audits.fairness.bootstrap import auc_row_bootstrap, ks_bootstrap, row_sum_bootstrap
-from audits.fairness.counts import Groups, binary_cell_index, cell_counts, cell_weight_moments, grouped_order
+from audits.fairness.counts import Groups, binary_cell_index, cell_counts, grouped_order
 from audits.fairness.disparities import MetricValues
-from audits.stats import count_bootstrap
 
 
 @dataclass(frozen=True)
@@ -54,8 +54,12 @@ class ColumnStats:
     negatives: np.ndarray | None
     exclusion: list[str]  # reason per group ("" when included everywhere)
     row_rows: dict[str, Any] = field(default_factory=dict)  # how row-based metrics were resampled, per group
+    # Rates from counts: {metric: (rate (g,), effective n (g,))} and the same for everyone {metric: (rate, n)}.
+    rates: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    overall_rates: dict[str, tuple[float, float]] = field(default_factory=dict)
     score_order: np.ndarray | None = None  # rows grouped, sorted by score within group (binary with scores)
     bounds: np.ndarray | None = None  # group j is score_order[bounds[j]:bounds[j + 1]]
+    eligibility: dict[str, np.ndarray] = field(default_factory=dict)  # per metric: groups that take part
 
 
 def _eligibility(
@@ -94,26 +98,51 @@ def _eligibility(
     return elig, reasons
 
 
+def binary_from_counts(
+    groups: Groups,
+    rows: np.ndarray,
+    counts: np.ndarray,
+    w2: np.ndarray | None,
+    s: Settings,
+    *,
+    with_score: bool,
+) -> ColumnStats:
+    """Binary rates, effective sizes and eligibility from (g, 4) confusion counts in ``CELLS`` order.
+
+    ``rows`` are row counts (for the safeguards), ``counts`` the (weighted) cell sums and ``w2`` the cells'
+    sums of squared weights (None without weights). ROC AUC, when ``with_score``, is added by the caller.
+    """
+    point = M.quiet_nan(M.binary_from_counts, counts)
+    overall = M.quiet_nan(M.binary_from_counts, counts.sum(axis=0))
+    rates = M.quiet_nan(M.rates_from_cells, counts, M.RATE_CELLS, w2)
+    overall_rates = {
+        m: (float(r), float(n))
+        for m, (r, n) in M.quiet_nan(
+            M.rates_from_cells, counts.sum(axis=0), M.RATE_CELLS, None if w2 is None else w2.sum(axis=0)
+        ).items()
+    }
+    pos = rows[:, 0] + rows[:, 3]
+    neg = rows[:, 1] + rows[:, 2]
+    names = M.BINARY_METRICS + (M.SCORE_METRICS if with_score else ())
+    elig, reasons = _eligibility(names, groups.sizes, pos, neg, s)
+    none = np.zeros((0, groups.n_groups))
+    values = {
+        m: MetricValues(m, point[m], none, float(overall[m]), np.zeros(0), elig[m]) for m in M.BINARY_METRICS
+    }
+    return ColumnStats(
+        groups.column, groups, names, values, pos, neg, reasons, {}, rates, overall_rates, None, None, elig
+    )
+
+
 def _binary(
     groups: Groups, inp: Inputs, s: Settings, rng: np.random.Generator, shared: dict[str, Any]
 ) -> ColumnStats:
     cell = binary_cell_index(inp.y_true, inp.y_pred)
     rows = cell_counts(groups, cell, 4)
     counts = rows if inp.weights is None else cell_counts(groups, cell, 4, weights=inp.weights)
-    moments = None if inp.weights is None else cell_weight_moments(groups, cell, 4, inp.weights)
-    boot = count_bootstrap(rows, s.n_boot, rng, weight_moments=moments)
-    point = M.quiet_nan(M.binary_from_counts, counts)
-    bm = M.quiet_nan(M.binary_from_counts, boot)
-    overall = M.quiet_nan(M.binary_from_counts, counts.sum(axis=0))
-    overall_b = M.quiet_nan(M.binary_from_counts, boot.sum(axis=1))
-    pos = rows[:, 0] + rows[:, 3]
-    neg = rows[:, 1] + rows[:, 2]
-    names = M.BINARY_METRICS + (M.SCORE_METRICS if inp.score is not None else ())
-    elig, reasons = _eligibility(names, groups.sizes, pos, neg, s)
-    values = {
-        m: MetricValues(m, point[m], bm[m], float(overall[m]), overall_b[m], elig[m])
-        for m in M.BINARY_METRICS
-    }
+    w2 = None if inp.weights is None else cell_counts(groups, cell, 4, weights=inp.weights * inp.weights)
+    cs = binary_from_counts(groups, rows, counts, w2, s, with_score=inp.score is not None)
+    values, elig, names = cs.values, cs.eligibility, cs.metric_names
     row_rows: dict[str, Any] = {}
     order = bounds = None
     if inp.score is not None:
@@ -125,7 +154,20 @@ def _binary(
             "roc_auc", auc_pt, auc_b, overall_auc, overall_auc_b, elig["roc_auc"]
         )
         row_rows["roc_auc"] = how
-    return ColumnStats(groups.column, groups, names, values, pos, neg, reasons, row_rows, order, bounds)
+    return ColumnStats(
+        groups.column,
+        groups,
+        names,
+        values,
+        cs.positives,
+        cs.negatives,
+        cs.exclusion,
+        row_rows,
+        cs.rates,
+        cs.overall_rates,
+        order,
+        bounds,
+    )
 
 
 def auc_point(order: np.ndarray, bounds: np.ndarray, inp: Inputs) -> np.ndarray:
@@ -177,13 +219,18 @@ def _multiclass(
     cell = np.asarray(inp.y_true, dtype=np.int64) * k + np.asarray(inp.y_pred, dtype=np.int64)
     rows = cell_counts(groups, cell, k * k)
     counts = rows if inp.weights is None else cell_counts(groups, cell, k * k, weights=inp.weights)
-    moments = None if inp.weights is None else cell_weight_moments(groups, cell, k * k, inp.weights)
-    boot = count_bootstrap(rows, s.n_boot, rng, weight_moments=moments)
+    w2 = None if inp.weights is None else cell_counts(groups, cell, k * k, weights=inp.weights * inp.weights)
     shape = (groups.n_groups, k, k)
     point = M.quiet_nan(M.multiclass_from_counts, counts.reshape(shape), inp.classes)
-    bm = M.quiet_nan(M.multiclass_from_counts, boot.reshape((-1, *shape)), inp.classes)
     overall = M.quiet_nan(M.multiclass_from_counts, counts.sum(axis=0).reshape(k, k), inp.classes)
-    overall_b = M.quiet_nan(M.multiclass_from_counts, boot.sum(axis=1).reshape(-1, k, k), inp.classes)
+    cells = M.multiclass_rate_cells(k, inp.classes)
+    rates = M.quiet_nan(M.rates_from_cells, counts, cells, w2)
+    overall_rates = {
+        m: (float(r), float(n))
+        for m, (r, n) in M.quiet_nan(
+            M.rates_from_cells, counts.sum(axis=0), cells, None if w2 is None else w2.sum(axis=0)
+        ).items()
+    }
     names = M.multiclass_metric_names(inp.classes)
     cm = rows.reshape(shape)
     actual = cm.sum(axis=2)
@@ -200,8 +247,9 @@ def _multiclass(
                 f"fewer than {s.min_group_events} rows in or out of class(es) {', '.join(thin)}: excluded from "
                 "those classes' error-rate disparities"
             )
-    values = {m: MetricValues(m, point[m], bm[m], float(overall[m]), overall_b[m], elig[m]) for m in names}
-    return ColumnStats(groups.column, groups, names, values, None, None, reasons)
+    none = np.zeros((0, groups.n_groups))
+    values = {m: MetricValues(m, point[m], none, float(overall[m]), np.zeros(0), elig[m]) for m in names}
+    return ColumnStats(groups.column, groups, names, values, None, None, reasons, {}, rates, overall_rates)
 
 
 def _regression(
@@ -240,7 +288,14 @@ def _regression(
     # Everyone's distribution is the yardstick: its distance to itself is 0 in every resample.
     values["ks"] = MetricValues("ks", ks, ks_b, 0.0, np.zeros(s.n_boot), elig["ks"])
     return ColumnStats(
-        groups.column, groups, names, values, None, None, reasons, {m: rows.tolist() for m in names[:-1]}
+        groups.column,
+        groups,
+        names,
+        values,
+        None,
+        None,
+        reasons,
+        {m: rows.tolist() for m in names[:-1]},
     )
 
 

@@ -52,6 +52,9 @@ UNDEFINED_REASON = {
     "rmse": "the group has no weight",
     "r2": "the target is constant in this group",
     "ks": "the group has no rows",
+    "prevalence": "the group has no rows",
+    "npv": "no negative prediction in this group",
+    "favourable_rate": "the group has no rows",
 }
 
 METRIC_TITLES = {
@@ -72,6 +75,9 @@ METRIC_TITLES = {
     "rmse": "root mean squared error",
     "r2": "R²",
     "ks": "KS distance to everyone's predictions",
+    "prevalence": "prevalence (share with the positive label)",
+    "npv": "negative predictive value",
+    "favourable_rate": "rate of the favourable outcome",
 }
 
 
@@ -104,6 +110,64 @@ def binary_from_counts(counts: np.ndarray) -> dict[str, np.ndarray]:
         "accuracy": safe_div(tp + tn, n),
         "balanced_accuracy": (tpr + tnr) / 2,
     }
+
+
+# Rates from counts that the reference-group table compares (binary): numerator and denominator cells in
+# (tp, fp, tn, fn) order. ``favourable_rate`` is added by the section (the selection rate of the favourable
+# outcome, which is 1 − selection rate when the favourable label is the negative class).
+RATE_CELLS = {
+    "selection_rate": ((0, 1), (0, 1, 2, 3)),
+    "prevalence": ((0, 3), (0, 1, 2, 3)),
+    "tpr": ((0,), (0, 3)),
+    "fpr": ((1,), (1, 2)),
+    "fnr": ((3,), (0, 3)),
+    "tnr": ((2,), (1, 2)),
+    "precision": ((0,), (0, 1)),
+    "npv": ((2,), (2, 3)),
+    "fdr": ((1,), (0, 1)),
+    "for_": ((3,), (2, 3)),
+    "accuracy": ((0, 2), (0, 1, 2, 3)),
+}
+
+
+def rates_from_cells(
+    counts: np.ndarray,
+    cells: dict[str, tuple[tuple[int, ...], tuple[int, ...]]],
+    w2: np.ndarray | None = None,
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """``{metric: (rate, effective n)}`` from cell sums (last axis); NaN rate where the denominator is 0.
+
+    ``w2`` holds the cells' sums of squared weights: the effective n is then Kish's ``(Σw)² / Σw²`` over the
+    denominator's rows; without it (unweighted counts) it is the denominator itself.
+    """
+    c = np.asarray(counts, dtype=float)
+    out = {}
+    for m, (num, den) in cells.items():
+        d = c[..., list(den)].sum(axis=-1)
+        rate = safe_div(c[..., list(num)].sum(axis=-1), d)
+        if w2 is None:
+            n = d
+        else:
+            d2 = np.asarray(w2, dtype=float)[..., list(den)].sum(axis=-1)
+            n = np.divide(d * d, d2, out=np.zeros_like(d), where=d2 > 0)
+        out[m] = (rate, n)
+    return out
+
+
+def multiclass_rate_cells(
+    k: int, classes: tuple[Any, ...]
+) -> dict[str, tuple[tuple[int, ...], tuple[int, ...]]]:
+    """Cells (flattened ``true * k + predicted``) of accuracy and each class's one-vs-rest rates."""
+    every = tuple(range(k * k))
+    out = {"accuracy": (tuple(i * k + i for i in range(k)), every)}
+    for j, c in enumerate(classes):
+        predicted = tuple(i * k + j for i in range(k))
+        actual = tuple(j * k + i for i in range(k))
+        not_actual = tuple(x for x in every if x not in actual)
+        out[f"selection_rate[{c}]"] = (predicted, every)
+        out[f"tpr[{c}]"] = ((j * k + j,), actual)
+        out[f"fpr[{c}]"] = (tuple(x for x in predicted if x != j * k + j), not_actual)
+    return out
 
 
 def multiclass_metric_names(classes: tuple[Any, ...]) -> tuple[str, ...]:

@@ -1,25 +1,22 @@
-"""Headline disparities, the section status and the plain-language summary."""
+"""Headline verdicts, the section status and the plain-language summary.
+
+The headline holds, for every group column, the verdict rows (each group against the reference group) of the
+metrics that lead the summary: for binary tasks the Aequitas fairness tree chooses them from the decision type
+(see :func:`audits.fairness.framing`); multiclass: accuracy and each class's selection rate; regression: the
+mean prediction and the worst-group error relative to everyone's.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from audits.fairness import verdicts as V
 from audits.fairness.metrics import METRIC_TITLES
 from audits.results import Status
 
-# (metric, kind) pairs, between groups, that make the headline of each task.
-HEADLINE = {
-    "binary": (
-        ("demographic_parity", "ratio"),
-        ("demographic_parity", "difference"),
-        ("equalized_odds", "difference"),
-        ("equal_opportunity", "difference"),
-    ),
-    "multiclass": (("accuracy", "difference"),),
-    "regression": (("mae", "ratio"), ("mean_prediction", "ratio")),
-}
+if TYPE_CHECKING:
+    from audits.fairness import Framing
 
 _VERDICT_WORDS = {
     V.PASS: "passes",
@@ -27,89 +24,118 @@ _VERDICT_WORDS = {
     V.INCONCLUSIVE: "is inconclusive against",
     V.UNDEFINED: "cannot be checked against",
 }
+_ORDER = {V.FAIL: 0, V.INCONCLUSIVE: 1, V.PASS: 2, V.UNDEFINED: 3}
 
 
-def headline_rows(rows: Sequence[dict[str, Any]], task: str) -> list[dict[str, Any]]:
-    """The between-groups rows that decide the status (multiclass: also per-class selection-rate ratios)."""
-    keys = set(HEADLINE[task])
-    out = []
-    for r in rows:
-        if r["method"] != "between_groups" or r["tolerance"] is None:
-            continue
-        if (r["metric"], r["kind"]) in keys or (
-            task == "multiclass" and r["metric"].startswith("selection_rate[") and r["kind"] == "ratio"
-        ):
-            out.append(r)
-    return out
+def headline_rows(
+    rows: Sequence[dict[str, Any]], task: str, lead: Sequence[str] = ()
+) -> list[dict[str, Any]]:
+    """The verdict rows (``vs_reference``) that decide the status, lead metrics first."""
+    if task == "binary":
+        keep = list(lead)
+    elif task == "multiclass":
+        keep = ["accuracy"] + sorted({r["metric"] for r in rows if r["metric"].startswith("selection_rate[")})
+    else:
+        keep = ["mean_prediction", "mae_to_overall"]
+    rank = {m: i for i, m in enumerate(keep)}
+    out = [r for r in rows if r["method"] == "vs_reference" and r["metric"] in rank]
+    return sorted(out, key=lambda r: rank[r["metric"]])
 
 
 def status_of(headline: Sequence[dict[str, Any]]) -> Status:
-    """fail if any headline verdict fails, else inconclusive if any is inconclusive (or none is defined)."""
-    verdicts = {r["verdict"] for r in headline}
+    """fail if any headline verdict fails, pass if every defined one passes, else inconclusive."""
+    verdicts = {r["verdict"] for r in headline} - {V.UNDEFINED}
     if V.FAIL in verdicts:
         return Status.FAIL
-    if V.INCONCLUSIVE in verdicts or not (verdicts - {V.UNDEFINED}):
-        return Status.INCONCLUSIVE
-    return Status.PASS
+    if verdicts == {V.PASS}:
+        return Status.PASS
+    return Status.INCONCLUSIVE
 
 
 def _ci(r: dict[str, Any], level: float) -> str:
     if r["ci_low"] is None or r["ci_high"] is None:
         return "no interval"
+    note = str(r.get("note", ""))
+    if r["verdict"] == V.FAIL and "Holm-adjusted " in note:
+        pct = note.split("Holm-adjusted ", 1)[1].split("%", 1)[0]
+        return f"Holm-adjusted {pct}% CI {r['ci_low']:.2f}–{r['ci_high']:.2f}"
     return f"{level:.0%} CI {r['ci_low']:.2f}–{r['ci_high']:.2f}"
 
 
 def _tolerance_words(r: dict[str, Any]) -> str:
     if r["label"] == V.FOUR_FIFTHS_LABEL:
         return "the four-fifths heuristic (US EEOC)"
-    return f"the policy tolerance of {r['tolerance']:g}"
+    if r["kind"] == "ratio" and r["metric"] != "mae_to_overall":
+        return f"the policy band of {r['tolerance']:g}x to {1 / r['tolerance']:.3g}x"
+    if r["kind"] == "ratio":
+        return f"the policy limit of {r['tolerance']:.3g}x"
+    return f"the policy tolerance of ±{r['tolerance']:g}"
 
 
-def sentence(r: dict[str, Any], level: float) -> str:
-    """One plain sentence for a headline row."""
-    if r["value"] is not None and r["tolerance"] is None:
-        return (
-            f"By {r['attribute']}, the {r['metric'].replace('_', ' ')} {r['kind']} is {r['value']:.2f} "
-            f"({_ci(r, level)}); no tolerance applies ({r['note']})."
-        )
-    verdict = _VERDICT_WORDS[r["verdict"]]
-    low, high = r.get("group") or "the lowest group", r.get("reference") or "the highest group"
-    attr = r["attribute"]
+def _outcome_phrases(metric: str, framing: Framing | None) -> tuple[str, str] | None:
+    """(ratio phrase, difference phrase) for a binary rate, in words about the outcomes."""
+    if framing is None or not framing.favourable:
+        return None
+    pos = framing.favourable if framing.favourable_is_positive else framing.adverse
+    neg = framing.adverse if framing.favourable_is_positive else framing.favourable
+    words = {
+        "favourable_rate": f"receives the favourable outcome '{framing.favourable}'",
+        "selection_rate": f"is predicted '{pos}'",
+        "fpr": f"is wrongly predicted '{pos}' (truly '{neg}')",
+        "fnr": f"is wrongly predicted '{neg}' (truly '{pos}')",
+        "fdr": f"gets wrong '{pos}' predictions (false discoveries)",
+        "for_": f"gets wrong '{neg}' predictions (false omissions)",
+        "tpr": f"is rightly predicted '{pos}'",
+        "tnr": f"is rightly predicted '{neg}'",
+    }
+    w = words.get(metric)
+    return None if w is None else (w, w)
+
+
+def _title(metric: str) -> str:
+    base, _, cls = metric.partition("[")
+    if metric == "mae_to_overall":
+        return "mean absolute error"
+    return METRIC_TITLES.get(base, base) + (f" of class {cls.rstrip(']')}" if cls else "")
+
+
+def sentence(r: dict[str, Any], level: float, framing: Framing | None = None) -> str:
+    """One plain sentence for a verdict row: the group, the reference, the metric and the verdict."""
+    attr, metric = r["attribute"], r["metric"]
     if r["value"] is None:
-        return f"For {attr}, the {r['metric'].replace('_', ' ')} {r['kind']} is undefined: {r['note']}."
-    if r["metric"] == "demographic_parity" and r["kind"] == "ratio":
+        return f"For {attr}, the {_title(metric)} cannot be compared with the reference group: {r['note']}."
+    g, ref = r.get("group") or "a group", r.get("reference") or "the reference group"
+    tail = f" ({_ci(r, level)}): {_VERDICT_WORDS[r['verdict']]} {_tolerance_words(r)}."
+    if r["tolerance"] is None:
+        tail = f" ({_ci(r, level)}); no tolerance applies."
+    phrases = _outcome_phrases(metric, framing)
+    if metric == "mae_to_overall":
+        return f"By {attr}, {g}'s mean absolute error is {r['value']:.2f}x everyone's" + tail
+    if r["kind"] == "ratio":
+        if phrases is not None:
+            return f"By {attr}, {g} {phrases[0]} at {r['value']:.2f}x the rate of {ref}" + tail
+        if metric.startswith("selection_rate["):
+            return (
+                f"By {attr}, {g} is predicted class {metric[15:-1]} at {r['value']:.2f}x the rate of {ref}"
+                + tail
+            )
+        return f"By {attr}, {g}'s {_title(metric)} is {r['value']:.2f}x that of {ref}" + tail
+    if phrases is not None:
         return (
-            f"By {attr}, {low} is selected at {r['value']:.2f}x the rate of {high} ({_ci(r, level)}): "
-            f"{verdict} {_tolerance_words(r)}."
+            f"By {attr}, the rate at which {g} {phrases[1]} differs from {ref}'s by {r['value']:+.2f}" + tail
         )
-    if r["metric"] == "demographic_parity":
-        return (
-            f"By {attr}, selection rates differ by {r['value']:.2f} between {high} and {low} "
-            f"({_ci(r, level)}): {verdict} {_tolerance_words(r)}."
-        )
-    if r["metric"] in ("equalized_odds", "equal_opportunity"):
-        what = (
-            "true or false positive rates"
-            if r["metric"] == "equalized_odds"
-            else "true positive rates (equal opportunity)"
-        )
-        return (
-            f"By {attr}, {what} differ by up to {r['value']:.2f} between {high} and {low} ({_ci(r, level)}): "
-            f"{verdict} {_tolerance_words(r)}."
-        )
-    base, _, cls = r["metric"].partition("[")
-    title = METRIC_TITLES.get(base, base) + (f" of class {cls.rstrip(']')}" if cls else "")
-    return (
-        f"By {attr}, the {title} {r['kind']} between {low} and {high} is {r['value']:.2f} ({_ci(r, level)}): "
-        f"{verdict} {_tolerance_words(r)}."
-    )
+    return f"By {attr}, {g}'s {_title(metric)} differs from {ref}'s by {r['value']:+.3g}" + tail
 
 
 def _severity(r: dict[str, Any]) -> tuple[int, float]:
-    order = {V.FAIL: 0, V.INCONCLUSIVE: 1, V.PASS: 2, V.UNDEFINED: 3}
     v = r["value"]
-    gap = 0.0 if v is None else (v if r["kind"] == "difference" else 1 - v)
-    return order[r["verdict"]], -gap
+    if v is None:
+        gap = 0.0
+    elif r["kind"] == "difference":
+        gap = abs(v)
+    else:
+        gap = abs(1 - v)
+    return _ORDER[r["verdict"]], -gap
 
 
 def summarise(
@@ -117,41 +143,42 @@ def summarise(
     *,
     level: float,
     protected: Sequence[str],
-    n_excluded: int,
+    framing: Framing | None = None,
+    rows: int | None = None,
+    n_excluded: int = 0,
     base_rate_note: str = "",
     extra_note: str = "",
 ) -> list[str]:
-    """Two or three sentences: the worst selection-rate gap, the worst error-rate gap, and context."""
-    out: list[str] = []
+    """Two or three sentences: the deciding comparison, the next lead metric, then context."""
     if not headline:
-        return ["No disparity could be computed (a single group, or too few rows per group)."]
+        return [
+            "No comparison with a reference group could be made (a single group, or too few rows per group)."
+        ]
     by_prot = [r for r in headline if r["attribute"] in protected] or list(headline)
-    dp = sorted(
-        (r for r in by_prot if r["metric"] == "demographic_parity" and r["kind"] == "ratio"), key=_severity
-    )
-    if dp:
-        out.append(sentence(dp[0], level))
-    others = sorted((r for r in by_prot if r["metric"] != "demographic_parity"), key=_severity)
-    if others:
-        out.append(sentence(others[0], level))
+    ranked = sorted(by_prot, key=_severity)
+    out = [sentence(ranked[0], level, framing)]
+    nxt = next((r for r in ranked[1:] if r["metric"] != ranked[0]["metric"]), None)
     worst = sorted(headline, key=_severity)[0]
-    shown = ([dp[0]] if dp else []) + ([others[0]] if others else [])
-    if worst["verdict"] == V.FAIL and all(r["verdict"] != V.FAIL for r in shown):
+    if worst["verdict"] == V.FAIL and ranked[0]["verdict"] != V.FAIL:
         # The section fails on an intersection: say so first, so the verdict and its first sentence agree.
-        out.insert(0, sentence(worst, level))
-    if not dp:
-        # Multiclass and regression: a second headline of another metric.
-        nxt = next((r for r in others[1:] if r["metric"] != others[0]["metric"]), None)
-        if nxt is not None:
-            out.append(sentence(nxt, level))
+        out.insert(0, sentence(worst, level, framing))
+    elif nxt is not None:
+        out.append(sentence(nxt, level, framing))
     extra = []
-    also = [r for r in dp[1:] if r["verdict"] == V.FAIL]
-    if also:
+    counted = [r for r in headline if r["verdict"] != V.UNDEFINED]
+    n_inc = sum(1 for r in counted if r["verdict"] == V.INCONCLUSIVE)
+    if counted and n_inc * 2 > len(counted):
         extra.append(
-            "selection-rate ratios also fail by "
-            + ", ".join(
-                f"{r['attribute']} ({r['group']} at {r['value']:.2f}x {r['reference']})" for r in also
-            )
+            f"{n_inc} of {len(counted)} headline verdicts are inconclusive"
+            + (f": with {rows:,} rows" if rows else ": with these group sizes")
+            + " the intervals are too wide to show the gaps within or beyond the tolerance, and inconclusive is "
+            "the honest answer, not a pass"
+        )
+    if framing is not None and framing.lead:
+        titles = " and ".join(_title(m) for m in framing.lead)
+        extra.append(
+            f"favourable outcome '{framing.favourable}', {framing.decision} decision: {titles} parity lead "
+            "(Aequitas fairness tree)"
         )
     if base_rate_note:
         extra.append(base_rate_note)
@@ -161,9 +188,7 @@ def summarise(
     if inter:
         extra.append(f"{len(inter)} intersectional check(s) fail")
     if n_excluded:
-        extra.append(
-            f"{n_excluded} small group(s) are excluded from headline disparities and listed separately"
-        )
+        extra.append(f"{n_excluded} small group(s) are left out of the comparisons and listed separately")
     if extra:
         text = "; ".join(extra) + "."
         out.append(text[0].upper() + text[1:])

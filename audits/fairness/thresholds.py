@@ -16,6 +16,14 @@ N_THRESHOLDS = 101
 CALIBRATION_BINS = 10
 
 
+def decimal_grid(n_points: int) -> np.ndarray:
+    """``n_points`` evenly spaced values from 0 to 1 with exact decimal values (0.3, not 0.30000000000000004).
+
+    ``linspace`` gives 0.30000000000000004 for 3/10, which would put a score of 0.3 below the edge.
+    """
+    return np.round(np.linspace(0.0, 1.0, n_points), 12)
+
+
 def _rate_at_least(sorted_scores: np.ndarray, weights: np.ndarray, grid: np.ndarray) -> np.ndarray:
     """Weighted share of the (ascending) scores >= each threshold of ``grid``; NaN when there is no weight."""
     before = np.concatenate([[0.0], np.cumsum(weights)])
@@ -37,10 +45,10 @@ def threshold_curves(
 
     Rows come grouped (group ``j`` is ``bounds[j]:bounds[j+1]``) and sorted by score within each group.
     """
-    grid = np.linspace(0.0, 1.0, n_thresholds)
+    grid = decimal_grid(n_thresholds)
     w = np.ones(len(sorted_scores)) if sorted_w is None else np.asarray(sorted_w, dtype=float)
     yt = np.asarray(sorted_y).astype(bool)
-    out: dict[str, Any] = {"thresholds": grid.round(10).tolist(), "rule": "positive when score >= threshold"}
+    out: dict[str, Any] = {"thresholds": grid.tolist(), "rule": "positive when score >= threshold"}
     per_group: dict[str, Any] = {}
     for j, name in enumerate(names):
         lo, hi = int(bounds[j]), int(bounds[j + 1])
@@ -76,9 +84,11 @@ def calibration_by_group(
 ) -> dict[str, Any]:
     """Mean score against observed positive rate per equal-width score bin, for each group.
 
+    Bins are closed on the left with exact decimal edges: a score of 0.3 lands in 0.3–0.4 (1.0 in the last bin).
+
     ``{"edges": [...], "groups": {group: {"count", "mean_score", "observed_rate"}}}``; empty bins are None.
     """
-    edges = np.linspace(0.0, 1.0, n_bins + 1)
+    edges = decimal_grid(n_bins + 1)
     w = np.ones(len(sorted_scores)) if sorted_w is None else np.asarray(sorted_w, dtype=float)
     y = np.asarray(sorted_y, dtype=float)
     per_group: dict[str, Any] = {}
@@ -92,4 +102,8 @@ def calibration_by_group(
             "mean_score": safe_div(np.bincount(idx, weights=wj * s, minlength=n_bins), wsum).tolist(),
             "observed_rate": safe_div(np.bincount(idx, weights=wj * yj, minlength=n_bins), wsum).tolist(),
         }
-    return {"edges": edges.round(10).tolist(), "groups": per_group}
+    return {
+        "edges": edges.tolist(),
+        "groups": per_group,
+        "rule": "bin i holds edges[i] <= score < edges[i + 1]",
+    }

@@ -197,7 +197,57 @@ def fairness(n_groups: int = 200) -> SectionResult:
             "note": "no positive label in group 'other'",
         }
     )
+    # Verdicts against the reference group (schema 1.1) name the pair that decided them.
+    verdict_rows = [
+        {
+            "attribute": attr,
+            "metric": "fnr",
+            "kind": "ratio",
+            "method": "vs_reference",
+            "group": group,
+            "reference": ref,
+            "value": 1.91,
+            "ci_low": 1.52,
+            "ci_high": 2.4,
+            "tolerance": 0.8,
+            "verdict": "fail",
+            "label": "ratio within [0.8, 1.25] (policy)",
+            "note": f"decided by {group} vs {ref}",
+        }
+        for attr, group, ref in (("region", many[1], many[0]), ("sex", "female", "male"))
+    ]
+    for r in disp_rows:
+        r.setdefault("group", "")
+        r.setdefault("reference", "")
+    disp_rows = verdict_rows + disp_rows
+    ref_rows = [
+        {
+            "attribute": attr,
+            "metric": metric,
+            "group": g,
+            "reference": ref,
+            "value": 0.3,
+            "reference_value": 0.2,
+            "n": 80.0,
+            "reference_n": 900.0,
+            "difference": 0.1 if g != "other" else None,
+            "difference_ci_low": 0.03 if g != "other" else None,
+            "difference_ci_high": 0.18 if g != "other" else None,
+            "ratio": 1.5 if g != "other" else None,
+            "ratio_ci_low": 1.1 if g != "other" else None,
+            "ratio_ci_high": 2.0 if g != "other" else None,
+            "verdict": "inconclusive" if g != "other" else "undefined",
+            "note": "" if g != "other" else "group excluded (too little data)",
+        }
+        for attr, groups, ref in (("region", many[1:], many[0]), ("sex", ["female", "other"], "male"))
+        for g in groups
+        for metric in ("fnr", "for_")
+    ]
     disparities = Table(title="Disparities", data={k: [r[k] for r in disp_rows] for k in disp_rows[0]})
+    reference = Table(
+        title="Each group against the reference group",
+        data={k: [r[k] for r in ref_rows] for k in ref_rows[0]},
+    )
     return SectionResult(
         name="fairness",
         title="Fairness",
@@ -217,8 +267,15 @@ def fairness(n_groups: int = 200) -> SectionResult:
             "groups:region": groups_table(many, small=4),
             "groups:sex": groups_table(["female", "male", "other"], seed=1, small=1),
             "disparities": disparities,
+            "reference_groups": reference,
         },
-        metrics={"task": "binary", "headline": disp_rows[:6], "disparities": disp_rows, "threshold": 0.5},
+        metrics={
+            "task": "binary",
+            "headline": disp_rows[:8],  # the two verdict rows, then six between-groups rows
+            "disparities": disp_rows,
+            "reference": ref_rows,
+            "threshold": 0.5,
+        },
         method={
             "n_bootstrap": 1000,
             "seed": 7,

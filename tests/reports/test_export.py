@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -16,7 +17,9 @@ def test_write_report_in_every_format(small_result, tmp_path):
     assert set(written) == {"json", "md", "html", "pdf"}
     assert written["pdf"].read_bytes().startswith(b"%PDF")
     assert written["md"].read_text(encoding="utf-8").startswith("# Responsible-AI audit")
-    assert AuditResult.load_json(written["json"]) == small_result
+    loaded = AuditResult.load_json(written["json"])
+    assert loaded.provenance.run_id  # a result without an id is given one when it is written
+    assert dataclasses.replace(loaded, provenance=small_result.provenance) == small_result
     assert not list((tmp_path / "out").glob(".*.tmp"))
 
 
@@ -38,6 +41,8 @@ def test_unknown_formats_are_refused():
     with pytest.raises(AuditInputError, match="unknown format 'docx'"):
         parse_formats("md,docx")
     assert parse_formats("Markdown, .PDF,md") == ["md", "pdf"]
+    with pytest.raises(AuditInputError, match="no format given"):
+        parse_formats(" , ")
     with pytest.raises(AuditInputError, match="unknown format 'html'"):
         parse_formats("html", allowed=("md", "json", "pdf"))
 

@@ -61,12 +61,15 @@ def test_small_groups_are_listed_with_counts_and_left_out_of_headline():
     assert ex.loc["Q", "count"] == n_q
     assert "fewer than 30 rows" in ex.loc["Q", "reason"]
     rates = f.groupby("sex")["pred"].mean()
-    dp = next(
-        r
-        for r in res.metrics["headline"]
-        if r["metric"] == "demographic_parity" and r["kind"] == "difference" and r["attribute"] == "sex"
-    )
-    assert dp["value"] == pytest.approx(abs(rates["F"] - rates["M"]), abs=1e-12)
+    # Q takes part in no comparison with the reference group: its rows say why, and no verdict names it.
+    ref = [r for r in res.metrics["reference"] if r["attribute"] == "sex"]
+    assert {r["verdict"] for r in ref if r["group"] == "Q"} == {"undefined"}
+    assert all("excluded" in r["note"] for r in ref if r["group"] == "Q")
+    assert all(r["group"] != "Q" for r in res.metrics["headline"])
+    base = res.metrics["reference_groups"]["sex"]  # the largest group
+    other = "F" if base == "M" else "M"
+    sel = next(r for r in ref if r["group"] == other and r["metric"] == "selection_rate")
+    assert sel["difference"] == pytest.approx(rates[other] - rates[base], abs=1e-12)
     # Its numbers are still reported.
     assert res.metrics["groups"]["sex"]["Q"]["selection_rate"]["value"] == pytest.approx(
         rates["Q"], abs=1e-12

@@ -98,37 +98,62 @@ def test_between_groups_rows_name_the_lowest_and_highest_group(three_groups):
     assert _row(res, "sex", "demographic_parity", "ratio", "to_overall")["reference"] == "overall"
 
 
-def test_disparity_intervals_contain_the_value_and_have_a_label(three_groups):
+def test_between_groups_and_to_overall_are_descriptive_without_interval(three_groups):
     _, (_, res) = three_groups
     for r in res.metrics["disparities"]:
-        if r["value"] is None or r["ci_low"] is None:
-            continue
-        assert r["ci_low"] - 1e-9 <= r["value"] <= r["ci_high"] + 1e-9 or r["method"] == "to_overall", r
-        assert r["verdict"] in ("pass", "fail", "inconclusive", "undefined")
-    dp = _row(res, "sex", "demographic_parity", "ratio")
-    assert dp["label"] == "four-fifths rule (US EEOC heuristic)"
-    assert dp["tolerance"] == 0.8
-    assert _row(res, "sex", "equal_opportunity", "difference")["tolerance"] == 0.1
+        if r["method"] in ("between_groups", "to_overall"):
+            assert r["ci_low"] is None and r["ci_high"] is None and r["tolerance"] is None
+            assert r["verdict"] == ("descriptive" if r["value"] is not None else "undefined")
 
 
-def test_signed_aif360_convention_with_a_reference_group():
+def test_reference_intervals_contain_their_estimates_and_verdict_rows_have_labels(three_groups):
+    _, (_, res) = three_groups
+    for r in res.metrics["reference"]:
+        for kind in ("difference", "ratio"):
+            if r[kind] is not None:
+                assert r[f"{kind}_ci_low"] <= r[kind] <= r[f"{kind}_ci_high"], r
+                assert r[f"{kind}_ci_low"] < r[f"{kind}_ci_high"], r
+    fav = (
+        _row(res, "sex", "favourable_rate", "ratio", "vs_reference")
+        if any(r["metric"] == "favourable_rate" and r["kind"] == "ratio" for r in res.metrics["verdicts"])
+        else _row(res, "sex", "favourable_rate", "difference", "vs_reference")
+    )
+    assert fav["label"] in ("four-fifths rule (US EEOC heuristic)", "difference within ±0.1 (policy)")
+    assert fav["reference"] == "M"  # the largest group by default
+    assert fav["verdict"] in ("pass", "fail", "inconclusive")
+
+
+def test_each_group_against_a_configured_reference_group_is_signed():
     f = make_frame(3000, seed=12)
     from audits.config import ProtectedAttribute
 
-    _, res = audit(f, protected=(ProtectedAttribute(column="sex", reference_group="M"),))
+    _, res = audit(f, protected=(ProtectedAttribute(column="sex", reference_group="F"),))
     rates = f.groupby("sex")["pred"].mean()
     tpr = f[f["label"] == 1].groupby("sex")["pred"].mean()
     fpr = f[f["label"] == 0].groupby("sex")["pred"].mean()
-    d = _row(res, "sex", "demographic_parity", "difference", "signed")
-    r = _row(res, "sex", "demographic_parity", "ratio", "signed")
-    assert (d["group"], d["reference"]) == ("F", "M")
-    assert d["value"] == pytest.approx(rates["F"] - rates["M"], abs=1e-12)
-    assert d["value"] < 0  # signed: the unprivileged group is selected less
-    assert r["value"] == pytest.approx(rates["F"] / rates["M"], abs=1e-12)
-    ao = _row(res, "sex", "average_odds", "difference", "signed")
-    assert ao["value"] == pytest.approx(((tpr["F"] - tpr["M"]) + (fpr["F"] - fpr["M"])) / 2, abs=1e-12)
-    eo = _row(res, "sex", "equal_opportunity", "difference", "signed")
-    assert eo["value"] == pytest.approx(tpr["F"] - tpr["M"], abs=1e-12)
+    ref = {r["metric"]: r for r in res.metrics["reference"] if r["attribute"] == "sex"}
+    assert {r["group"] for r in ref.values()} == {"M"}
+    assert {r["reference"] for r in ref.values()} == {"F"}
+    sel = ref["selection_rate"]
+    assert sel["difference"] == pytest.approx(rates["M"] - rates["F"], abs=1e-12)
+    assert sel["ratio"] == pytest.approx(rates["M"] / rates["F"], abs=1e-12)
+    assert ref["tpr"]["difference"] == pytest.approx(tpr["M"] - tpr["F"], abs=1e-12)
+    assert ref["fpr"]["ratio"] == pytest.approx(fpr["M"] / fpr["F"], abs=1e-12)
+    assert ref["fnr"]["difference"] == pytest.approx(tpr["F"] - tpr["M"], abs=1e-12)
+    assert res.metrics["reference_groups"]["sex"] == "F"
+    # Every count metric is compared.
+    assert set(ref) >= {
+        "selection_rate",
+        "prevalence",
+        "tpr",
+        "fpr",
+        "fnr",
+        "tnr",
+        "precision",
+        "npv",
+        "fdr",
+        "for_",
+    }
 
 
 def test_unknown_reference_group_is_refused_at_the_entry():
@@ -148,7 +173,7 @@ def test_single_group_makes_every_disparity_undefined_not_zero():
     for r in res.metrics["disparities"]:
         assert r["value"] is None
         assert r["verdict"] == "undefined"
-        assert "fewer than two groups" in r["note"]
+        assert "fewer than two groups" in r["note"] or "no group with enough data" in r["note"]
     assert res.status.value == "inconclusive"
 
 

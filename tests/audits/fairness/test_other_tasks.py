@@ -90,14 +90,18 @@ def test_regression_equals_sklearn_per_group(regression_frame):
         assert m["mae"]["ci_low"] < m["mae"]["value"] < m["mae"]["ci_high"]
     worst = res.metrics["worst_group"]["mae"]
     assert (worst["attribute"], worst["group"]) == ("sex", "F")
-    mae_ratio = next(
-        r
-        for r in res.metrics["disparities"]
-        if r["metric"] == "mae" and r["kind"] == "ratio" and r["method"] == "between_groups"
+    worst_vs_all = next(r for r in res.metrics["headline"] if r["metric"] == "mae_to_overall")
+    # F's errors are about twice M's, so well above everyone's.
+    assert (worst_vs_all["verdict"], worst_vs_all["group"], worst_vs_all["reference"]) == (
+        "fail",
+        "F",
+        "overall",
     )
-    assert mae_ratio["verdict"] == "fail"  # F's errors are about twice M's
+    assert worst_vs_all["tolerance"] == pytest.approx(1.25)
+    mean = next(r for r in res.metrics["headline"] if r["metric"] == "mean_prediction")
+    assert mean["kind"] == "ratio" and mean["verdict"] in ("pass", "fail", "inconclusive")
     diff = next(r for r in res.metrics["disparities"] if r["metric"] == "mae" and r["kind"] == "difference")
-    assert diff["tolerance"] is None and diff["verdict"] == "undefined"
+    assert diff["tolerance"] is None and diff["verdict"] == "descriptive"
     assert res.status.value == "fail"
 
 
@@ -131,12 +135,9 @@ def test_regression_ks_interval_matches_a_row_bootstrap(regression_frame):
 def test_ratio_of_mean_predictions_is_not_checked_when_predictions_can_be_negative(regression_frame):
     f = regression_frame.assign(label=lambda d: d["label"] - 50, pred=lambda d: d["pred"] - 50)
     _, res = audit(f, task="regression")
-    row = next(
-        r
-        for r in res.metrics["disparities"]
-        if r["metric"] == "mean_prediction" and r["kind"] == "ratio" and r["method"] == "between_groups"
-    )
-    assert row["tolerance"] is None and row["verdict"] == "undefined"
+    row = next(r for r in res.metrics["reference"] if r["metric"] == "mean_prediction")
+    assert row["ratio"] is None and row["verdict"] == "undefined"
+    assert row["difference_ci_low"] < row["difference"] < row["difference_ci_high"]
     assert "negative" in row["note"]
     assert all(r["metric"] != "mean_prediction" for r in res.metrics["headline"])
     _, positive = audit(regression_frame, task="regression")

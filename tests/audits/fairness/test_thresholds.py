@@ -72,3 +72,23 @@ def test_calibration_per_group_matches_a_direct_computation(result):
     assert c["mean_score"][7] == pytest.approx(sub.loc[in_bin, "score"].mean(), abs=1e-12)
     assert c["observed_rate"][7] == pytest.approx(sub.loc[in_bin, "label"].mean(), abs=1e-12)
     assert sum(c["count"]) == len(sub)
+
+
+def test_calibration_bins_have_exact_decimal_edges():
+    from audits.fairness.thresholds import calibration_by_group
+
+    scores = np.array([0.0, 0.1, 0.3, 0.6, 0.7, 0.99, 1.0])
+    out = calibration_by_group(("g",), scores, np.zeros(len(scores)), None, np.array([0, len(scores)]))
+    assert out["edges"][3] == 0.3 and out["edges"][7] == 0.7
+    counts = out["groups"]["g"]["count"]
+    # 0.3 lands in 0.3–0.4, 0.6 in 0.6–0.7, 0.7 in 0.7–0.8; 1.0 in the last bin.
+    assert counts == [1, 1, 0, 1, 0, 0, 1, 1, 0, 2]
+
+
+def test_threshold_grid_is_exact_so_a_score_equal_to_a_threshold_is_selected():
+    from audits.fairness.thresholds import threshold_curves
+
+    scores = np.array([0.3, 0.3, 0.6])
+    out = threshold_curves(("g",), scores, np.array([1, 0, 1]), None, np.array([0, 3]))
+    assert out["thresholds"][30] == 0.3
+    assert out["groups"]["g"]["selection_rate"][30] == 1.0
