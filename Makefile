@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PORT   ?= 8501
 
-.PHONY: install demo test test-fast lint format system-deps models bench clean
+.PHONY: install demo test test-fast lint format system-deps models bench complexity clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,8 +20,9 @@ install: $(STAMP)
 system-deps:
 	@bash scripts/install_system_deps.sh
 
+# Listens on this machine only; see README (Dashboard) for exposing it behind a password.
 demo: $(STAMP)
-	$(BIN)/streamlit run dashboard/app.py --server.headless true --server.port $(PORT) -- --demo
+	$(BIN)/streamlit run dashboard/app.py --server.headless true --server.address 127.0.0.1 --server.port $(PORT) -- --demo
 
 test: $(STAMP) system-deps
 	$(BIN)/ruff check .
@@ -40,6 +41,13 @@ format: $(STAMP)
 
 models: $(STAMP)
 	$(BIN)/python sample_data/build_models.py
+
+# The ten most complex functions of the product (radon cyclomatic complexity); aim: none above 20.
+complexity: $(STAMP)
+	@$(BIN)/radon cc -j audits reports dashboard | $(BIN)/python -c "import json, sys; \
+	blocks = [(b['complexity'], f'{f}:{b[\"lineno\"]}', b['name']) for f, bs in json.load(sys.stdin).items() for b in bs]; \
+	print('Most complex functions (radon cc):'); \
+	[print(f'{c:4d}  {n:40s} {w}') for c, w, n in sorted(blocks, reverse=True)[:10]]"
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/full_audit.py

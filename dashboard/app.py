@@ -2,6 +2,9 @@
 
 The pages are listed here explicitly. With ``--demo`` (or ``RAI_AUDIT_DEMO=1``) the bundled Adult sample is
 audited through the cached service on the first visit, so a newcomer lands on a full audit's Overview.
+
+Every run passes the access gate first (``dashboard/access.py``): a password or login when one is configured,
+and a refusal to show anything when the server is exposed beyond this machine without one.
 """
 
 from __future__ import annotations
@@ -16,12 +19,25 @@ if _ROOT not in sys.path:
     sys.path.insert(0, _ROOT)
 
 import streamlit as st  # noqa: E402
+from streamlit import config as st_config  # noqa: E402
 
-from audits.errors import AuditInputError  # noqa: E402
-from dashboard import services, state  # noqa: E402
+from dashboard import access, guard, services, state  # noqa: E402
+from dashboard.text import md_escape  # noqa: E402
 from reports.formatting import fmt_status  # noqa: E402
 
-st.set_page_config(page_title="RAI Audit", page_icon=":material/balance:", layout="wide")
+# A bundled file: a :material: or emoji icon makes the browser fetch the favicon from a CDN.
+ICON = str(Path(__file__).resolve().parent / "static" / "icon.png")
+
+st.set_page_config(page_title="RAI Audit", page_icon=ICON, layout="wide")
+# Safe defaults even when .streamlit/config.toml is not read (streamlit started from another folder): no
+# tracebacks in the browser, and no built-in CSV export (it cannot neutralise formula cells; the tables offer a
+# safe CSV download instead). An operator's explicit setting wins.
+for _option, _value in (("client.showErrorDetails", "none"), ("client.disableDataExport", True)):
+    if not st_config.is_manually_set(_option):
+        st.set_option(_option, _value)
+state.put(state.CSV_SEQ, 0)
+
+access.require_access()
 
 
 def _run_demo() -> None:
@@ -40,9 +56,9 @@ def _run_demo() -> None:
 
         try:
             key, result, inputs = services.run_sample(services.DEMO_SAMPLE, progress=progress)
-        except AuditInputError as exc:
+        except Exception as exc:  # shown as a message (guard), never a traceback
             box.update(label="The demo audit could not run", state="error")
-            st.error(str(exc))
+            guard.show_error(exc, what="running the demo audit")
             return
         state.set_result(result, key=key, inputs=inputs)
         box.update(label="Demo audit ready", state="complete", expanded=False)
@@ -75,10 +91,12 @@ with st.sidebar:
         st.caption("No audit yet: start on Setup.")
     else:
         inputs = state.get(state.INPUTS) or {}
+        data_name = inputs.get("data") or result.provenance.data.get("name")
+        model_name = inputs.get("model") or result.provenance.model.get("name") or "predictions only"
         st.caption(
             f"**Audit:** {fmt_status(result.status)} · {services.n_rows(result):,} rows\n\n"
-            f"**Data:** {inputs.get('data') or result.provenance.data.get('name')}\n\n"
-            f"**Model:** {inputs.get('model') or result.provenance.model.get('name') or 'predictions only'}"
+            f"**Data:** {md_escape(data_name)}\n\n"
+            f"**Model:** {md_escape(model_name)}"
         )
 
 page.run()

@@ -3,6 +3,10 @@
 Each function takes plain result data (lists, dicts, tables) and returns a ``plotly.graph_objects.Figure``; the
 figures that show points say in their title or caption how many were sampled. Colours follow
 ``reports.formatting.STATUS_COLOR`` so verdicts look the same in the dashboard and the reports.
+
+Plotly renders a subset of HTML (links, images via styles, ``<br>``) in titles, tick labels, legends and hover
+text, and group values, column names and feature names come from the data: every such label goes through
+:func:`dashboard.text.plot_escape` (``_esc`` here).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from audits.results import Status
+from dashboard.text import plot_escape as _esc
 from reports.formatting import STATUS_COLOR, humanize
 
 VERDICT_COLOR = {
@@ -45,7 +50,7 @@ def _num(x: Any) -> float | None:
 
 def _layout(fig: go.Figure, *, title: str = "", height: int = 380, **kw: Any) -> go.Figure:
     fig.update_layout(
-        title={"text": title, "font": {"size": 15}},
+        title={"text": _esc(title), "font": {"size": 15}},
         height=height,
         margin={"l": 10, "r": 10, "t": 50 if title else 20, "b": 10},
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "right", "x": 1},
@@ -72,7 +77,7 @@ def group_bars(
     ex = list(excluded or [False] * len(vals))
     plus = [(h - v) if (h is not None and v is not None) else 0 for v, h in zip(vals, hi, strict=True)]
     minus = [(v - low) if (low is not None and v is not None) else 0 for v, low in zip(vals, lo, strict=True)]
-    labels = [str(g) for g in groups]
+    labels = [_esc(g) for g in groups]
     text = ["undefined" if v is None else f"{v:.3f}" for v in vals]
     fig = go.Figure(
         go.Bar(
@@ -90,7 +95,7 @@ def group_bars(
             text=text,
             textposition="inside",
             insidetextanchor="start",
-            name=humanize(metric),
+            name=_esc(humanize(metric)),
             hovertemplate="%{x}: %{text}<extra></extra>",
         )
     )
@@ -107,7 +112,7 @@ def group_bars(
             annotation_text=f"overall {overall:.3f}",
             annotation_position="top left",
         )
-    fig.update_yaxes(title=humanize(metric), rangemode="tozero")
+    fig.update_yaxes(title=_esc(humanize(metric)), rangemode="tozero")
     fig.update_xaxes(title="group", type="category")
     return _layout(fig, title=title, showlegend=False)
 
@@ -116,7 +121,9 @@ def disparity_intervals(rows: Sequence[Mapping[str, Any]], *, title: str = "") -
     """Disparities as points with intervals, coloured by verdict, with the tolerance marked."""
     fig = go.Figure()
     labels = [
-        f"{humanize(str(r.get('metric', '')))} ({r.get('kind', '')}, {str(r.get('method', '')).replace('_', ' ')})"
+        _esc(
+            f"{humanize(str(r.get('metric', '')))} ({r.get('kind', '')}, {str(r.get('method', '')).replace('_', ' ')})"
+        )
         for r in rows
     ]
     for verdict in ("pass", "fail", "inconclusive", "undefined"):
@@ -178,11 +185,11 @@ def threshold_curves(
     fig = go.Figure()
     for name, curves in groups.items():
         ys = [_num(v) for v in curves.get(metric, [])]
-        fig.add_trace(go.Scatter(x=list(thresholds), y=ys, mode="lines", name=str(name), connectgaps=False))
+        fig.add_trace(go.Scatter(x=list(thresholds), y=ys, mode="lines", name=_esc(name), connectgaps=False))
     if at is not None:
         fig.add_vline(x=at, line_dash="dash", line_color="#57606a", annotation_text=f"t = {at:.2f}")
     fig.update_xaxes(title="decision threshold (score ≥ t → positive)", range=[0, 1])
-    fig.update_yaxes(title=humanize(metric), range=[0, 1.02])
+    fig.update_yaxes(title=_esc(humanize(metric)), range=[0, 1.02])
     return _layout(fig, title=title, height=340)
 
 
@@ -200,7 +207,7 @@ def importance_bars(
     fig = go.Figure(
         go.Bar(
             x=vals,
-            y=[str(features[i]) for i in order],
+            y=[_esc(features[i]) for i in order],
             orientation="h",
             marker_color=BAR_COLOR,
             error_x=None
@@ -264,12 +271,16 @@ def beeswarm(
                         "thickness": 12,
                     },
                 },
-                text=[str(v) for v in vals],
-                hovertemplate=f"{feat} = %{{text}}<br>SHAP %{{x:.3f}}<extra></extra>",
+                # the feature name goes in as the trace name, not into the template: no "%{...}" from data
+                name=_esc(feat),
+                text=[_esc(v) for v in vals],
+                hovertemplate="%{fullData.name} = %{text}<br>SHAP %{x:.3f}<extra></extra>",
                 showlegend=False,
             )
         )
-    fig.update_yaxes(tickvals=list(range(len(features))), ticktext=features[::-1], automargin=True)
+    fig.update_yaxes(
+        tickvals=list(range(len(features))), ticktext=[_esc(f) for f in features[::-1]], automargin=True
+    )
     fig.update_xaxes(title="SHAP value (impact on the model output)", zeroline=True, zerolinecolor="#57606a")
     return _layout(fig, height=max(300, 60 + 34 * len(features)))
 
@@ -283,7 +294,13 @@ def dependence(feature: str, data: Mapping[str, Any]) -> go.Figure:
     )
     if kind == "categorical":
         fig = go.Figure(
-            go.Box(x=[str(x) for x in xs], y=ys, boxpoints="outliers", marker_color=BAR_COLOR, name=feature)
+            go.Box(
+                x=[_esc(x) for x in xs],
+                y=ys,
+                boxpoints="outliers",
+                marker_color=BAR_COLOR,
+                name=_esc(feature),
+            )
         )
         fig.update_xaxes(type="category")
     else:
@@ -295,8 +312,8 @@ def dependence(feature: str, data: Mapping[str, Any]) -> go.Figure:
                 marker={"size": 5, "opacity": 0.6, "color": BAR_COLOR},
             )
         )
-    fig.update_xaxes(title=feature)
-    fig.update_yaxes(title=f"SHAP value of {feature}")
+    fig.update_xaxes(title=_esc(feature))
+    fig.update_yaxes(title=_esc(f"SHAP value of {feature}"))
     return _layout(fig, height=360, showlegend=False)
 
 
@@ -306,7 +323,7 @@ def waterfall(explanation: Mapping[str, Any], *, max_features: int = MAX_WATERFA
     values = dict(explanation.get("values", {}))
     ranked = sorted(contrib, key=lambda k: -abs(contrib[k]))
     top, rest = ranked[:max_features], ranked[max_features:]
-    labels = [f"{k} = {values.get(k, '')}" for k in top]
+    labels = [_esc(f"{k} = {values.get(k, '')}") for k in top]
     amounts = [contrib[k] for k in top]
     if rest:
         labels.append(f"{len(rest)} other features")
@@ -352,8 +369,8 @@ def group_heatmap(
     fig = go.Figure(
         go.Heatmap(
             z=z,
-            x=list(features),
-            y=[str(g) for g in groups],
+            x=[_esc(f) for f in features],
+            y=[_esc(g) for g in groups],
             zmin=-m,
             zmax=m,
             colorscale=[[0, NEGATIVE_COLOR], [0.5, "#f6f8fa"], [1, POSITIVE_COLOR]],
@@ -375,7 +392,7 @@ def signed_bars(
     fig = go.Figure(
         go.Bar(
             x=[vals[i] for i in order],
-            y=[str(labels[i]) for i in order],
+            y=[_esc(labels[i]) for i in order],
             orientation="h",
             marker_color=[POSITIVE_COLOR if vals[i] > 0 else NEGATIVE_COLOR for i in order],
         )
@@ -394,7 +411,7 @@ def drift_bars(
     fig = go.Figure(
         go.Bar(
             x=[vals[i] for i in order],
-            y=[str(columns[i]) for i in order],
+            y=[_esc(columns[i]) for i in order],
             orientation="h",
             marker_color=[VERDICT_COLOR["fail"] if bool(drifted[i]) else BAR_COLOR for i in order],
             hovertemplate="%{y}: %{x:.3f}<extra></extra>",
@@ -403,24 +420,6 @@ def drift_bars(
     fig.update_xaxes(title=score_name)
     fig.update_yaxes(type="category", automargin=True)
     return _layout(fig, title=title, height=max(260, 60 + 24 * len(vals)), showlegend=False)
-
-
-def share_bars(
-    labels: Sequence[str], shares: Sequence[Any], *, title: str = "", axis: str = "share of rows"
-) -> go.Figure:
-    vals = [_num(v) or 0.0 for v in shares]
-    fig = go.Figure(
-        go.Bar(
-            x=[str(x) for x in labels],
-            y=vals,
-            marker_color=BAR_COLOR,
-            text=[f"{v:.1%}" for v in vals],
-            textposition="outside",
-        )
-    )
-    fig.update_xaxes(type="category")
-    fig.update_yaxes(title=axis, tickformat=".0%", rangemode="tozero")
-    return _layout(fig, title=title, height=320, showlegend=False)
 
 
 def country_bars(
@@ -437,7 +436,7 @@ def country_bars(
     fig = go.Figure(
         go.Bar(
             x=[vals[i] for i in order],
-            y=[str(names[i]) for i in order],
+            y=[_esc(names[i]) for i in order],
             orientation="h",
             marker_color=[
                 POSITIVE_COLOR if highlight and str(names[i]).startswith(highlight) else BAR_COLOR

@@ -1,11 +1,14 @@
 """Small Streamlit building blocks shared by the pages: status badges, findings, result tables.
 
 They only draw what a :class:`~audits.results.SectionResult` holds; numbers are formatted by
-``reports.formatting`` so the dashboard shows exactly the strings of the exported reports.
+``reports.formatting`` so the dashboard shows exactly the strings of the exported reports. Text that comes from
+the data (summaries, findings, table cells and notes) is escaped with :func:`dashboard.text.md_escape` wherever
+Streamlit renders Markdown.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -14,6 +17,8 @@ import streamlit as st
 
 from audits.results import AuditResult, Finding, SectionResult, Severity, Status, Table
 from dashboard import state
+from dashboard.text import md_escape
+from reports.csv_safety import safe_csv_bytes
 from reports.formatting import fmt_status, format_mapping, format_table, humanize
 
 BADGE_COLOR = {
@@ -69,10 +74,10 @@ def section_header(section: SectionResult | None, *, name: str) -> bool:
         status_badge(section.status)
     if section.status in (Status.SKIPPED, Status.ERROR):
         text = section.reason or "; ".join(section.summary) or "No reason was recorded."
-        (st.info if section.status == Status.SKIPPED else st.error)(text)
+        (st.info if section.status == Status.SKIPPED else st.error)(md_escape(text))
         return False
     for sentence in section.summary:
-        st.markdown(f"- {sentence}")
+        st.markdown(f"- {md_escape(sentence)}")
     return True
 
 
@@ -90,12 +95,12 @@ def findings_list(
     skip = set(skip_messages)
     ranked = [f for f in sorted(findings, key=lambda f: -f.rank) if f.message not in skip]
     if not ranked:
-        st.caption(empty)
+        st.caption(md_escape(empty))
         return
     shown = ranked if limit is None else ranked[:limit]
     for f in shown:
-        subject = f"**{f.subject}** — " if f.subject else ""
-        st.markdown(f"{SEVERITY_ICON[f.severity]} {subject}{f.message}")
+        subject = f"**{md_escape(f.subject)}** — " if f.subject else ""
+        st.markdown(f"{SEVERITY_ICON[f.severity]} {subject}{md_escape(f.message)}")
     if limit is not None and len(ranked) > limit:
         st.caption(f"{len(ranked) - limit} more finding(s) on the page.")
 
@@ -124,24 +129,54 @@ def display_frame(table: Table) -> tuple[pd.DataFrame, str]:
     return frame, disp.note if table.n_rows <= TABLE_ROW_LIMIT else f"{disp.note} {note}".strip()
 
 
+def csv_file_name(title: str) -> str:
+    """A plain file name for a table's CSV (letters, digits and underscores only)."""
+    stem = re.sub(r"[^A-Za-z0-9]+", "_", title).strip("_")[:60]
+    return f"{stem or 'table'}.csv"
+
+
+def csv_download(table: Table, *, label: str = "CSV") -> None:
+    """A download button for the whole table as CSV, formula-leading cells neutralised (reports.csv_safety).
+
+    The button's key is a per-run counter (reset by app.py), so the same table may appear twice on a page.
+    """
+    seq = int(state.get(state.CSV_SEQ) or 0) + 1
+    state.put(state.CSV_SEQ, seq)
+    st.download_button(
+        label,
+        data=lambda: safe_csv_bytes(pd.DataFrame({k: list(v) for k, v in table.data.items()})),
+        file_name=csv_file_name(table.title),
+        mime="text/csv",
+        key=f"csv.{seq}",
+        on_click="ignore",
+        icon=":material/download:",
+        type="tertiary",
+        help="The whole table as CSV (cells that a spreadsheet would run as a formula start with ').",
+    )
+
+
 def result_table(table: Table | None, *, title: bool = True, height: int | str = "auto") -> None:
-    """Show one result table with its note (how the numbers were obtained)."""
+    """Show one result table with its note (how the numbers were obtained) and a safe CSV download."""
     if table is None:
         return
     if title and table.title:
-        st.markdown(f"**{table.title}**")
+        st.markdown(f"**{md_escape(table.title)}**")
     if table.n_rows == 0:
-        st.caption("Empty table." + (f" {table.note}" if table.note else ""))
+        st.caption("Empty table." + (f" {md_escape(table.note)}" if table.note else ""))
         return
     frame, note = display_frame(table)
     longest = max((len(str(v)) for col in frame.columns for v in frame[col]), default=0)
     if longest > LONG_TEXT and len(frame) <= STATIC_TABLE_MAX_ROWS:
-        # st.dataframe cuts long text at the column edge; a static table wraps it so every sentence is readable
-        st.table(frame, hide_index=True, border="horizontal")
+        # st.dataframe cuts long text at the column edge; a static table wraps it so every sentence is readable.
+        # st.table renders Markdown in cells and headers, so they are escaped (st.dataframe shows plain text).
+        shown = frame.map(md_escape)
+        shown.columns = [md_escape(c) for c in frame.columns]
+        st.table(shown, hide_index=True, border="horizontal")
     else:
         st.dataframe(frame, hide_index=True, height=height)
     if note:
-        st.caption(note)
+        st.caption(md_escape(note))
+    csv_download(table)
 
 
 def method_box(section: SectionResult, *, label: str = "How these numbers were obtained") -> None:

@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import logging
 import os
+import secrets
 import sys
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +27,7 @@ import streamlit as st
 import yaml
 
 from audits import errors as E
-from audits.config import SECTION_NAMES, AuditConfig, ProtectedAttribute
+from audits.config import SECTION_NAMES, AuditConfig, ProtectedAttribute, parse_yaml_mapping
 from audits.context import AuditContext, build_context
 from audits.errors import AuditInputError
 from audits.inputs import (
@@ -39,34 +42,46 @@ from audits.inputs import (
     pickle_allowed_by_operator,
     sha256_bytes,
 )
+from audits.limits import MB, Limits, check_bytes, dashboard_limits
 from audits.results import AuditResult
 from audits.runner import CancelledError, audit_context
+from audits.samples import require_samples, samples_dir
+from dashboard.store import BoundedStore, new_token
+
+log = logging.getLogger("rai_audit.dashboard")
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SAMPLE_DIR = REPO_ROOT / "sample_data"
+SAMPLE_DIR = samples_dir()  # not in a wheel: require_samples says where to find them
 
-MAX_UPLOAD_ENV_VAR = "RAI_AUDIT_MAX_UPLOAD_MB"
-DEFAULT_MAX_UPLOAD_MB = 1000  # keep equal to server.maxUploadSize in .streamlit/config.toml
 DEMO_ENV_VAR = "RAI_AUDIT_DEMO"
 VALIDATE_ROW_CAP = 200_000  # the live form check reads at most this many rows; the audit checks all of them
 CONFIG_SUFFIXES = {".yaml", ".yml"}
-# Paths inside an uploaded config would make the server read its own files; uploads may not name any.
-SERVER_PATH_KEYS = ("training_data", "imported_csv")
+# Which limit of audits.limits.Limits caps an upload of each kind (.streamlit/config.toml's maxUploadSize is the
+# outer cap: keep it equal to audits.limits.DASHBOARD_MAX_UPLOAD_MB).
+UPLOAD_LIMIT_FIELD = {
+    "data": "max_data_bytes",
+    "reference": "max_data_bytes",
+    "model": "max_model_bytes",
+    "config": "max_config_bytes",
+}
+# The audits kept in memory for every session together (results with the uploads they were computed from).
+AUDIT_STORE_ITEMS_ENV = "RAI_AUDIT_DASHBOARD_AUDITS"
+AUDIT_STORE_MB_ENV = "RAI_AUDIT_DASHBOARD_STORE_MB"
+AUDIT_STORE_MAX_ITEMS = 8
+AUDIT_STORE_MAX_MB = 1536
+# Rendered reports and model cards (PDF, HTML, Markdown, JSON) kept for re-download.
+REPORT_STORE_MAX_ITEMS = 32
+REPORT_STORE_MAX_MB = 256
 
-UPLOAD_TOO_LARGE = (
-    "{file}: the file is {size_mb:.0f} MB; this server accepts uploads up to {limit_mb:.0f} MB. Use a sample of the "
-    "rows or Parquet (smaller than CSV), or ask the operator to raise {env}."
-)
 UNEXPECTED = (
-    "{file}: could not {what} the file ({detail}). Check that it is a valid file of its type; if it is, this is a bug "
-    "worth reporting with the file's description."
+    "{file}: could not {what} the file. Check that it is a valid file of its type; if it is, give the operator "
+    "the reference {ref} (the details are in the server log)."
 )
 UPLOAD_EMPTY = "{file}: the file is empty. Choose a file with content."
 UPLOAD_WRONG_TYPE = "{file}: a {kind} must be one of {allowed}; got '{suffix}'."
-CONFIG_NOT_YAML = "{file}: not valid YAML ({detail}). Fix the syntax at the line shown."
-CONFIG_PATHS_REMOVED = (
-    "The uploaded config names server files in emissions ({keys}); uploads may not read server files, so these "
-    "settings were ignored."
+CONFIG_TRUSTS_TYPES = (
+    "{file}: 'trusted_types' widens what a model file may load, which only the server's operator may do; an "
+    "uploaded config may not set it. Remove the key, or ask the operator."
 )
 PICKLE_RISK = (
     "Pickle/joblib models are enabled by the operator (RAI_AUDIT_ALLOW_PICKLE). Loading one runs any code it "
@@ -94,13 +109,18 @@ class Upload:
         return cls(name=name, sha256=sha256_bytes(data), data=bytes(data))
 
 
-def max_upload_bytes() -> int:
-    """The upload limit in bytes (``RAI_AUDIT_MAX_UPLOAD_MB``, default 1000 MB)."""
-    try:
-        mb = float(os.environ.get(MAX_UPLOAD_ENV_VAR, DEFAULT_MAX_UPLOAD_MB))
-    except ValueError:
-        mb = DEFAULT_MAX_UPLOAD_MB
-    return int(mb * 1_000_000)
+def limits() -> Limits:
+    """The dashboard's input limits (``audits.limits.dashboard_limits``: 250 MB uploads by default, raised with
+    the ``RAI_AUDIT_MAX_*`` environment variables)."""
+    return dashboard_limits()
+
+
+def _unexpected(exc: BaseException, *, file: str, what: str) -> str:
+    """A message for an exception the loaders did not anticipate; its text (which may quote server paths or
+    data) goes to the server log only."""
+    ref = secrets.token_hex(4)
+    log.error("%s: could not %s the file (reference %s)", file, what, ref, exc_info=exc)
+    return UNEXPECTED.format(file=file, what=what, ref=ref)
 
 
 def allowed_suffixes(kind: str) -> list[str]:
@@ -120,6 +140,18 @@ def allowed_suffixes(kind: str) -> list[str]:
     return sorted(s.lstrip(".") for s in suffixes)
 
 
+def check_upload_size(name: str, size: int, *, kind: str) -> None:
+    """Refuse an upload of ``kind`` (data, reference, model, config) larger than the dashboard's limit.
+
+    Raises
+    ------
+    AuditInputError : names the file, the limit and the environment variable that raises it.
+    """
+    if kind not in UPLOAD_LIMIT_FIELD:
+        raise ValueError(f"The 'kind' parameter must be data, reference, model or config. Got {kind!r}.")
+    check_bytes(name, int(size), field=UPLOAD_LIMIT_FIELD[kind], limits=limits())
+
+
 def read_upload(file: Any, *, kind: str) -> Upload:
     """Turn an uploaded file (Streamlit ``UploadedFile`` or ``(name, bytes)``) into an :class:`Upload`.
 
@@ -127,18 +159,14 @@ def read_upload(file: Any, *, kind: str) -> Upload:
     ------
     AuditInputError : too large, empty, wrong suffix, or a pickle model that the operator has not enabled.
     """
+    # The size is checked before the bytes are copied or parsed (an UploadedFile knows its size).
     if isinstance(file, tuple):
-        name, data = file[0], bytes(file[1])
+        name, size = str(file[0]), len(file[1])
     else:
-        name, data = str(file.name), bytes(file.getvalue())
+        name, size = str(file.name), int(file.size)
+    check_upload_size(name, size, kind=kind)
+    data = bytes(file[1]) if isinstance(file, tuple) else bytes(file.getvalue())
     suffix = Path(name).suffix.lower()
-    limit = max_upload_bytes()
-    if len(data) > limit:
-        raise AuditInputError(
-            UPLOAD_TOO_LARGE.format(
-                file=name, size_mb=len(data) / 1e6, limit_mb=limit / 1e6, env=MAX_UPLOAD_ENV_VAR
-            )
-        )
     if not data:
         raise AuditInputError(UPLOAD_EMPTY.format(file=name))
     if kind == "model" and suffix in PICKLE_SUFFIXES and not pickle_allowed_by_operator():
@@ -215,6 +243,7 @@ def _file_upload(path: str) -> Upload:
 def sample_inputs(key: str) -> dict[str, Any]:
     """The uploads and config of bundled sample ``key``: ``{"data", "model", "reference", "config"}``."""
     s = SAMPLES[key]
+    require_samples(SAMPLE_DIR, Path(s.data).parts[0])
     return {
         "data": _file_upload(str(SAMPLE_DIR / s.data)),
         "model": _file_upload(str(SAMPLE_DIR / s.model)),
@@ -246,16 +275,16 @@ class Outcome:
         return self.error is None
 
 
-@st.cache_resource(show_spinner="Reading the dataset…", max_entries=8)
+@st.cache_resource(show_spinner="Reading the dataset…", max_entries=4)
 def _load_data(sha256: str, name: str, na_values: tuple[str, ...], _raw: bytes) -> Outcome:
     try:
-        return Outcome(load_dataset(_raw, name=name, na_values=na_values))
+        return Outcome(load_dataset(_raw, name=name, na_values=na_values, limits=limits()))
     except AuditInputError as exc:
         return Outcome(error=str(exc))
     except (
         Exception
     ) as exc:  # a parser failure the loader did not anticipate: still a message, not a traceback
-        return Outcome(error=UNEXPECTED.format(file=name, what="read", detail=f"{type(exc).__name__}: {exc}"))
+        return Outcome(error=_unexpected(exc, file=name, what="read"))
 
 
 def load_data(upload: Upload, *, na_values: Sequence[str] = ("?", "")) -> Outcome:
@@ -263,14 +292,15 @@ def load_data(upload: Upload, *, na_values: Sequence[str] = ("?", "")) -> Outcom
     return _load_data(upload.sha256, upload.name, tuple(na_values), upload.data)
 
 
-@st.cache_resource(show_spinner="Loading the model…", max_entries=8)
+@st.cache_resource(show_spinner="Loading the model…", max_entries=4)
 def _load_model(sha256: str, name: str, trust_pickle: bool, _raw: bytes) -> Outcome:
     try:
-        return Outcome(load_model(_raw, name=name, trust_pickle=trust_pickle))
+        # trusted_types stays at the engine's allow-list: an uploaded config may not widen it (parse_config)
+        return Outcome(load_model(_raw, name=name, trust_pickle=trust_pickle, limits=limits()))
     except AuditInputError as exc:
         return Outcome(error=str(exc))
     except Exception as exc:  # e.g. a library error inside an unusual model file
-        return Outcome(error=UNEXPECTED.format(file=name, what="load", detail=f"{type(exc).__name__}: {exc}"))
+        return Outcome(error=_unexpected(exc, file=name, what="load"))
 
 
 def load_model_upload(upload: Upload) -> Outcome:
@@ -279,35 +309,27 @@ def load_model_upload(upload: Upload) -> Outcome:
 
 
 def parse_config(upload: Upload, *, path: str | None = None) -> tuple[AuditConfig | None, str | None, str]:
-    """A config upload as ``(config, error, note)``.
+    """A config as ``(config, error, note)``.
 
     ``path`` is given for bundled samples only: then relative file paths inside the config resolve next to it.
-    Uploaded configs may not name server files (``emissions.training_data``/``imported_csv``); those keys are
-    dropped and ``note`` says so.
+    An upload is parsed by ``AuditConfig.from_upload`` (strict YAML, typed values), which refuses any key that
+    names a server file whatever the YAML shape, so nothing in an upload can make the server open a path; an
+    upload may not set ``trusted_types`` either. ``note`` is reserved for remarks that are not errors.
     """
     if path is not None:
         try:
-            return AuditConfig.from_yaml(path), None, ""
+            return AuditConfig.from_yaml(path, limits=limits()), None, ""
         except AuditInputError as exc:
             return None, str(exc), ""
     try:
-        d = yaml.safe_load(upload.data.decode("utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        return None, CONFIG_NOT_YAML.format(file=upload.name, detail=str(exc).splitlines()[0][:200]), ""
-    note = ""
-    if isinstance(d, dict) and isinstance(d.get("emissions"), dict):
-        removed = [k for k in SERVER_PATH_KEYS if d["emissions"].get(k)]
-        if removed:
-            d["emissions"] = {k: v for k, v in d["emissions"].items() if k not in SERVER_PATH_KEYS}
-            note = CONFIG_PATHS_REMOVED.format(keys=", ".join(removed))
-    if d is None:
-        return None, f"{upload.name}: the config file is empty. Give at least 'target' and 'protected'.", ""
-    try:
-        return AuditConfig.from_dict(d, source=upload.name), None, note
+        config = AuditConfig.from_upload(upload.data, upload.name, limits=limits())
     except AuditInputError as exc:
-        return None, str(exc), note
-    except TypeError as exc:  # a value of the wrong shape for a dataclass field
-        return None, f"{upload.name}: {exc}", note
+        return None, str(exc), ""
+    except Exception as exc:  # the strict parser should leave nothing else; still a message
+        return None, _unexpected(exc, file=upload.name, what="read"), ""
+    if config.trusted_types:
+        return None, CONFIG_TRUSTS_TYPES.format(file=upload.name), ""
+    return config, None, ""
 
 
 def build_config(
@@ -360,15 +382,16 @@ def build_config(
     )
 
 
-def audit_key(data: Upload, model: Upload | None, reference: Upload | None, config: AuditConfig) -> str:
-    """The cache key of an audit: hashes of every input, the config and the pickle setting."""
+def content_key(data: Upload, model: Upload | None, reference: Upload | None, config: AuditConfig) -> str:
+    """The cache key of a deterministic computation on these inputs (parsing, validation, the context):
+    hashes of every input, the config and the pickle setting. Never an audit's id: see :func:`run`."""
     h = hashlib.sha256()
     for up in (data, model, reference):
         # names too: they are part of the result's provenance
         h.update(f"{up.sha256}:{up.name}|".encode() if up is not None else b"-|")
     h.update(config.to_yaml().encode())
     h.update(str(pickle_allowed_by_operator()).encode())
-    return h.hexdigest()[:32]
+    return h.hexdigest()
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -394,9 +417,7 @@ def _context(
     except AuditInputError as exc:
         return Outcome(error=str(exc))
     except Exception as exc:  # the check must never show a traceback
-        return Outcome(
-            error=UNEXPECTED.format(file=_data.name, what="check", detail=f"{type(exc).__name__}: {exc}")
-        )
+        return Outcome(error=_unexpected(exc, file=_data.name, what="check"))
 
 
 @st.cache_resource(show_spinner="Checking the inputs…", max_entries=16)
@@ -455,11 +476,12 @@ def _facts_from_result(result: AuditResult) -> dict[str, Any]:
 
 def validate(data: Upload, model: Upload | None, reference: Upload | None, config: AuditConfig) -> Validation:
     """Check the inputs and config as the audit would (cached per content and config)."""
-    done = _result_store().get(audit_key(data, model, reference, config))
+    ckey = content_key(data, model, reference, config)
+    done = audits().find(ckey)
     if (
         done is not None
     ):  # these exact inputs were audited: they are valid, and the result says what was found
-        return Validation(True, "ready", _facts_from_result(done))
+        return Validation(True, "ready", _facts_from_result(done[1].result))
     loaded = load_data(data, na_values=config.na_values)
     if not loaded.ok:
         return Validation(False, loaded.error or "")
@@ -475,25 +497,117 @@ def validate(data: Upload, model: Upload | None, reference: Upload | None, confi
         if not r.ok:
             return Validation(False, r.error or "")
         ref = r.value
-    return _validate(audit_key(data, model, reference, config), loaded.value, adapter, ref, config)
+    return _validate(ckey, loaded.value, adapter, ref, config)
 
 
 # ------------------------------------------------------------------------------------------------------------
-# Running the audit
+# The audits kept on the server: bounded, locked, named by random ids
 # ------------------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class AuditRecord:
+    """One audit kept for every session: its result and the uploads and config it was computed from (the row
+    explanations re-read them)."""
+
+    result: AuditResult
+    data: Upload = field(repr=False)
+    model: Upload | None = field(repr=False)
+    reference: Upload | None = field(repr=False)
+    config: AuditConfig = field(repr=False)
+    content_key: str = ""
+    nbytes: int = 0
+
+
+def _record_bytes(result: AuditResult, *uploads: Upload | None) -> int:
+    # the uploads dominate; the result is counted at its JSON size (aggregates, a few MB at most)
+    return sum(u.size for u in uploads if u is not None) + len(result.to_json())
+
+
+def _env_int(name: str, default: int) -> int:
+    try:
+        value = int(float(os.environ.get(name, default)))
+    except ValueError:
+        return default
+    return value if value > 0 else default
+
+
+class AuditStore:
+    """Audits by random 128-bit id, at most ``max_items`` and ``max_bytes`` for all sessions together.
+
+    An index from content key to id lets the same inputs reuse their audit; evicting an audit drops its uploads,
+    its index entry, its cached context and its rendered reports.
+    """
+
+    def __init__(self, *, max_items: int, max_bytes: int) -> None:
+        # Re-entrant: add() holds it while the store evicts, and eviction calls back into _evicted (same thread).
+        # Lock order is always index lock, then the store's own lock, never the reverse.
+        self._lock = threading.RLock()
+        self._by_content: dict[str, str] = {}
+        self.store: BoundedStore[str, AuditRecord] = BoundedStore(
+            max_items=max_items, max_bytes=max_bytes, size=lambda r: r.nbytes, on_evict=self._evicted
+        )
+
+    def add(self, record: AuditRecord) -> str:
+        """Keep ``record`` and return its new id (a random token; kept nowhere when it alone exceeds the bound)."""
+        token = new_token()
+        with self._lock:
+            if self.store.put(token, record):
+                self._by_content[record.content_key] = token
+        return token
+
+    def get(self, token: str) -> AuditRecord | None:
+        return self.store.get(token)
+
+    def find(self, ckey: str) -> tuple[str, AuditRecord] | None:
+        """The id and record of an audit of exactly these inputs, if one is kept."""
+        with self._lock:
+            token = self._by_content.get(ckey)
+        record = self.store.get(token) if token is not None else None
+        return None if record is None else (token, record)
+
+    def __len__(self) -> int:
+        return len(self.store)
+
+    def _evicted(self, token: str, record: AuditRecord) -> None:
+        # BoundedStore calls this outside its own lock; the index has its own.
+        with self._lock:
+            if self._by_content.get(record.content_key) == token:
+                del self._by_content[record.content_key]
+        _forget_audit(token, record)
+
+
 @st.cache_resource(show_spinner=False)
-def _result_store() -> dict[str, AuditResult]:
-    # A plain dict rather than cache_data: results are frozen and shared without copies, and the run shows live
-    # progress, which a cache_data function would replay.
-    return {}
+def audits() -> AuditStore:
+    """The server's audit store (one per process, shared by every session)."""
+    return AuditStore(
+        max_items=_env_int(AUDIT_STORE_ITEMS_ENV, AUDIT_STORE_MAX_ITEMS),
+        max_bytes=_env_int(AUDIT_STORE_MB_ENV, AUDIT_STORE_MAX_MB) * MB,
+    )
 
 
-RESULT_STORE_MAX = 8
+def _forget_audit(token: str, record: AuditRecord) -> None:
+    """Drop what the server derived from an evicted audit, so its uploads can be freed."""
+    _audit_context.clear(token)
+    _shap_engine.clear(token)
+    for up in (record.data, record.reference):
+        if up is not None:
+            _load_data.clear(up.sha256, up.name, tuple(record.config.na_values), None)
+    if record.model is not None:
+        _load_model.clear(record.model.sha256, record.model.name, pickle_allowed_by_operator(), None)
+    reports().forget(token)
 
 
-def cached_result(key: str) -> AuditResult | None:
-    """The result of an audit already run with these exact inputs, if the server still holds it."""
-    return _result_store().get(key)
+def cached_result(token: str) -> AuditResult | None:
+    """The result of the audit with id ``token``, if the server still holds it."""
+    record = audits().get(token)
+    return None if record is None else record.result
+
+
+def find_audit(
+    data: Upload, model: Upload | None, reference: Upload | None, config: AuditConfig
+) -> tuple[str, AuditResult] | None:
+    """The id and result of an audit of exactly these inputs, if the server still holds one."""
+    found = audits().find(content_key(data, model, reference, config))
+    return None if found is None else (found[0], found[1].result)
 
 
 def run(
@@ -504,17 +618,20 @@ def run(
     *,
     progress: Callable[[str, float, str], None] | None = None,
 ) -> tuple[str, AuditResult]:
-    """Run (or fetch) the audit of these inputs; returns ``(audit key, result)``.
+    """Run (or fetch) the audit of these inputs; returns ``(audit id, result)``.
+
+    The id is a random 128-bit token, never derived from the content, so it names the audit without revealing or
+    being guessable from its inputs.
 
     Raises
     ------
     AuditInputError : the inputs cannot be audited (message for the user).
     CancelledError : the progress callback cancelled the run.
     """
-    key = audit_key(data, model, reference, config)
-    store = _result_store()
-    if key in store:
-        return key, store[key]
+    ckey = content_key(data, model, reference, config)
+    found = audits().find(ckey)
+    if found is not None:
+        return found[0], found[1].result
     loaded = load_data(data, na_values=config.na_values)
     if not loaded.ok:
         raise AuditInputError(loaded.error)
@@ -530,26 +647,26 @@ def run(
         if not r.ok:
             raise AuditInputError(r.error)
         ref = r.value
-    ctx = _context(key, loaded.value, adapter, ref, config)
+    ctx = _context(ckey, loaded.value, adapter, ref, config)
     if not ctx.ok:
         raise AuditInputError(ctx.error)
     result = audit_context(ctx.value, progress=progress)
-    while len(store) >= RESULT_STORE_MAX:
-        store.pop(next(iter(store)))
-    store[key] = result
-    _inputs_store()[key] = (data, model, reference, config)
-    return key, result
-
-
-@st.cache_resource(show_spinner=False)
-def _inputs_store() -> dict[str, tuple[Upload, Upload | None, Upload | None, AuditConfig]]:
-    return {}
+    record = AuditRecord(
+        result=result,
+        data=data,
+        model=model,
+        reference=reference,
+        config=config,
+        content_key=ckey,
+        nbytes=_record_bytes(result, data, model, reference),
+    )
+    return audits().add(record), result
 
 
 def run_sample(
     key: str, *, progress: Callable[[str, float, str], None] | None = None
 ) -> tuple[str, AuditResult, dict[str, Any]]:
-    """Audit bundled sample ``key`` with its config; returns ``(audit key, result, inputs description)``."""
+    """Audit bundled sample ``key`` with its config; returns ``(audit id, result, inputs description)``."""
     inputs = sample_inputs(key)
     config, error, _ = parse_config(inputs["config"], path=inputs["config_path"])
     if config is None:
@@ -571,14 +688,27 @@ def describe_inputs(
 
 @st.cache_resource(show_spinner="Preparing the data for row explanations…", max_entries=2)
 def _audit_context(key: str) -> Outcome:
-    inputs = _inputs_store().get(key)
-    if inputs is None:
+    record = audits().get(key)
+    if record is None:
         return Outcome(error="The inputs of this audit are no longer on the server; run the audit again.")
-    data, model, reference, config = inputs
-    loaded = load_data(data, na_values=config.na_values)
-    adapter = load_model_upload(model).value if model is not None else None
-    ref = load_data(reference, na_values=config.na_values).value if reference is not None else None
-    return _context(key, loaded.value, adapter, ref, config)  # the audit's own context while still cached
+    config = record.config
+    loaded = load_data(record.data, na_values=config.na_values)
+    if not loaded.ok:
+        return loaded
+    adapter = None
+    if record.model is not None:
+        m = load_model_upload(record.model)
+        if not m.ok:
+            return m
+        adapter = m.value
+    ref = None
+    if record.reference is not None:
+        r = load_data(record.reference, na_values=config.na_values)
+        if not r.ok:
+            return r
+        ref = r.value
+    # the audit's own context while it is still cached
+    return _context(record.content_key, loaded.value, adapter, ref, config)
 
 
 @st.cache_resource(show_spinner="Preparing the explainer…", max_entries=2)
@@ -690,12 +820,13 @@ def parse_card_yaml(raw: bytes, *, name: str) -> Outcome:
     except ImportError as exc:
         return Outcome(error=EXPORT_UNAVAILABLE.format(detail=exc))
     try:
-        d = yaml.safe_load(raw.decode("utf-8")) or {}
+        # the strict parser: size-capped, no aliases (no expansion bomb), no duplicate keys
+        d = parse_yaml_mapping(raw, source=name, limits=limits())
         info = CardInfo.from_dict(d, source=name)
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        return Outcome(error=CONFIG_NOT_YAML.format(file=name, detail=str(exc).splitlines()[0][:200]))
     except AuditInputError as exc:
         return Outcome(error=str(exc))
+    except Exception as exc:  # a card value of a shape CardInfo did not anticipate
+        return Outcome(error=_unexpected(exc, file=name, what="read"))
     return Outcome({k: v for k, v in info.to_dict().items() if v})
 
 
@@ -742,7 +873,44 @@ def _freeze(card: Mapping[str, Any] | None) -> str:
     return yaml.safe_dump(dict(card or {}), sort_keys=True, allow_unicode=True)
 
 
-@st.cache_data(show_spinner="Rendering the report…", max_entries=32)
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class ReportStore:
+    """Rendered reports and model cards by ``(audit id, kind, format, card hash)``, bounded in count and bytes
+    for all sessions together, and dropped with their audit."""
+
+    def __init__(self, *, max_items: int, max_bytes: int) -> None:
+        self.store: BoundedStore[tuple[str, str, str, str], Outcome] = BoundedStore(
+            max_items=max_items,
+            max_bytes=max_bytes,
+            size=lambda o: len(o.value) if o.ok and isinstance(o.value, bytes) else len(o.error or ""),
+        )
+
+    def get_or_render(self, key: tuple[str, str, str, str], render: Callable[[], Outcome]) -> Outcome:
+        found = self.store.get(key)
+        if found is not None:
+            return found
+        try:
+            found = render()
+        except Exception as exc:  # a renderer bug: a message for the download, the details in the log
+            return Outcome(error=_unexpected(exc, file=f"{key[1]}.{key[2]}", what="render"))
+        self.store.put(key, found)  # one that alone exceeds the bound is returned but not kept
+        return found
+
+    def forget(self, token: str) -> None:
+        for k in self.store.key_list():
+            if k[0] == token:
+                self.store.pop(k)
+
+
+@st.cache_resource(show_spinner=False)
+def reports() -> ReportStore:
+    """The server's store of rendered reports (one per process, shared by every session)."""
+    return ReportStore(max_items=REPORT_STORE_MAX_ITEMS, max_bytes=REPORT_STORE_MAX_MB * MB)
+
+
 def _render_report(key: str, fmt: str, card_yaml: str, _result: AuditResult) -> Outcome:
     card = yaml.safe_load(card_yaml) or None
     try:
@@ -771,10 +939,12 @@ def render_report(
     result: AuditResult, fmt: str, *, key: str, card: Mapping[str, Any] | None = None
 ) -> Outcome:
     """The audit report as bytes in ``fmt`` (pdf, md, html, json), cached per audit, format and card fields."""
-    return _render_report(key, fmt, _freeze(card), result)
+    frozen = _freeze(card)
+    return reports().get_or_render(
+        (key, "report", fmt, _digest(frozen)), lambda: _render_report(key, fmt, frozen, result)
+    )
 
 
-@st.cache_data(show_spinner="Rendering the model card…", max_entries=32)
 def _render_card(key: str, fmt: str, card_yaml: str, _result: AuditResult) -> Outcome:
     card = yaml.safe_load(card_yaml) or {}
     try:
@@ -794,7 +964,10 @@ def _render_card(key: str, fmt: str, card_yaml: str, _result: AuditResult) -> Ou
 
 def render_card(result: AuditResult, fmt: str, *, key: str, card: Mapping[str, Any] | None = None) -> Outcome:
     """The model card as bytes in ``fmt`` (md, json, pdf), cached per audit, format and card fields."""
-    return _render_card(key, fmt, _freeze(card), result)
+    frozen = _freeze(card)
+    return reports().get_or_render(
+        (key, "card", fmt, _digest(frozen)), lambda: _render_card(key, fmt, frozen, result)
+    )
 
 
 @st.cache_data(show_spinner=False)
@@ -831,17 +1004,20 @@ __all__ = [
     "Upload",
     "Validation",
     "allowed_suffixes",
-    "audit_key",
+    "audits",
     "build_config",
     "cached_result",
+    "content_key",
     "demo_requested",
     "explain_rows",
+    "find_audit",
     "load_data",
     "load_model_upload",
     "parse_config",
     "read_upload",
     "render_card",
     "render_report",
+    "reports",
     "run",
     "run_sample",
     "sample_card",

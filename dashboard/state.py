@@ -19,6 +19,10 @@ AUDIT_KEY = "rai.audit_key"  # content hash of inputs + config: the key of cache
 INPUTS = "rai.inputs"  # {"data": name, "model": name, "reference": name, "sample": name | None}
 CARD_INFO = "rai.card_info"  # dict of the model card's qualitative fields, edited on the Model card page
 DEMO_DONE = "rai.demo_done"  # the --demo audit was attempted in this session
+AUTHENTICATED = "rai.authenticated"  # this session passed the password gate (dashboard/access.py)
+GATE_INPUT = "rai.gate.input"  # the gate's password widget (emptied after each try)
+GATE_ERROR = "rai.gate.error"
+CSV_SEQ = "rai.csv_seq"  # counter of CSV download buttons drawn in this run (reset by app.py on every run)
 
 # --- Setup page ------------------------------------------------------------------------------------------------
 SETUP_DATA = "setup.data"  # services.Upload of the dataset (kept across pages; uploader widgets are not)

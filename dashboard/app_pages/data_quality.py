@@ -74,7 +74,7 @@ with tab_columns:
                 )
         with right:
             col_findings = [f for f in section.findings if f.subject == col]
-            ui.findings_list(col_findings, empty=f"No findings about '{col}'.")
+            ui.findings_list(col_findings, empty=f"No findings about '{col}'.")  # escaped by findings_list
 
 with tab_groups:
     rep = [k for k in section.tables if k.startswith("representation:")]

@@ -7,6 +7,7 @@ import streamlit as st
 
 from dashboard import charts
 from dashboard import components as ui
+from dashboard.text import md_escape
 from reports.formatting import fmt_seconds, fmt_sig, fmt_value
 
 result = ui.require_result()
@@ -25,9 +26,11 @@ if training:
     how = str(training.get("overall_method", "estimated"))
     ui.status_badge("pass" if how == "measured" else "warn", label=how.upper())
     st.caption(
-        f"codecarbon {training.get('codecarbon_version', '')} offline, {training.get('tracking_mode', '')} mode; CPU power "
-        f"{training.get('cpu_power_method', 'not recorded')}, RAM {training.get('ram_power_method', 'not recorded')}; "
-        f"grid {training.get('country_name', training.get('country_iso_code', ''))} at "
+        f"codecarbon {md_escape(training.get('codecarbon_version', ''))} offline, "
+        f"{md_escape(training.get('tracking_mode', ''))} mode; CPU power "
+        f"{md_escape(training.get('cpu_power_method', 'not recorded'))}, "
+        f"RAM {md_escape(training.get('ram_power_method', 'not recorded'))}; "
+        f"grid {md_escape(training.get('country_name', training.get('country_iso_code', '')))} at "
         f"{fmt_sig(training.get('carbon_intensity_g_per_kwh'), unit='gCO₂/kWh')}; {fmt_value(training.get('rows'))} rows."
     )
     ui.metric_tiles(
@@ -47,8 +50,8 @@ if training:
         ]
     )
     st.caption(
-        f"Hardware: {training.get('cpu_count', '?')} × {training.get('cpu_model', 'CPU')}"
-        f"{', GPU ' + str(training.get('gpu_model')) if training.get('gpu_model') else ', no GPU'}; "
+        f"Hardware: {md_escape(training.get('cpu_count', '?'))} × {md_escape(training.get('cpu_model', 'CPU'))}"
+        f"{', GPU ' + md_escape(training.get('gpu_model')) if training.get('gpu_model') else ', no GPU'}; "
         f"RAM {fmt_sig(training.get('ram_total_gb'), unit='GB')}."
     )
     if training.get("agreement") is not None:
@@ -56,7 +59,9 @@ if training:
             f"The re-fit predicts the same label as the uploaded model on {fmt_value(training.get('agreement'), 'pct')} of rows."
         )
 else:
-    st.info(f"Training was not measured: {m.get('training_not_measured') or 'no reason recorded'}.")
+    st.info(
+        f"Training was not measured: {md_escape(m.get('training_not_measured') or 'no reason recorded')}."
+    )
 
 st.subheader("Inference")
 if inference:
@@ -76,8 +81,9 @@ if inference:
         ]
     )
     st.caption(
-        inference.get("method")
-        or f"Measured over {fmt_value(inference.get('passes'))} passes of {fmt_value(inference.get('rows_per_pass'))} rows."
+        md_escape(inference.get("method"))
+        if inference.get("method")
+        else f"Measured over {fmt_value(inference.get('passes'))} passes of {fmt_value(inference.get('rows_per_pass'))} rows."
     )
 else:
     st.caption("Inference was not measured.")
@@ -86,8 +92,10 @@ equivalents = m.get("equivalents") or []
 if equivalents:
     st.subheader("Equivalents")
     for e in equivalents:
+        # the only HTML is the <small> tag written here; every value inside is escaped
         st.markdown(
-            f"- **{fmt_sig(e.get('value'))} {e.get('unit', '')}** {e.get('label', '')} <small>({e.get('source', '')})</small>",
+            f"- **{fmt_sig(e.get('value'))} {md_escape(e.get('unit', ''))}** {md_escape(e.get('label', ''))} "
+            f"<small>({md_escape(e.get('source', ''))})</small>",
             unsafe_allow_html=True,
         )
 

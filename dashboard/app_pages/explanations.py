@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import charts, services, state
+from dashboard import charts, guard, services, state
 from dashboard import components as ui
+from dashboard.text import md_escape
 from reports.formatting import fmt_value
 
 result = ui.require_result()
@@ -23,9 +24,10 @@ sample = (
     or ui.as_mapping(section.metrics.get("beeswarm")).get("rows")
 )
 st.caption(
-    f"Explainer: {method.get('explainer', 'not recorded')}; explained rows: {fmt_value(sample)} "
-    f"(of {services.n_rows(result):,}); output: {method.get('output_space', method.get('output', 'model output'))}; "
-    f"seed {method.get('seed', result.provenance.seed)}."
+    f"Explainer: {md_escape(method.get('explainer', 'not recorded'))}; explained rows: {fmt_value(sample)} "
+    f"(of {services.n_rows(result):,}); "
+    f"output: {md_escape(method.get('output_space', method.get('output', 'model output')))}; "
+    f"seed {md_escape(method.get('seed', result.provenance.seed))}."
 )
 
 tab_global, tab_dep, tab_row, tab_group = st.tabs(["Global importance", "Dependence", "One row", "By group"])
@@ -100,17 +102,18 @@ with tab_row:
     requested = state.get("explain.row_any")
     chosen = None
     if requested is not None:
-        outcome = services.explain_rows(state.audit_key() or "", [int(requested)])
+        with guard.engine_call("explaining the row"):
+            outcome = services.explain_rows(state.audit_key() or "", [int(requested)])
         if outcome.ok and outcome.value:
             chosen = outcome.value[0]
         else:
-            st.error(outcome.error or "This row could not be explained.")
+            st.error(md_escape(outcome.error or "This row could not be explained."))
     elif options:
         chosen = next(e for e in local if int(e.get("row", -1)) == state.get(state.EXPLAIN_ROW))
     if chosen is not None:
         st.markdown(
-            f"Row **{chosen.get('row')}** ({chosen.get('reason', 'requested')}): prediction "
-            f"**{chosen.get('prediction')}**, true label **{chosen.get('label')}**, model output "
+            f"Row **{md_escape(chosen.get('row'))}** ({md_escape(chosen.get('reason', 'requested'))}): prediction "
+            f"**{md_escape(chosen.get('prediction'))}**, true label **{md_escape(chosen.get('label'))}**, model output "
             f"{fmt_value(chosen.get('output'))} from a base value of {fmt_value(chosen.get('base_value'))}."
         )
         st.plotly_chart(charts.waterfall(chosen), key="explain.chart.waterfall")
@@ -124,7 +127,7 @@ with tab_group:
     else:
         if state.get(state.EXPLAIN_GROUP_ATTR) not in by_group:
             state.put(state.EXPLAIN_GROUP_ATTR, by_group[0])
-        st.selectbox("Protected attribute", by_group, key=state.EXPLAIN_GROUP_ATTR)
+        st.selectbox("Protected attribute", by_group, key=state.EXPLAIN_GROUP_ATTR)  # options: plain text
         col = state.get(state.EXPLAIN_GROUP_ATTR)
         table = section.tables[f"by_group:{col}"]
         imp = section.tables.get("global_importance")
@@ -146,7 +149,7 @@ with tab_group:
             )
         gap = ui.as_mapping(ui.as_mapping(section.metrics.get("group_gap")).get(col))
         if gap:
-            st.markdown(gap.get("sentence") or "")
+            st.markdown(md_escape(gap.get("sentence") or ""))
             contrib = ui.as_mapping(gap.get("contributions"))
             top = sorted(contrib, key=lambda k: -abs(contrib[k] or 0))[:12]
             groups = gap.get("groups") or ["", ""]

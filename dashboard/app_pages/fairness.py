@@ -9,6 +9,7 @@ import streamlit as st
 from audits.results import Table
 from dashboard import charts, services, state
 from dashboard import components as ui
+from dashboard.text import md_escape
 from reports.formatting import fmt_value, humanize
 
 PREFERRED_METRICS = [
@@ -41,13 +42,14 @@ st.segmented_control(
     key=state.FAIR_ATTRIBUTE,
     default=attributes[0],
     required=True,
+    format_func=md_escape,  # segmented-control options render Markdown; attribute names come from the data
 )
 attribute = state.get(state.FAIR_ATTRIBUTE) or attributes[0]
 groups_table = section.tables[f"groups:{attribute}"]
 data = groups_table.data
 
 # --- disparities and verdicts -----------------------------------------------------------------------------------
-st.subheader(f"Disparities for {attribute}")
+st.subheader(f"Disparities for {md_escape(attribute)}")
 disp = section.tables.get("disparities")
 if disp is not None and "attribute" in disp.data:
     rows = [r for r in disp.rows() if r.get("attribute") == attribute]
@@ -62,20 +64,35 @@ if disp is not None and "attribute" in disp.data:
         counts = pd.Series([str(r.get("verdict")) for r in top]).value_counts().to_dict()
         st.markdown(
             "Headline verdicts: "
-            + ", ".join(f"**{n} {v}**" for v, n in counts.items())
-            + f" (tolerances: ratio ≥ {fmt_value(section.method.get('ratio_tolerance'))}, "
-            f"difference ≤ {fmt_value(section.method.get('difference_tolerance'))}; a verdict is pass or fail only "
-            "when the whole interval is on one side)."
+            + ", ".join(f"**{n} {md_escape(v)}**" for v, n in counts.items())
+            + f" (tolerances: ratio within {fmt_value(section.method.get('ratio_tolerance'))}x of the reference "
+            f"group, difference within ±{fmt_value(section.method.get('difference_tolerance'))}). Each verdict "
+            "compares every group with the reference group and names the pair that decided it: FAIL beyond the "
+            "tolerance at the Holm-adjusted level, PASS when every interval lies within it, INCONCLUSIVE otherwise."
         )
         st.plotly_chart(charts.disparity_intervals(top), key="fair.chart.disparities")
     if rows:
-        with st.expander(f"All {len(rows)} disparity rows for {attribute}"):
+        with st.expander(f"All {len(rows)} disparity rows for {md_escape(attribute)}"):
             ui.result_table(
                 Table(title="", data={k: [r.get(k) for r in rows] for k in disp.columns}, note=disp.note),
                 title=False,
             )
 else:
     st.caption("No disparity table in this result.")
+reference = section.tables.get("reference_groups")
+if reference is not None and "attribute" in reference.data:
+    ref_rows = [r for r in reference.rows() if r.get("attribute") == attribute]
+    if ref_rows:
+        base = (section.metrics.get("reference_groups") or {}).get(attribute) or ref_rows[0].get("reference")
+        st.subheader(f"Every group against the reference group ({md_escape(str(base))})")
+        ui.result_table(
+            Table(
+                title="",
+                data={k: [r.get(k) for r in ref_rows] for k in reference.columns},
+                note=reference.note,
+            ),
+            title=False,
+        )
 
 # --- group metrics ----------------------------------------------------------------------------------------------
 st.subheader("Group metrics")
@@ -118,7 +135,7 @@ if metrics:
     ui.result_table(
         Table(title="", data={k: data[k] for k in keep if k in data}, note=groups_table.note), title=False
     )
-    with st.expander(f"All metrics for every group of {attribute}"):
+    with st.expander(f"All metrics for every group of {md_escape(attribute)}"):
         ui.result_table(groups_table, title=False)
 else:
     ui.result_table(groups_table, title=False)
@@ -171,5 +188,8 @@ st.subheader("Other findings")
 ui.findings_list(
     section.findings, skip_messages=section.summary, empty="No findings beyond the summary above."
 )
-ui.other_tables(section, shown=["disparities", "excluded_groups", *[f"groups:{a}" for a in attributes]])
+ui.other_tables(
+    section,
+    shown=["disparities", "reference_groups", "excluded_groups", *[f"groups:{a}" for a in attributes]],
+)
 ui.method_box(section)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
+from audits.errors import AuditInputError
 from dashboard import components as ui
-from dashboard import services, state
+from dashboard import guard, services, state
+from dashboard.text import md_escape, no_remote_images
 from reports.formatting import humanize
 
 result = ui.require_result()
@@ -31,6 +33,11 @@ def _on_card_upload() -> None:
     file = st.session_state.get("card.upload")
     state.drop("card.upload_error")
     if file is None:
+        return
+    try:  # the size is checked before the bytes are read
+        services.check_upload_size(file.name, file.size, kind="config")
+    except AuditInputError as exc:
+        state.put("card.upload_error", str(exc))
         return
     loaded = services.parse_card_yaml(file.getvalue(), name=file.name)
     if not loaded.ok:
@@ -58,7 +65,7 @@ with edit:
             on_change=_on_card_upload,
         )
         if state.get("card.upload_error"):
-            st.error(state.get("card.upload_error"))
+            st.error(md_escape(state.get("card.upload_error")))
         with st.form("card.form"):
             present = {group for _, group, _ in fields}
             groups = [g for g in services.CARD_GROUPS if g in present] + sorted(
@@ -98,15 +105,16 @@ with edit:
             )
 with preview:
     st.subheader("Preview")
-    md = services.render_card(result, "md", key=key, card=card) if fields else None
+    with guard.engine_call("rendering the model card"):
+        md = services.render_card(result, "md", key=key, card=card) if fields else None
     if md is None:
         st.caption("No preview without the model card renderer.")
     elif not md.ok:
-        st.warning(md.error)
+        st.warning(md_escape(md.error))
     else:
         with st.container(height=620, border=True):
             front, body = services.split_front_matter(md.value.decode("utf-8"))
-            st.markdown(services.demote_headings(body, levels=2))
+            st.markdown(no_remote_images(services.demote_headings(body, levels=2)))
             if front:
                 with st.expander("Hugging Face front matter (YAML)"):
                     st.code(front, language="yaml")

@@ -7,6 +7,7 @@ import streamlit as st
 from audits.results import Status
 from dashboard import components as ui
 from dashboard import services, state
+from dashboard.text import md_escape
 from reports.formatting import fmt_status, fmt_value_ci, humanize
 
 AREAS = [
@@ -39,10 +40,12 @@ inputs = state.get(state.INPUTS) or {}
 prov = result.provenance
 head, badge = st.columns([5, 1])
 with head:
+    # names come from uploads and configs: escaped
+    heading = md_escape(inputs.get("sample") or prov.config.get("dataset_name") or prov.data.get("name"))
+    reference = f", reference *{md_escape(prov.reference.get('name'))}*" if prov.reference else ""
     st.markdown(
-        f"**{inputs.get('sample') or prov.config.get('dataset_name') or prov.data.get('name')}** — "
-        f"{services.n_rows(result):,} rows of *{prov.data.get('name')}*, model *{prov.model.get('name') or 'predictions only'}*"
-        f"{', reference *' + str(prov.reference.get('name')) + '*' if prov.reference else ''}. "
+        f"**{heading}** — {services.n_rows(result):,} rows of *{md_escape(prov.data.get('name'))}*, "
+        f"model *{md_escape(prov.model.get('name') or 'predictions only')}*{reference}. "
         f"Run {str(prov.started_at).replace('T', ' ').replace('+00:00', ' UTC')} in {prov.duration_s:.1f} s, "
         f"seed {prov.seed}."
     )
@@ -85,11 +88,11 @@ for name, page, blurb in AREAS:
             continue
         if section.status in (Status.SKIPPED, Status.ERROR):
             (st.info if section.status == Status.SKIPPED else st.error)(
-                section.reason or "No reason recorded."
+                md_escape(section.reason or "No reason recorded.")
             )
         else:
             for sentence in section.summary[:3]:
-                st.markdown(f"- {sentence}")
+                st.markdown(f"- {md_escape(sentence)}")
             ui.findings_list(
                 section.findings,
                 limit=TOP_FINDINGS,

@@ -1,7 +1,9 @@
 """Setup: choose a bundled sample or upload data, model, reference and config; set what to audit; run.
 
 The form is checked as the user types (the same validation the audit runs, cached per content and config);
-running shows one progress bar per section and can be cancelled.
+running shows one progress bar per section and can be cancelled. File names, column names, labels and messages
+come from the uploads and are escaped (md_escape) wherever Streamlit renders Markdown; engine failures go through
+dashboard.guard, so the page shows messages, never tracebacks.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from audits.config import SECTION_NAMES, TASKS, AuditConfig, ProtectedAttribute
 from audits.errors import AuditInputError
 from audits.inputs import pickle_allowed_by_operator
 from audits.runner import SECTIONS, CancelledError
-from dashboard import services, state
+from dashboard import guard, services, state
+from dashboard.text import md_escape
 
 AUTO = "(automatic)"
 SECTION_TITLES = {name: title for name, title, _ in SECTIONS}
@@ -81,10 +84,10 @@ def _uploader(kind: str, label: str, help_text: str) -> services.Upload | None:
         args=(kind,),
     )
     if state.get(f"setup.err.{kind}"):
-        st.error(state.get(f"setup.err.{kind}"))
+        st.error(md_escape(state.get(f"setup.err.{kind}")))
     kept = state.get(STORE_KEYS[kind])
     if kept is not None and st.session_state.get(UPLOAD_KEYS[kind]) is None:
-        st.caption(f"Using **{kept.name}** ({kept.size / 1e6:.1f} MB) uploaded earlier.")
+        st.caption(f"Using **{md_escape(kept.name)}** ({kept.size / 1e6:.1f} MB) uploaded earlier.")
     return kept
 
 
@@ -139,7 +142,7 @@ def _protected_attributes(
         if numeric:
             key = state.W_BINS_PREFIX + col
             st.text_input(
-                f"Bin edges for '{col}'",
+                f"Bin edges for '{md_escape(col)}'",  # widget labels render Markdown
                 key=key,
                 placeholder="e.g. 25, 60 — empty: quartiles when it has many values",
                 help="Inner edges: '25, 60' gives the groups <=25, (25, 60] and >60.",
@@ -154,19 +157,25 @@ def _protected_attributes(
 
 def _validation_message(v: services.Validation) -> None:
     if not v.ok:
-        st.error(v.message)
+        st.error(md_escape(v.message))
         return
     f = v.facts
-    task = f["task"]
-    label = f" with positive (favourable) class **{f['positive_label']}**" if f.get("positive_label") else ""
-    groups = "; ".join(f"{c}: {len(g)} group(s)" if g else c for c, g in f["groups"].items())
+    task = md_escape(f["task"])
+    label = (
+        f" with positive (favourable) class **{md_escape(f['positive_label'])}**"
+        if f.get("positive_label")
+        else ""
+    )
+    groups = "; ".join(
+        f"{md_escape(c)}: {len(g)} group(s)" if g else md_escape(c) for c, g in f["groups"].items()
+    )
     checked = f" (checked on the first {f['checked_rows']:,} rows)" if f.get("checked_rows") else ""
     st.success(
         f"Ready: **{task}** audit{label}; {f['rows']:,} rows{checked}, {len(f['features'])} model features; "
-        f"protected groups — {groups}; predictions from the {f['prediction_source']}."
+        f"protected groups — {groups}; predictions from the {md_escape(f['prediction_source'])}."
     )
     for note in f.get("notes", []):
-        st.caption(note)
+        st.caption(md_escape(note))
 
 
 def _run(
@@ -207,15 +216,13 @@ def _run(
             box.update(label="Audit cancelled", state="error")
             st.warning("The audit was cancelled; no result was kept.")
             return
-        except AuditInputError as exc:
-            state.put(state.SETUP_RUNNING, False)
-            box.update(label="The audit could not start", state="error")
-            st.error(str(exc))
-            return
         except Exception as exc:  # sections' errors are recorded by the runner; this is anything else
             state.put(state.SETUP_RUNNING, False)
-            box.update(label="The audit failed", state="error")
-            st.error(f"The audit failed unexpectedly ({type(exc).__name__}: {exc}). No result was kept.")
+            could_not_start = isinstance(exc, AuditInputError)
+            box.update(
+                label="The audit could not start" if could_not_start else "The audit failed", state="error"
+            )
+            guard.show_error(exc, what="running the audit")
             return
         state.put(state.SETUP_RUNNING, False)
         state.set_result(result, key=key, inputs=inputs)
@@ -281,7 +288,8 @@ if state.get(state.W_SOURCE, "sample") == "sample":
     )
     sample_key = state.get(state.W_SAMPLE) or services.DEMO_SAMPLE
     st.caption(services.SAMPLES[sample_key].note)
-    inputs = services.sample_inputs(sample_key)
+    with guard.engine_call("reading the bundled sample"):
+        inputs = services.sample_inputs(sample_key)
     data, model, reference = inputs["data"], inputs["model"], inputs["reference"]
     base, config_error, config_note = services.parse_config(inputs["config"], path=inputs["config_path"])
     marker = f"sample:{sample_key}"
@@ -317,17 +325,17 @@ else:
         st.stop()
 
 if config_error:
-    st.error(config_error)
+    st.error(md_escape(config_error))
 if config_note:
-    st.warning(config_note)
+    st.warning(md_escape(config_note))
 
 loaded = services.load_data(data, na_values=base.na_values if base else ("?", ""))
 if not loaded.ok:
-    st.error(loaded.error)
+    st.error(md_escape(loaded.error))
     st.stop()
 frame = loaded.value.frame
 columns = [str(c) for c in frame.columns]
-st.caption(f"**{data.name}**: {len(frame):,} rows × {len(columns)} columns.")
+st.caption(f"**{md_escape(data.name)}**: {len(frame):,} rows × {len(columns)} columns.")
 
 if base is not None and marker is not None:
     _apply_config(base, columns, marker)
@@ -403,11 +411,12 @@ with st.expander("Features and advanced options"):
 
 config = None
 if form_error:
-    st.error(form_error)
+    st.error(md_escape(form_error))
 elif not protected:
     st.warning("Choose at least one protected attribute (e.g. sex, race or age).")
 else:
-    try:
+    # a value the config refuses is a message; the form stays usable (stop=False) without a config
+    with guard.engine_call("checking the form", stop=False):
         positive = state.get(state.W_POSITIVE)
         config = services.build_config(
             base,
@@ -426,15 +435,14 @@ else:
             country_iso_code=state.get(state.W_COUNTRY),
             seed=state.get(state.W_SEED),
         )
-    except AuditInputError as exc:
-        st.error(str(exc))
 
 validation = None
 if config is not None:
     if model is None and config.prediction_column is None:
         st.error("Upload a model (.skops or .onnx), or upload a config that names a prediction column.")
     else:
-        validation = services.validate(data, model, reference, config)
+        with guard.engine_call("checking the inputs"):
+            validation = services.validate(data, model, reference, config)
         _validation_message(validation)
 
 ready = validation is not None and validation.ok
@@ -447,7 +455,7 @@ with cfg_col:
     if config is not None:
         st.download_button(
             "Download this config (YAML)",
-            data=config.to_yaml(),
+            data=config.to_yaml(file_keys=False),  # no server paths: the file can be uploaded again
             file_name="audit.yaml",
             mime="application/x-yaml",
             key="setup.btn.config",

@@ -6,6 +6,7 @@ import dataclasses
 from pathlib import Path
 
 import pytest
+from streamlit import config as st_config
 from streamlit.testing.v1 import AppTest
 
 from audits import AuditConfig, run_audit
@@ -15,6 +16,11 @@ from tests.dashboard.fake_result import fake_result
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "dashboard" / "app.py")
 GERMAN = ROOT / "sample_data" / "german_credit"
+
+# AppTest does not read .streamlit/config.toml: state what `make demo` runs with (loopback, so the access gate
+# lets the pages through), and keep error details so a failing test shows its traceback.
+st_config.set_option("server.address", "127.0.0.1", where_defined="tests/dashboard/conftest.py")
+st_config.set_option("client.showErrorDetails", "full", where_defined="tests/dashboard/conftest.py")
 
 
 def new_app(*, result=None, key: str = "test-key", timeout: float = 60) -> AppTest:

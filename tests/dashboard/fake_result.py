@@ -84,7 +84,56 @@ def _fairness() -> SectionResult:
                     "note": "",
                 }
             )
+    # Verdicts against the reference group (schema 1.1): the pair that decided each, and the comparison rows.
+    ref_rows = []
+    for col, groups in GROUPS.items():
+        for metric, verdict in (("fnr", "fail"), ("for_", "inconclusive")):
+            disp_rows.append(
+                {
+                    "attribute": col,
+                    "metric": metric,
+                    "kind": "difference",
+                    "method": "vs_reference",
+                    "group": groups[0],
+                    "reference": groups[-1],
+                    "value": 0.15,
+                    "ci_low": 0.11,
+                    "ci_high": 0.19,
+                    "tolerance": 0.1,
+                    "verdict": verdict,
+                    "label": "difference within ±0.1 (policy)",
+                    "note": f"decided by {groups[0]} vs {groups[-1]}",
+                }
+            )
+            for g in groups[:-1]:
+                ref_rows.append(
+                    {
+                        "attribute": col,
+                        "metric": metric,
+                        "group": g,
+                        "reference": groups[-1],
+                        "value": 0.35,
+                        "reference_value": 0.2,
+                        "n": 120.0,
+                        "reference_n": 300.0,
+                        "difference": 0.15,
+                        "difference_ci_low": 0.11,
+                        "difference_ci_high": 0.19,
+                        "ratio": 1.75,
+                        "ratio_ci_low": 1.4,
+                        "ratio_ci_high": 2.2,
+                        "verdict": verdict,
+                        "note": "",
+                    }
+                )
+    for r in disp_rows:
+        r.setdefault("group", "")
+        r.setdefault("reference", "")
     disp = Table(title="Disparities", data={k: [r[k] for r in disp_rows] for k in disp_rows[0]})
+    reference = Table(
+        title="Each group against the reference group",
+        data={k: [r[k] for r in ref_rows] for k in ref_rows[0]},
+    )
     thresholds = [i / 100 for i in range(101)]
     curves = {
         col: {
@@ -130,13 +179,16 @@ def _fairness() -> SectionResult:
         tables={
             **{f"groups:{c}": _group_table(c) for c in GROUPS},
             "disparities": disp,
+            "reference_groups": reference,
             "excluded_groups": excluded,
         },
         metrics={
             "task": "binary",
             "overall": {"selection_rate": {"value": 0.55, "ci_low": 0.5, "ci_high": 0.6}},
             "disparities": disp_rows,
-            "headline": [r for r in disp_rows if r["metric"] != "equalized_odds"],
+            "headline": [r for r in disp_rows if r["method"] == "vs_reference"],
+            "reference": ref_rows,
+            "reference_groups": {col: groups[-1] for col, groups in GROUPS.items()},
             "threshold_curves": curves,
             "threshold": 0.5,
         },

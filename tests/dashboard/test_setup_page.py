@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from audits import AuditConfig
 from audits.errors import PICKLE_NOT_TRUSTED
 from dashboard import state
 from tests.dashboard.conftest import GERMAN, new_app, no_exception
@@ -80,11 +81,20 @@ def test_uploading_data_model_and_config_validates_the_form():
     at.run()
     at.file_uploader(key="setup.up.model").upload("m.skops", (GERMAN / "german_logreg.skops").read_bytes())
     at.run()
+    # the sample's config names its training split, a server file an upload may not name: the form says so
     at.file_uploader(key="setup.up.config").upload(
         "audit.yaml", (GERMAN / "audit.yaml").read_bytes(), "application/x-yaml"
     )
     at.run()
     no_exception(at)
+    assert any("name files on the server" in e.value for e in at.error)
+    # the config the dashboard offers for download leaves file keys out, so it uploads cleanly
+    shareable = AuditConfig.from_yaml(GERMAN / "audit.yaml").to_yaml(file_keys=False).encode()
+    at.file_uploader(key="setup.up.config").set_value(("audit.yaml", shareable, "application/x-yaml"))
+    at.run()
+    no_exception(at)
+    assert not at.error, [e.value for e in at.error]
+    assert at.multiselect(key=state.W_PROTECTED).value == ["sex", "age"]  # the config filled the form
     assert at.session_state[state.SETUP_DATA].name == "credit.csv"
     assert any("300 rows × 22 columns" in c.value for c in at.caption)
     assert any(s.value.startswith("Ready:") for s in at.success), [e.value for e in at.error]
