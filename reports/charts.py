@@ -7,6 +7,7 @@ cannot show everything (200 groups, 60 features) it shows the extremes and its c
 from __future__ import annotations
 
 import io
+import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +20,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.figure import Figure as MplFigure  # noqa: E402
 
+from audits.intervals import wilson  # noqa: E402
 from audits.results import SectionResult, Table  # noqa: E402
 from reports.formatting import fmt_sig, fmt_value, humanize  # noqa: E402
 
@@ -55,7 +57,7 @@ def _frame(fig: MplFigure, labels: Sequence[str] = (), *, right_in: float = 0.2,
     Cheaper than constrained layout or bbox_inches="tight", which lay out or draw a figure twice.
     """
     w, h = fig.get_size_inches()
-    left = 0.25 + 0.07 * max((len(str(x)) for x in labels), default=4)
+    left = 0.25 + 0.07 * _label_width([str(x) for x in labels])
     fig.subplots_adjust(
         left=min(left / w, 0.6),
         right=1 - right_in / w,
@@ -65,9 +67,17 @@ def _frame(fig: MplFigure, labels: Sequence[str] = (), *, right_in: float = 0.2,
     )
 
 
-def _short(label: Any, limit: int = 32) -> str:
+def _short(label: Any, limit: int = 24) -> str:
+    """A tick label wrapped onto lines of at most ``limit`` characters: never cut (long words break too)."""
     text = str(label)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    if len(text) <= limit:
+        return text
+    return "\n".join(textwrap.wrap(text, width=limit, break_long_words=True, break_on_hyphens=False)[:4])
+
+
+def _label_width(labels: Sequence[str]) -> int:
+    """Characters of the longest line of any (wrapped) label."""
+    return max((len(line) for x in labels for line in str(x).split("\n")), default=4)
 
 
 def _num(x: Any) -> float:
@@ -77,21 +87,170 @@ def _num(x: Any) -> float:
 # --- performance ----------------------------------------------------------------------------------------
 
 
-def calibration_chart(table: Table) -> bytes:
-    """Reliability diagram from the performance ``calibration`` table."""
+def calibration_chart(table: Table, *, level: float = 0.95) -> bytes:
+    """Reliability diagram from the performance ``calibration`` table, with Wilson intervals per bin."""
     d = table.data
     x = np.array([_num(v) for v in d.get("mean_score", [])])
     y = np.array([_num(v) for v in d.get("observed_rate", [])])
+    n = np.array([_num(v) for v in d.get("rows", [np.nan] * len(x))])
     ok = np.isfinite(x) & np.isfinite(y)
-    fig, ax = plt.subplots(figsize=(4.2, 3.2))
+    fig, ax = plt.subplots(figsize=(4.6, 3.4))
     ax.plot([0, 1], [0, 1], color="#999", lw=1, ls="--", label="perfect calibration")
-    ax.plot(x[ok], y[ok], marker="o", color=BAR_COLOR, label="model")
-    ax.set_xlabel("mean predicted score")
-    ax.set_ylabel("observed positive rate")
+    has_n = ok & np.isfinite(n) & (n > 0)
+    if has_n.any():
+        lo, hi = wilson(y[has_n], n[has_n], level)
+        err = np.vstack([np.clip(y[has_n] - lo, 0, None), np.clip(hi - y[has_n], 0, None)])
+        ax.errorbar(x[has_n], y[has_n], yerr=err, fmt="none", ecolor="#222", elinewidth=0.8, capsize=2)
+    ax.plot(x[ok], y[ok], marker="o", color=BAR_COLOR, label="model (bins of the score)")
+    ax.set_xlabel("mean predicted score in the bin (probability)")
+    ax.set_ylabel("observed positive rate (share)")
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
     ax.legend(loc="upper left", frameon=False)
     _frame(fig, ("0.0",), title=False)
+    return _png(fig)
+
+
+def _pooled_counts(curves: Mapping[str, Any], positives: Mapping[str, float], negatives: Mapping[str, float]):
+    """TP and FP counts per threshold, pooled over the groups of one attribute (the groups partition the rows)."""
+    thresholds = np.array([_num(t) for t in curves.get("thresholds", [])])
+    tp = np.zeros(len(thresholds))
+    fp = np.zeros(len(thresholds))
+    for group, c in (curves.get("groups") or {}).items():
+        p, q = positives.get(str(group)), negatives.get(str(group))
+        if p is None or q is None:
+            return thresholds, None, None
+        tp += np.nan_to_num(np.array([_num(v) for v in c.get("tpr", [])])) * p
+        fp += np.nan_to_num(np.array([_num(v) for v in c.get("fpr", [])])) * q
+    return thresholds, tp, fp
+
+
+def roc_pr_chart(
+    curves: Mapping[str, Any],
+    positives: Mapping[str, float],
+    negatives: Mapping[str, float],
+    *,
+    threshold: float | None = None,
+    auc_text: str = "",
+) -> bytes:
+    """ROC and precision-recall curves of the whole audited data.
+
+    Rebuilt from the per-group threshold curves of one attribute: its groups partition the rows, so the
+    true and false positives at each threshold are the group rates times the group's positives and negatives.
+    """
+    thresholds, tp, fp = _pooled_counts(curves, positives, negatives)
+    if tp is None:
+        raise ValueError("the threshold curves name a group without positive and negative counts")
+    p_all, n_all = sum(positives.values()), sum(negatives.values())
+    tpr = tp / p_all if p_all else np.full(len(tp), np.nan)
+    fpr = fp / n_all if n_all else np.full(len(fp), np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        precision = np.where(tp + fp > 0, tp / (tp + fp), np.nan)
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(WIDTH_IN, 3.1))
+    ax1.plot([0, 1], [0, 1], color="#999", lw=1, ls="--", label="chance")
+    ax1.plot(fpr, tpr, color=BAR_COLOR, label=f"model{auc_text}")
+    ax1.set_xlabel("false positive rate (share of negatives)")
+    ax1.set_ylabel("true positive rate (share of positives)")
+    ax1.set_title("ROC curve")
+    ok = np.isfinite(precision)
+    ax2.plot(tpr[ok], precision[ok], color=BAR_COLOR, label="model")
+    base = p_all / (p_all + n_all) if p_all + n_all else np.nan
+    ax2.axhline(base, color="#999", lw=1, ls="--", label=f"base rate {fmt_value(base)}")
+    ax2.set_xlabel("recall (share of positives found)")
+    ax2.set_ylabel("precision (share of predicted positives)")
+    ax2.set_title("Precision-recall curve")
+    if threshold is not None and len(thresholds):
+        i = int(np.argmin(np.abs(thresholds - threshold)))
+        ax1.plot(fpr[i], tpr[i], "o", color=ACCENT, label=f"threshold {fmt_value(thresholds[i])}")
+        if np.isfinite(precision[i]):
+            ax2.plot(tpr[i], precision[i], "o", color=ACCENT, label=f"threshold {fmt_value(thresholds[i])}")
+    for ax in (ax1, ax2):
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1.02)
+        ax.legend(loc="lower right" if ax is ax1 else "lower left", frameon=False, fontsize=7)
+        ax.grid(color="#eee")
+    _frame(fig, ("0.0",))
+    fig.subplots_adjust(wspace=0.35)
+    return _png(fig)
+
+
+def _group_colors(n: int) -> list[Any]:
+    cmap = plt.get_cmap("tab10")
+    return [cmap(i % 10) for i in range(n)]
+
+
+def _legend_labels(groups: Sequence[str]) -> list[str]:
+    return [_short(g) for g in groups]
+
+
+def threshold_curves_chart(
+    curves: Mapping[str, Any], *, threshold: float | None = None, max_groups: int = 8
+) -> bytes:
+    """Selection rate, true and false positive rate of each group as the decision threshold moves."""
+    thresholds = np.array([_num(t) for t in curves.get("thresholds", [])])
+    groups = curves.get("groups") or {}
+    names = sorted(groups, key=lambda g: -(_num(groups[g].get("count")) or 0))[:max_groups]
+    metrics = [m for m in ("selection_rate", "tpr", "fpr") if any(m in groups[g] for g in names)]
+    fig, axes = plt.subplots(1, len(metrics), figsize=(WIDTH_IN, 2.9), sharey=True, squeeze=False)
+    colors = _group_colors(len(names))
+    for ax, metric in zip(axes[0], metrics, strict=True):
+        for g, color in zip(names, colors, strict=True):
+            ax.plot(
+                thresholds, [_num(v) for v in groups[g].get(metric, [])], color=color, lw=1.2, label=_short(g)
+            )
+        if threshold is not None:
+            ax.axvline(threshold, color="#666", lw=0.8, ls=":")
+        ax.set_title(humanize(metric))
+        ax.set_xlabel("decision threshold (score)")
+        ax.set_xlim(0, 1)
+        ax.grid(color="#eee")
+    axes[0][0].set_ylabel("rate (share of the group)")
+    axes[0][0].set_ylim(0, 1.02)
+    labels = _legend_labels(names)
+    legend_in = 0.45 + 0.065 * _label_width(labels)
+    _frame(fig, ("0.0",), right_in=legend_in)
+    axes[0][-1].legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.02, 1.0), title="group")
+    return _png(fig)
+
+
+def group_calibration_chart(calib: Mapping[str, Any], *, level: float = 0.95, max_groups: int = 6) -> bytes:
+    """Reliability diagram per group with Wilson intervals of each bin's observed rate."""
+    groups = calib.get("groups") or {}
+    totals = {g: sum(_num(c) or 0 for c in groups[g].get("count", [])) for g in groups}
+    names = sorted(groups, key=lambda g: -totals[g])[:max_groups]
+    fig, ax = plt.subplots(figsize=(WIDTH_IN * 0.85, 3.4))
+    ax.plot([0, 1], [0, 1], color="#999", lw=1, ls="--", label="perfect calibration")
+    for k, (g, color) in enumerate(zip(names, _group_colors(len(names)), strict=True)):
+        c = groups[g]
+        x = np.array([_num(v) for v in c.get("mean_score", [])])
+        y = np.array([_num(v) for v in c.get("observed_rate", [])])
+        n = np.array([_num(v) for v in c.get("count", [])])
+        ok = np.isfinite(x) & np.isfinite(y) & np.isfinite(n) & (n > 0)
+        if not ok.any():
+            continue
+        lo, hi = wilson(y[ok], n[ok], level)
+        err = np.vstack([np.clip(y[ok] - lo, 0, None), np.clip(hi - y[ok], 0, None)])
+        dx = (k - len(names) / 2) * 0.004  # a small offset so that the whiskers of groups do not overlap
+        ax.errorbar(
+            x[ok] + dx,
+            y[ok],
+            yerr=err,
+            fmt="o-",
+            ms=3,
+            lw=1,
+            elinewidth=0.7,
+            capsize=1.5,
+            color=color,
+            label=_short(g),
+        )
+    ax.set_xlabel("mean predicted score in the bin (probability)")
+    ax.set_ylabel("observed positive rate (share)")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1.02)
+    labels = _legend_labels(names)
+    _frame(fig, ("0.0",), right_in=0.45 + 0.065 * max(_label_width(labels), 19), title=False)
+    ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    ax.grid(color="#eee")
     return _png(fig)
 
 
@@ -151,10 +310,11 @@ def group_metric_chart(table: Table, spec: GroupChartSpec) -> bytes:
     """Horizontal bars of group metrics with interval whiskers, one panel per metric."""
     d = table.data
     idx = list(spec.groups)
-    labels = [_short(d["group"][i], 28) for i in idx]
+    labels = [_short(d["group"][i]) for i in idx]
     excluded = [bool(d.get("excluded", [False] * table.n_rows)[i]) for i in idx]
     k = len(spec.metrics)
-    height = max(1.6, 0.22 * len(idx) + 0.9)
+    lines = sum(label.count("\n") + 1 for label in labels)
+    height = max(1.6, 0.2 * len(idx) + 0.1 * lines + 0.9)
     fig, axes = plt.subplots(1, k, figsize=(WIDTH_IN, height), sharey=True, squeeze=False)
     y = np.arange(len(idx))
     for ax, metric in zip(axes[0], spec.metrics, strict=True):
@@ -209,7 +369,7 @@ def importance_chart(table: Table) -> bytes:
     ax.set_yticks(y, [_short(d["feature"][i]) for i in order])
     _frame(fig, [_short(d["feature"][i]) for i in order], right_in=0.3, title=False)
     ax.invert_yaxis()
-    ax.set_xlabel("mean |SHAP value|")
+    ax.set_xlabel("mean |SHAP value| (model output units)")
     ax.grid(axis="x", color="#eee")
     ax.set_axisbelow(True)
     return _png(fig)
@@ -321,11 +481,9 @@ def group_attribution_chart(table: Table) -> bytes:
     cmap = plt.get_cmap("tab10")
     for k, gi in enumerate(groups):
         vals = [np.nan_to_num(_num(d[f][gi])) for f in top]
-        ax.barh(
-            np.arange(len(top)) + k * h, vals, height=h, color=cmap(k % 10), label=_short(d["group"][gi], 24)
-        )
+        ax.barh(np.arange(len(top)) + k * h, vals, height=h, color=cmap(k % 10), label=_short(d["group"][gi]))
     ax.set_yticks(np.arange(len(top)) + h * (len(groups) - 1) / 2, [_short(f) for f in top])
-    legend_in = 0.5 + 0.065 * max(len(_short(d["group"][gi], 24)) for gi in groups)
+    legend_in = 0.5 + 0.065 * _label_width([_short(d["group"][gi]) for gi in groups])
     _frame(fig, [_short(f) for f in top], right_in=legend_in, title=False)
     ax.invert_yaxis()
     ax.axvline(0, color="#999", lw=0.8)
@@ -384,7 +542,7 @@ def emissions_chart(bars: Sequence[tuple[str, float]]) -> bytes:
     ax.set_yticks(y, [_short(x) for x in labels])
     _frame(fig, [_short(x) for x in labels], right_in=0.3, title=False)
     ax.invert_yaxis()
-    ax.set_xlabel("grams CO₂eq")
+    ax.set_xlabel("emissions (grams CO₂eq)")
     ax.grid(axis="x", color="#eee")
     ax.set_axisbelow(True)
     return _png(fig)

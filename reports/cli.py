@@ -41,6 +41,7 @@ from audits.errors import AuditInputError
 from audits.limits import check_bytes, default_limits
 from audits.results import AuditResult, Status
 from audits.runner import run_audit
+from audits.samples import require_samples, samples_dir
 from reports import cli_history, export
 from reports.safe_write import PREVIOUS_PREFIX, RUN_FAILED, mark_failed, new_run_id, output_folder, same_entry
 
@@ -61,7 +62,7 @@ exit codes (the first that applies wins):
 """
 
 DECISIONS = ("assistive", "punitive", "representation")
-SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
+SAMPLE_DIR = samples_dir()  # not in a wheel: require_samples says where to find them
 STATUS_MARK = {
     Status.PASS: "PASS",
     Status.WARN: "WARN",
@@ -173,7 +174,12 @@ def _add_run_options(p: argparse.ArgumentParser, *, demo: bool = False) -> None:
         "(replaces the config's list)",
     )
     p.add_argument("--out", default="audit_out", help="output folder (default: audit_out)")
-    p.add_argument("--format", default="json", help="comma-separated: json,md,html,pdf (default: json)")
+    p.add_argument(
+        "--format",
+        default="json",
+        help="comma-separated: json,md,html,pdf,csv (complete tables beside the report),annex-iv (EU AI Act "
+        "technical documentation, Markdown and PDF) (default: json)",
+    )
     p.add_argument("--card", help="model card YAML with the qualitative fields (intended use, owners, ...)")
     p.add_argument(
         "--sections", help="comma-separated subset: performance,data_quality,fairness,explanation,emissions"
@@ -216,7 +222,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rep.add_argument("result", help="an audit_report.json written by rai-audit run")
     rep.add_argument("--out", default="audit_out", help="output folder; must not hold the result itself")
-    rep.add_argument("--format", default="md,html,pdf")
+    rep.add_argument("--format", default="md,html,pdf", help="comma-separated: json,md,html,pdf,csv,annex-iv")
     rep.add_argument("--card", help="model card YAML with the qualitative fields")
     card = sub.add_parser(
         "card",
@@ -227,7 +233,7 @@ def build_parser() -> argparse.ArgumentParser:
     card.add_argument("result", help="an audit_report.json written by rai-audit run")
     card.add_argument("--card", help="model card YAML with the qualitative fields")
     card.add_argument("--out", default="audit_out")
-    card.add_argument("--format", default="md,json,pdf")
+    card.add_argument("--format", default="md,json,pdf", help="comma-separated: md,json,pdf,html")
     card.add_argument(
         "--init",
         metavar="YAML",
@@ -449,6 +455,7 @@ def _run(args: argparse.Namespace, *, demo: bool, run_id: str) -> int:
     card_path = args.card or (str(SAMPLE_DIR / "adult" / "model_card.yaml") if demo else None)
     progress = _progress_printer(args.quiet)
     if demo:
+        require_samples(SAMPLE_DIR, "adult")
         cfg = AuditConfig.from_yaml(SAMPLE_DIR / "adult" / "audit.yaml")
         if args.seed is not None:
             cfg = cfg.replace(seed=args.seed)

@@ -85,3 +85,6 @@ class Document:
     blocks: tuple[Block, ...]
     footer: str = "RAI Audit"
     chapter_breaks: bool = True  # level-1 headings start a new PDF page
+    # Blocks of the first page, right under the verdict (the findings that decide); the PDF keeps them on page 1.
+    first_page: tuple[Block, ...] = ()
+    toc: bool = False  # print a table of contents of the chapters (the PDF after page 1, the HTML a nav)

@@ -20,8 +20,9 @@ from audits.results import AuditResult
 from reports.document import Document
 from reports.safe_write import new_run_id, publish
 
-REPORT_FORMATS = ("json", "md", "html", "pdf")
-CARD_FORMATS = ("md", "json", "pdf")
+REPORT_FORMATS = ("json", "md", "html", "pdf", "csv", "annex-iv")
+CARD_FORMATS = ("md", "json", "pdf", "html")
+ANNEX_IV_BASENAME = "annex_iv"
 REPORT_BASENAME = "audit_report"
 CARD_BASENAME = "model_card"
 
@@ -32,7 +33,9 @@ def parse_formats(text: str | Sequence[str], *, allowed: Sequence[str] = REPORT_
     out = []
     for item in items:
         name = item.strip().lower().lstrip(".")
-        name = {"markdown": "md", "htm": "html"}.get(name, name)
+        name = {"markdown": "md", "htm": "html", "annex_iv": "annex-iv", "annexiv": "annex-iv"}.get(
+            name, name
+        )
         if not name:
             continue
         if name not in allowed:
@@ -45,8 +48,26 @@ def parse_formats(text: str | Sequence[str], *, allowed: Sequence[str] = REPORT_
 
 
 def report_file_names(basename: str = REPORT_BASENAME) -> tuple[str, ...]:
-    """Every file name a report run may write (one per format)."""
-    return tuple(f"{basename}.{fmt}" for fmt in REPORT_FORMATS)
+    """Every fixed file name a report run may write (CSV names depend on the result's tables)."""
+    names = [f"{basename}.{fmt}" for fmt in REPORT_FORMATS if fmt not in ("csv", "annex-iv")]
+    return (*names, f"{ANNEX_IV_BASENAME}.md", f"{ANNEX_IV_BASENAME}.pdf")
+
+
+def _csv_names_in(out_dir: str | Path) -> list[str]:
+    """CSV files an earlier ``--format csv`` run left (``<section>_<table>.csv``, ``findings.csv``)."""
+    from audits.runner import SECTIONS
+
+    folder = Path(out_dir)
+    if not folder.is_dir():
+        return []
+    prefixes = tuple(f"{name}_" for name in SECTIONS)
+    return [
+        p.name
+        for p in folder.iterdir()
+        if p.suffix == ".csv"
+        and (p.name.startswith(prefixes) or p.name == "findings.csv")
+        and not p.is_symlink()
+    ]
 
 
 def card_file_names(basename: str = CARD_BASENAME) -> tuple[str, ...]:
@@ -94,7 +115,8 @@ def write_report(
     ----------
     result : the audit result.
     out_dir : folder to write into (created if needed).
-    formats : any of ``json``, ``md``, ``html``, ``pdf`` (see :func:`parse_formats`).
+    formats : any of ``json``, ``md``, ``html``, ``pdf``, ``csv`` (complete tables beside the report) and
+        ``annex-iv`` (EU AI Act technical documentation, ``annex_iv.md`` and ``annex_iv.pdf``).
     card_info : qualitative model-card fields (:class:`reports.model_card.CardInfo`, mapping or YAML path).
     basename : file name without extension.
     run_id : the id every file carries (default: the audit's own run id, else a new one).
@@ -116,10 +138,26 @@ def write_report(
     run_id = run_id or result.provenance.run_id or new_run_id()
     info = as_card_info(card_info)  # a bad model-card file fails before anything is written
     doc = None
-    if set(formats) - {"json"}:
+    if set(formats) & {"md", "html", "pdf"}:
         doc = _with_run_footer(build_report_document(result, card_info=info), run_id)
     files: dict[str, bytes] = {}
+    keys: list[str] = []
     for fmt in formats:
+        if fmt == "csv":
+            from reports.csv_export import csv_files
+
+            for name, data in csv_files(result).items():
+                files[name] = data
+                keys.append(f"csv:{name}")
+            continue
+        if fmt == "annex-iv":
+            from reports.annex_iv import build_annex_iv_document
+
+            annex = _with_run_footer(build_annex_iv_document(result, info), run_id)
+            files[f"{ANNEX_IV_BASENAME}.md"] = blocks_to_markdown(annex).encode("utf-8")
+            files[f"{ANNEX_IV_BASENAME}.pdf"] = document_to_pdf(annex)
+            keys += ["annex-iv md", "annex-iv pdf"]
+            continue
         if fmt == "json":
             content: str | bytes = json_with_run_id(result.to_dict(), run_id)
         elif fmt == "md":
@@ -129,14 +167,16 @@ def write_report(
         else:
             content = document_to_pdf(doc)
         files[f"{basename}.{fmt}"] = content.encode("utf-8") if isinstance(content, str) else content
-    owned = [*report_file_names(basename), *also_owned]
-    return _publish(out_dir, files, run_id=run_id, owned=owned, formats=formats)
+        keys.append(fmt)
+    owned = [*report_file_names(basename), *_csv_names_in(out_dir), *also_owned]
+    published = publish(out_dir, files, run_id=run_id, owned=owned)
+    return dict(zip(keys, published.written.values(), strict=True))
 
 
 def write_model_card(
     result: AuditResult,
     out_dir: str | Path,
-    formats: Sequence[str] = CARD_FORMATS,
+    formats: Sequence[str] = ("md", "json", "pdf"),
     *,
     card_info: Any = None,
     basename: str = CARD_BASENAME,
@@ -148,7 +188,7 @@ def write_model_card(
     ----------
     result : the audit result (quantitative parts).
     out_dir : folder to write into (created if needed).
-    formats : any of ``md``, ``json``, ``pdf``.
+    formats : any of ``md``, ``json``, ``pdf``, ``html``.
     card_info : qualitative fields (:class:`reports.model_card.CardInfo`, mapping or YAML path); they are
         never stored in the result, so keep the YAML file to reuse them after a re-run.
     basename : file name without extension.
@@ -177,6 +217,10 @@ def write_model_card(
             content: str | bytes = f"---\n{fm}\n---\n\n{blocks_to_markdown(doc)}"
         elif fmt == "json":
             content = json_with_run_id(card.to_dict(), run_id, key=None)
+        elif fmt == "html":
+            from reports.html import document_to_html
+
+            content = document_to_html(doc)
         else:
             content = document_to_pdf(doc)
         files[f"{basename}.{fmt}"] = content.encode("utf-8") if isinstance(content, str) else content

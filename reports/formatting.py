@@ -62,15 +62,28 @@ def fmt_undefined(reason: str | None = None) -> str:
     return f"{UNDEFINED} ({reason})" if reason else UNDEFINED
 
 
+def _plain(x: float, digits: int = 3) -> str:
+    """``x`` in plain decimal notation with ``digits`` significant digits (never scientific notation)."""
+    if x == 0:
+        return "0"
+    rounded = float(f"{x:.{digits}g}")
+    decimals = min(max(digits - 1 - math.floor(math.log10(abs(rounded))), 0), 15)
+    text = f"{rounded:,.{decimals}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def fmt_float(x: float, *, decimals: int = DECIMALS) -> str:
-    """A float with ``decimals`` decimals; tiny non-zero values keep three significant digits."""
+    """A float with ``decimals`` decimals; tiny non-zero values keep three significant digits, in plain decimals.
+
+    Number policy of every report: no scientific notation in anything a person reads.
+    """
     x = float(x)
     if x == 0:
         return f"{0:.{decimals}f}"
     if abs(x) >= 1000:
         return f"{x:,.1f}"
     if abs(x) < 0.5 * 10**-decimals:
-        return f"{x:.2e}"
+        return _plain(x)
     return f"{x:.{decimals}f}"
 
 
@@ -111,22 +124,27 @@ def fmt_bytes(x: Any) -> str:
     return f"{x:.1f} GB"  # pragma: no cover
 
 
+# Smaller units for tiny physical quantities, so that they read without scientific notation.
+_SMALLER_UNITS = {
+    "g": (("g", 1.0), ("mg", 1e-3), ("µg", 1e-6), ("ng", 1e-9)),
+    "kWh": (("kWh", 1.0), ("Wh", 1e-3), ("mWh", 1e-6), ("µWh", 1e-9)),
+}
+
+
 def fmt_sig(x: Any, *, digits: int = 3, unit: str = "", reason: str | None = None) -> str:
-    """Significant digits, for physical quantities spanning many magnitudes (grams, kWh)."""
+    """Significant digits, for physical quantities spanning many magnitudes (grams, kWh).
+
+    Grams and kWh below one unit's thousandth move to a smaller unit (``0.00034 g`` -> ``342 µg``); other
+    tiny values are written in plain decimals. No scientific notation.
+    """
     if not _finite(x):
         return fmt_undefined(reason)
     x = float(x)
-    if x == 0:
-        text = "0"
-    elif abs(x) < 1e-4 or abs(x) >= 1e9:
-        text = f"{x:.{digits - 1}e}"
-    else:
-        rounded = float(f"{x:.{digits}g}")
-        decimals = max(digits - 1 - math.floor(math.log10(abs(rounded))), 0)
-        text = f"{rounded:,.{decimals}f}"
-        if "." in text:
-            text = text.rstrip("0").rstrip(".")
-    return f"{text} {unit}".strip()
+    if unit in _SMALLER_UNITS and 0 < abs(x) < 1e-3:
+        units = _SMALLER_UNITS[unit]
+        name, scale = next(((n, sc) for n, sc in units[1:] if abs(x) / sc >= 0.1), units[-1])
+        return f"{_plain(x / scale, digits)} {name}"
+    return f"{_plain(x, digits)} {unit}".strip()
 
 
 def fmt_value(x: Any, kind: str = "auto", *, reason: str | None = None) -> str:
@@ -510,6 +528,10 @@ def format_mapping(d: Mapping[str, Any], *, kinds: Mapping[str, str] | None = No
     kinds = dict(kinds or {})
     out = []
     for key, value in d.items():
+        if str(key).endswith("_g_per_kwh") and _finite(value):
+            # A rate, not an energy: "369 g CO₂eq/kWh", never "369 kWh".
+            out.append((humanize(str(key).removesuffix("_g_per_kwh")), f"{fmt_sig(value)} g CO₂eq/kWh"))
+            continue
         if isinstance(value, Mapping):
             if all(not isinstance(v, Mapping | list) for v in value.values()) and len(value) <= 8:
                 out.append((humanize(key), fmt_value(value, kinds.get(key, "auto"))))

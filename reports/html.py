@@ -42,6 +42,17 @@ pre{background:#f6f8fa;padding:.8rem;overflow-x:auto;font-size:.82em}
 dl.kv{display:grid;grid-template-columns:max-content 1fr;gap:.1rem 1rem}dl.kv dt{color:#57606a}
 dl.kv dd{margin:0;overflow-wrap:anywhere}
 nav ul{columns:2;font-size:.92em}
+.firstpage{border:1px solid #d0d7de;border-radius:6px;padding:.4rem 1rem;margin:1rem 0}
+@media print{
+ @page{size:A4;margin:14mm}
+ body{max-width:none;margin:0;padding:0;font-size:9.5pt}
+ h2{break-before:page}h2,h3,h4,caption{break-after:avoid}
+ .firstpage,nav{break-after:page}
+ .tablewrap{overflow:visible}table{width:100%;font-size:7.5pt;table-layout:auto}
+ th,td{max-width:none;min-width:0;padding:.1rem .25rem}td:first-child,th:first-child{min-width:0}
+ th{position:static}thead{display:table-header-group}tr,figure,img{break-inside:avoid}
+ a{color:inherit;text-decoration:none}
+}
 """
 
 
@@ -136,6 +147,16 @@ def document_to_html(doc: Document, *, charts: bool = True) -> str:
             )
         elif isinstance(block, Preformatted):
             body.append(f"<pre>{_e(block.text)}</pre>")
+    first: list[str] = []
+    for block in doc.first_page:
+        if isinstance(block, Heading):
+            first.append(f"<h3>{_e(block.text)}</h3>")
+        elif isinstance(block, Paragraph):
+            cls = {"note": "note", "verdict": "verdict"}.get(block.style, "")
+            first.append(f'<p class="{cls}">{_e(block.text)}</p>')
+        elif isinstance(block, Bullets):
+            first.append("<ul>" + "".join(f"<li>{_e(i)}</li>" for i in block.items) + "</ul>")
+    first_html = f'<section class="firstpage">{"".join(first)}</section>' if first else ""
     facts = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in doc.facts)
     nav = f"<nav><strong>Contents</strong><ul>{''.join(toc)}</ul></nav>" if toc else ""
     return (
@@ -145,7 +166,7 @@ def document_to_html(doc: Document, *, charts: bool = True) -> str:
         f"<title>{_e(doc.title)}</title><style>{CSS}</style></head><body>"
         f'<header class="title"><h1>{_e(doc.title)}</h1><dl class="facts">{facts}</dl>'
         f'<p class="verdict">{_badge(doc.verdict_status, doc.verdict)}</p></header>'
-        f"{nav}<main>{''.join(body)}</main>"
+        f"{first_html}{nav}<main>{''.join(body)}</main>"
         f'<footer class="note"><p>{_e(doc.footer)}</p></footer></body></html>\n'
     )
 

@@ -94,6 +94,20 @@ def blocks_to_markdown(doc: Document) -> str:
     for label, value in doc.facts:
         out.append(f"- **{md_inline(label)}:** {md_inline(value)}")
     out += ["", f"**{md_inline(doc.verdict)}**", ""]
+    for block in doc.first_page:
+        if isinstance(block, Heading):
+            out += [f"### {md_heading_text(block.text)}", ""]
+        elif isinstance(block, Paragraph):
+            text = md_inline(block.text)
+            out += [
+                f"**{text}**" if block.style == "verdict" else f"_{text}_" if block.style == "note" else text,
+                "",
+            ]
+        elif isinstance(block, Bullets):
+            out += [f"- {md_inline(item)}" for item in block.items] + [""]
+    if doc.toc:
+        chapters = [b.text for b in doc.blocks if isinstance(b, Heading) and b.level == 1]
+        out += ["**Contents:** " + " · ".join(md_inline(c, line_start=False) for c in chapters), ""]
     for block in doc.blocks:
         if isinstance(block, Heading):
             out += [f"{'#' * min(block.level + 1, 6)} {md_heading_text(block.text)}", ""]

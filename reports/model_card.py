@@ -26,7 +26,8 @@ import yaml
 
 from audits.errors import AuditInputError
 from audits.results import AuditResult, Severity, Status, Table
-from reports.document import Block, Bullets, Document, Heading, KeyValues, Paragraph, TableBlock
+from reports import readers
+from reports.document import Block, Bullets, Document, Heading, KeyValues, Paragraph, Preformatted, TableBlock
 from reports.formatting import (
     DisplayTable,
     fmt_seconds,
@@ -36,6 +37,7 @@ from reports.formatting import (
     fmt_value_ci,
     humanize,
 )
+from reports.readers import base_name, emissions_hf_block, group_mix, refit_on_audited_data
 
 CARD_UNKNOWN_KEYS = "{source}: unknown key(s) {keys} in the model card. Known keys: {known}."
 CARD_BAD_VALUE = "{source}: model card key '{key}' must be {expected}; got {got}."
@@ -105,6 +107,25 @@ class CardInfo:
     training_type: str = ""
     geographical_location: str = ""
     hardware_used: str = ""
+    preprocessing: str = ""
+    dataset_split: str = ""
+    # Fields of the EU AI Act technical documentation (Annex IV) that no audit can measure.
+    provider: str = ""
+    intended_purpose: str = ""
+    interactions: str = ""
+    deployment_forms: str = ""
+    hardware_requirements: str = ""
+    user_interface: str = ""
+    instructions_for_use: str = ""
+    development_methods: str = ""
+    human_oversight: str = ""
+    predetermined_changes: str = ""
+    cybersecurity: str = ""
+    risk_management: str = ""
+    lifecycle_changes: str = ""
+    standards_applied: str = ""
+    declaration_of_conformity: str = ""
+    post_market_monitoring: str = ""
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
@@ -197,17 +218,23 @@ class CardInfo:
         kind = str(model.get("kind") or "")
         library = {"sklearn": "sklearn", "onnx": "onnx"}.get(kind, "")
         rows = fmt_value(data.get("rows"), "count")
-        eval_data = f"{cfg.get('dataset_name') or data.get('name')}: {rows} rows (SHA-256 {str(data.get('sha256', ''))[:12]}…)."
+        eval_data = (
+            f"{cfg.get('dataset_name') or base_name(data.get('name'))}: {rows} rows "
+            f"(SHA-256 {str(data.get('sha256', ''))[:12]}…)."
+        )
         train = ""
         if ref:
-            train = f"Reference data {ref.get('name')}: {fmt_value(ref.get('rows'), 'count')} rows (SHA-256 {str(ref.get('sha256', ''))[:12]}…)."
+            train = (
+                f"Reference data {base_name(ref.get('name'))}: {fmt_value(ref.get('rows'), 'count')} rows "
+                f"(SHA-256 {str(ref.get('sha256', ''))[:12]}…)."
+            )
         emissions_cfg = cfg.get("emissions") or {}
         if not train and emissions_cfg.get("training_data"):
             train = (
                 f"Re-fit for the emissions measurement on {Path(str(emissions_cfg['training_data'])).name}."
             )
         return cls(
-            model_name=str(cfg.get("model_name") or model.get("name") or "Unnamed model"),
+            model_name=str(cfg.get("model_name") or base_name(model.get("name")) or "Unnamed model"),
             date=str(p.started_at or "")[:10],
             model_type=str(model.get("description") or kind),
             library_name=library,
@@ -286,6 +313,9 @@ class ModelCard:
     evaluation: Mapping[str, Any] = field(default_factory=dict)
     training: Mapping[str, Any] | None = None
     not_measured: tuple[str, ...] = ()
+    group_mix: Mapping[str, Any] = field(default_factory=dict)
+    reference_groups: Mapping[str, str] = field(default_factory=dict)
+    preprocessing: str = ""
 
     # --- exports ------------------------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -322,11 +352,16 @@ class ModelCard:
         info = self.info
         fm: dict[str, Any] = {}
         if info.license:
-            fm["license"] = info.license
+            spdx = hub_license(info.license)
+            fm["license"] = spdx
+            if spdx == "other":
+                fm["license_name"] = slug_id(info.license)
         if info.language:
             fm["language"] = list(info.language)
         if info.library_name:
             fm["library_name"] = info.library_name
+        task_type = "tabular-regression" if self.task == "regression" else "tabular-classification"
+        fm["pipeline_tag"] = task_type
         if info.tags:
             fm["tags"] = list(info.tags)
         if info.datasets:
@@ -339,13 +374,16 @@ class ModelCard:
         if metrics:
             fm["metrics"] = [str(r["metric"]) for r in metrics]
             task_type = "tabular-regression" if self.task == "regression" else "tabular-classification"
+            # The Hub's dataset "type" is a dataset id; "name" is for people; both without folders.
+            name = str(self.evaluation.get("name") or "evaluation data")
             dataset = {
-                "name": self.evaluation.get("name") or "evaluation data",
-                "type": self.evaluation.get("type") or "tabular",
+                "name": name,
+                "type": info.datasets[0] if info.datasets else slug_id(name),
+                "split": info.dataset_split or "test",
             }
             fm["model-index"] = [
                 {
-                    "name": info.model_name or "model",
+                    "name": base_name(info.model_name) or "model",
                     "results": [
                         {
                             "task": {"type": task_type, "name": humanize(task_type.replace("-", " "))},
@@ -362,15 +400,17 @@ class ModelCard:
                     ],
                 }
             ]
-        if self.emissions is not None and self.emissions.get("emissions_g") is not None:
-            e = self.emissions
-            fm["co2_eq_emissions"] = {
+        e = self.emissions
+        if e is not None and e.get("emissions_g") is not None and e.get("is_training", True):
+            # The measured values win; the card YAML only fills what the measurement does not say.
+            block = {
                 "emissions": _displayed_number(e["emissions_g"], kind="grams"),
                 "source": e.get("source") or "",
-                "training_type": info.training_type or e.get("training_type") or "",
-                "geographical_location": info.geographical_location or e.get("geographical_location") or "",
-                "hardware_used": info.hardware_used or e.get("hardware_used") or "",
+                "training_type": e.get("training_type") or info.training_type,
+                "geographical_location": e.get("geographical_location") or info.geographical_location,
+                "hardware_used": e.get("hardware_used") or info.hardware_used,
             }
+            fm["co2_eq_emissions"] = {k: v for k, v in block.items() if v not in (None, "")}
         return fm
 
     def to_markdown(self) -> str:
@@ -380,6 +420,94 @@ class ModelCard:
         fm = yaml.safe_dump(self.front_matter(), sort_keys=False, allow_unicode=True, width=1000).strip()
         body = blocks_to_markdown(card_document(self))
         return f"---\n{fm}\n---\n\n{body}"
+
+
+# Lowercase license ids the Hugging Face Hub accepts (a subset: the common ones); anything else is "other".
+HUB_LICENSES = frozenset(
+    [
+        "apache-2.0",
+        "mit",
+        "openrail",
+        "openrail++",
+        "bigscience-openrail-m",
+        "creativeml-openrail-m",
+        "bigscience-bloom-rail-1.0",
+        "bigcode-openrail-m",
+        "afl-3.0",
+        "artistic-2.0",
+        "bsl-1.0",
+        "bsd",
+        "bsd-2-clause",
+        "bsd-3-clause",
+        "bsd-3-clause-clear",
+        "c-uda",
+        "cc",
+        "cc0-1.0",
+        "cc-by-2.0",
+        "cc-by-2.5",
+        "cc-by-3.0",
+        "cc-by-4.0",
+        "cc-by-sa-3.0",
+        "cc-by-sa-4.0",
+        "cc-by-nc-2.0",
+        "cc-by-nc-3.0",
+        "cc-by-nc-4.0",
+        "cc-by-nd-4.0",
+        "cc-by-nc-nd-3.0",
+        "cc-by-nc-nd-4.0",
+        "cc-by-nc-sa-2.0",
+        "cc-by-nc-sa-3.0",
+        "cc-by-nc-sa-4.0",
+        "cdla-sharing-1.0",
+        "cdla-permissive-1.0",
+        "cdla-permissive-2.0",
+        "wtfpl",
+        "ecl-2.0",
+        "epl-1.0",
+        "epl-2.0",
+        "etalab-2.0",
+        "eupl-1.1",
+        "eupl-1.2",
+        "agpl-3.0",
+        "gfdl",
+        "gpl",
+        "gpl-2.0",
+        "gpl-3.0",
+        "lgpl",
+        "lgpl-2.1",
+        "lgpl-3.0",
+        "isc",
+        "lppl-1.3c",
+        "ms-pl",
+        "mpl-2.0",
+        "odc-by",
+        "odbl",
+        "openrail",
+        "pddl",
+        "ofl-1.1",
+        "osl-3.0",
+        "postgresql",
+        "unlicense",
+        "zlib",
+        "llama2",
+        "llama3",
+        "gemma",
+        "other",
+        "unknown",
+    ]
+)
+
+
+def hub_license(text: str) -> str:
+    """A license as the Hub spells it: ``Apache-2.0`` -> ``apache-2.0``; unknown ids -> ``other``."""
+    spdx = str(text).strip().lower().replace(" ", "-")
+    return spdx if spdx in HUB_LICENSES else "other"
+
+
+def slug_id(text: str) -> str:
+    """A Hub-style id from a display name: ``UCI Adult, test split`` -> ``uci-adult-test-split``."""
+    out = "".join(ch if ch.isalnum() else "-" for ch in base_name(text).lower())
+    return "-".join(p for p in out.split("-") if p) or "dataset"
 
 
 def _displayed_number(x: Any, *, kind: str = "rate") -> float | None:
@@ -444,6 +572,12 @@ def _verdicts(result: AuditResult) -> tuple[list[dict[str, Any]], str]:
 
 
 def _emissions(result: AuditResult) -> tuple[dict[str, Any] | None, str]:
+    """Training emissions for the card: the trainer's imported CSV when there is one, else the audit's re-fit.
+
+    Location, hardware, source and training type come from the engine's ``co2_eq_emissions`` block, which says
+    what was measured; ``is_training`` is False for a re-fit on the audited rows, which is not what training
+    the model cost (the card then says so and leaves ``co2_eq_emissions`` out of the front matter).
+    """
     em = result.section("emissions")
     if em is None:
         return None, "The emissions section is not part of this result."
@@ -451,43 +585,58 @@ def _emissions(result: AuditResult) -> tuple[dict[str, Any] | None, str]:
         return None, em.reason or f"The emissions section was {em.status.value}."
     imported = em.metrics.get("imported")
     training = em.metrics.get("training")
+    hf = dict(emissions_hf_block(result))
     if isinstance(imported, Mapping) and imported.get("emissions_kg") is not None:
         return {
             "emissions_g": float(imported["emissions_kg"]) * 1000,
             "energy_kwh": imported.get("energy_kwh"),
             "duration_s": imported.get("duration_s"),
+            "origin": "imported trainer CSV",
             "method": "reported by the trainer (imported codecarbon CSV)",
-            "source": f"codecarbon CSV of the original training run ({imported.get('source') or imported.get('file') or 'imported'})",
-            "training_type": "original training run",
-            "geographical_location": str(imported.get("country") or imported.get("region") or ""),
-            "hardware_used": str(imported.get("hardware") or ""),
+            "source": str(
+                hf.get("source")
+                or f"codecarbon CSV of the original training run ({imported.get('source') or 'imported'})"
+            ),
+            "training_type": str(hf.get("training_type") or "original training run (as reported)"),
+            "geographical_location": str(
+                hf.get("geographical_location")
+                or imported.get("country_name")
+                or imported.get("country_iso_code")
+                or ""
+            ),
+            "hardware_used": str(hf.get("hardware_used") or imported.get("cpu_model") or ""),
+            "carbon_intensity_g_per_kwh": imported.get("carbon_intensity_g_per_kwh"),
+            "is_training": True,
         }, ""
     if isinstance(training, Mapping) and training.get("emissions_kg") is not None:
-        hw = [str(training.get("cpu_model") or "")]
-        if training.get("cpu_count"):
-            hw[0] = f"{hw[0]} ({training['cpu_count']} CPUs)".strip()
-        if training.get("gpu_model"):
-            hw.append(f"{training.get('gpu_count') or 1} x {training['gpu_model']}")
         method = str(training.get("overall_method") or "estimated")
+        on_test = refit_on_audited_data(result)
         return {
             "emissions_g": float(training["emissions_kg"]) * 1000,
             "energy_kwh": training.get("energy_kwh"),
             "duration_s": training.get("duration_s"),
             "carbon_intensity_g_per_kwh": training.get("carbon_intensity_g_per_kwh"),
+            "origin": "re-fit on the audited rows" if on_test else "re-fit measured by RAI Audit",
             "method": method,
-            "source": f"codecarbon {training.get('codecarbon_version') or ''} ({method}), re-fit measured by RAI Audit".replace(
-                "  ", " "
+            "source": str(hf.get("source") or f"codecarbon ({method}), re-fit measured by RAI Audit"),
+            "training_type": str(
+                hf.get("training_type")
+                or "re-fit of the audited pipeline by RAI Audit (not the original training run)"
             ),
-            "training_type": "re-fit of the audited pipeline by RAI Audit (not the original training run)",
             "geographical_location": str(
-                training.get("country_name") or training.get("country_iso_code") or ""
+                hf.get("geographical_location")
+                or training.get("country_name")
+                or training.get("country_iso_code")
+                or ""
             ),
-            "hardware_used": ", ".join(h for h in hw if h),
+            "hardware_used": str(hf.get("hardware_used") or training.get("cpu_model") or ""),
+            "training_rows": training.get("training_source"),
             "power_methods": {
                 k: training.get(k)
                 for k in ("cpu_power_method", "gpu_power_method", "ram_power_method")
                 if training.get(k)
             },
+            "is_training": not on_test,
         }, ""
     return None, str(em.metrics.get("training_not_measured") or "Training emissions were not measured.")
 
@@ -581,19 +730,27 @@ def build_model_card(
         emissions=emissions,
         emissions_reason=emissions_reason,
         evaluation={
-            "name": (p.config or {}).get("dataset_name") or data.get("name"),
-            "file": data.get("name"),
+            "name": (p.config or {}).get("dataset_name") or base_name(data.get("name")),
+            "file": base_name(data.get("name")),
             "rows": data.get("rows"),
             "sha256": data.get("sha256"),
         },
         training=None
         if not p.reference
         else {
-            "name": p.reference.get("name"),
+            "name": base_name(p.reference.get("name")),
             "rows": p.reference.get("rows"),
             "sha256": p.reference.get("sha256"),
         },
         not_measured=tuple(not_measured(result)),
+        group_mix={k: [list(r) for r in v] for k, v in group_mix(result).items()},
+        reference_groups=readers.reference_groups(result),
+        preprocessing=info.preprocessing
+        or (
+            f"The model file holds its own preprocessing: {model_desc}."
+            if (model_desc := str((p.model or {}).get("description") or ""))
+            else ""
+        ),
     )
 
 
@@ -626,8 +783,24 @@ def _perf_table(card: ModelCard) -> DisplayTable:
     )
 
 
-def card_blocks(card: ModelCard, *, level: int = 1) -> list[Block]:
-    """The model card as blocks; section headings at ``level`` (sub-headings one below)."""
+def _mix_text(card: ModelCard) -> str:
+    """``sex: Male 66.7%, Female 33.3%; race: ...`` from the audited data's group mix."""
+    parts = []
+    for attribute, rows in card.group_mix.items():
+        ref = card.reference_groups.get(attribute)
+        groups = ", ".join(
+            f"{g} {fmt_value(share, 'pct')}{' (reference)' if g == ref else ''}" for g, _n, share in rows
+        )
+        parts.append(f"{attribute}: {groups}")
+    return "; ".join(parts)
+
+
+def card_blocks(card: ModelCard, *, level: int = 1, compact: bool = False) -> list[Block]:
+    """The model card as blocks; section headings at ``level`` (sub-headings one below).
+
+    ``compact`` (inside the audit report): the quantitative tables that earlier chapters already show are
+    referenced, not repeated.
+    """
     from reports.sections import disparity_table, table_block
 
     info = card.info
@@ -644,10 +817,8 @@ def card_blocks(card: ModelCard, *, level: int = 1) -> list[Block]:
         ("Owners", ", ".join(info.owners) or NOT_PROVIDED.format(key="owners")),
         ("License", _text_or_missing(info.license, "license")),
         ("Contact", _text_or_missing(info.contact, "contact")),
+        ("Audit verdict", f"{fmt_status(card.audit_status)} (audited {card.audited_at})"),
     ]
-    if info.citation:
-        details.append(("Citation", info.citation))
-    details.append(("Audit verdict", f"{fmt_status(card.audit_status)} (audited {card.audited_at})"))
     b.append(KeyValues(tuple(details)))
     b.append(Heading("Intended use", level=level))
     b.append(Heading("Primary intended uses", level=sub))
@@ -658,9 +829,20 @@ def card_blocks(card: ModelCard, *, level: int = 1) -> list[Block]:
     b.append(_list_or_missing(info.out_of_scope_uses, "out_of_scope_uses"))
     b.append(Heading("Factors", level=level))
     if card.factors:
-        text = f"Groups evaluated: protected attributes {', '.join(card.factors)}"
-        text += f"; intersections {', '.join(card.intersections)}." if card.intersections else "."
-        b.append(Paragraph(text))
+        rows = [("Groups evaluated", f"protected attributes {', '.join(card.factors)}")]
+        if card.intersections:
+            rows.append(("Intersections", ", ".join(card.intersections)))
+        if card.reference_groups:
+            rows.append(
+                (
+                    "Reference groups",
+                    "; ".join(f"{a}: {g}" for a, g in card.reference_groups.items() if "×" not in a),
+                )
+            )
+        mix = _mix_text(card)
+        if mix:
+            rows.append(("Group mix of the evaluation data", mix))
+        b.append(KeyValues(tuple(rows)))
     else:
         b.append(Paragraph("No protected attribute was recorded in the result.", style="note"))
     b.append(Heading("Metrics", level=level))
@@ -675,65 +857,100 @@ def card_blocks(card: ModelCard, *, level: int = 1) -> list[Block]:
         )
     )
     b.append(Heading("Evaluation data", level=level))
-    b.append(Paragraph(_text_or_missing(info.evaluation_data, "evaluation_data")))
+    ev = card.evaluation
+    eval_rows = [
+        ("Description", _text_or_missing(info.evaluation_data, "evaluation_data")),
+        (
+            "Data set",
+            f"{ev.get('name')} ({fmt_value(ev.get('rows'), 'count')} rows, split {info.dataset_split or 'test'})",
+        ),
+    ]
+    if ev.get("sha256"):
+        eval_rows.append(("SHA-256", str(ev["sha256"])))
+    mix = _mix_text(card)
+    if mix:
+        eval_rows.append(("Group mix", mix))
+    eval_rows.append(("Preprocessing", card.preprocessing or NOT_PROVIDED.format(key="preprocessing")))
+    b.append(KeyValues(tuple(eval_rows)))
     b.append(Heading("Training data", level=level))
-    b.append(Paragraph(_text_or_missing(info.training_data, "training_data")))
+    train_rows = [("Description", _text_or_missing(info.training_data, "training_data"))]
+    if card.training:
+        train_rows.append(
+            (
+                "Reference data audited",
+                f"{card.training.get('name')} ({fmt_value(card.training.get('rows'), 'count')} rows)",
+            )
+        )
+    train_rows.append(("Preprocessing", card.preprocessing or NOT_PROVIDED.format(key="preprocessing")))
+    b.append(KeyValues(tuple(train_rows)))
     b.append(Heading("Quantitative analyses", level=level))
     if card.performance:
         b.append(TableBlock(_perf_table(card)))
     else:
         b.append(Paragraph("Model performance was not measured in this audit.", style="note"))
-    if card.fairness_verdicts:
-        b.append(Heading(f"Fairness verdicts ({fmt_status(card.fairness_status)})", level=sub))
-        b.append(
-            disparity_table(
-                card.fairness_verdicts, title="Headline disparities", metric_titles=card.metric_titles
-            )
-        )
-    elif card.fairness_status:
+    if compact:
         b.append(
             Paragraph(
-                f"Fairness: {fmt_status(card.fairness_status)} — no disparity verdict available.",
+                "Fairness verdicts with their groups and reference groups, per-group metrics, data-quality findings "
+                "and feature importance are in the Verdicts, Fairness, Data quality and Explanations chapters of "
+                "this report; the stand-alone model card (rai-audit card) repeats them.",
                 style="note",
             )
         )
-    for col, table in card.group_tables.items():
-        b.append(Heading(f"Performance by group: {col}", level=sub))
-        b.append(table_block(table))
-    if card.data_quality:
-        b.append(Heading(f"Data-quality findings ({fmt_status(card.data_quality_status)})", level=sub))
-        b.append(
-            TableBlock(
-                DisplayTable(
-                    title="Most important data-quality findings",
-                    columns=("Severity", "Subject", "Finding"),
-                    rows=tuple(
-                        (fmt_status(r["severity"]), r["subject"] or "—", r["message"])
-                        for r in card.data_quality
-                    ),
-                    numeric=(False, False, False),
-                ),
-                status_column=0,
-            )
-        )
-    if card.top_features:
-        b.append(Heading("Top explanatory features", level=sub))
-        b.append(
-            TableBlock(
-                DisplayTable(
-                    title="Global importance (mean |SHAP|)",
-                    columns=("Feature", "Mean |SHAP| [CI]"),
-                    rows=tuple(
-                        (
-                            str(r["feature"]),
-                            fmt_value_ci(r.get("mean_abs_shap"), r.get("ci_low"), r.get("ci_high")),
-                        )
-                        for r in card.top_features
-                    ),
-                    numeric=(False, True),
+    else:
+        if card.fairness_verdicts:
+            b.append(Heading(f"Fairness verdicts ({fmt_status(card.fairness_status)})", level=sub))
+            b.append(
+                disparity_table(
+                    card.fairness_verdicts, title="Deciding comparisons", metric_titles=card.metric_titles
                 )
             )
-        )
+        elif card.fairness_status:
+            b.append(
+                Paragraph(
+                    f"Fairness: {fmt_status(card.fairness_status)} — no disparity verdict available.",
+                    style="note",
+                )
+            )
+        for col, table in card.group_tables.items():
+            if "×" in col:
+                continue  # intersections: in the audit report's appendix and CSV files
+            b.append(Heading(f"Performance by group: {col}", level=sub))
+            b.append(table_block(table))
+        if card.data_quality:
+            b.append(Heading(f"Data-quality findings ({fmt_status(card.data_quality_status)})", level=sub))
+            b.append(
+                TableBlock(
+                    DisplayTable(
+                        title="Most important data-quality findings",
+                        columns=("Severity", "Subject", "Finding"),
+                        rows=tuple(
+                            (fmt_status(r["severity"]), r["subject"] or "—", r["message"])
+                            for r in card.data_quality
+                        ),
+                        numeric=(False, False, False),
+                    ),
+                    status_column=0,
+                )
+            )
+        if card.top_features:
+            b.append(Heading("Top explanatory features", level=sub))
+            b.append(
+                TableBlock(
+                    DisplayTable(
+                        title="Global importance (mean |SHAP|)",
+                        columns=("Feature", "Mean |SHAP| [CI]"),
+                        rows=tuple(
+                            (
+                                str(r["feature"]),
+                                fmt_value_ci(r.get("mean_abs_shap"), r.get("ci_low"), r.get("ci_high")),
+                            )
+                            for r in card.top_features
+                        ),
+                        numeric=(False, True),
+                    )
+                )
+            )
     b.append(Heading("Ethical considerations", level=level))
     b.append(_list_or_missing(info.ethical_considerations, "ethical_considerations"))
     b.append(Heading("Caveats and recommendations", level=level))
@@ -741,23 +958,40 @@ def card_blocks(card: ModelCard, *, level: int = 1) -> list[Block]:
     b.append(Heading("Environmental impact", level=level))
     if card.emissions is not None:
         e = card.emissions
+        if not e.get("is_training", True):
+            b.append(
+                Paragraph(
+                    "These figures are a re-fit on the audited rows, not the cost of training the model: give the "
+                    "training data (emissions.training_data) or the trainer's codecarbon CSV for a training figure. "
+                    "They are left out of the card's co2_eq_emissions metadata.",
+                    style="warning",
+                )
+            )
         rows = [
             ("CO₂eq emissions", fmt_sig(e.get("emissions_g"), unit="g")),
+            ("Where the figure comes from", str(e.get("origin") or "")),
             ("Measured or estimated", str(e.get("method") or "")),
             ("Energy", fmt_sig(e.get("energy_kwh"), unit="kWh")),
             ("Duration", fmt_seconds(e.get("duration_s"))),
-            ("Region", info.geographical_location or e.get("geographical_location") or "not stated"),
-            ("Hardware", info.hardware_used or e.get("hardware_used") or "not stated"),
-            ("What was measured", info.training_type or e.get("training_type") or ""),
+            ("Region", e.get("geographical_location") or info.geographical_location or "not stated"),
+            ("Hardware", e.get("hardware_used") or info.hardware_used or "not stated"),
+            ("What was measured", e.get("training_type") or info.training_type or ""),
             ("Source", str(e.get("source") or "")),
         ]
+        if e.get("training_rows"):
+            rows.insert(2, ("Rows fitted", str(e["training_rows"])))
         if e.get("carbon_intensity_g_per_kwh") is not None:
-            rows.insert(3, ("Carbon intensity", f"{fmt_sig(e['carbon_intensity_g_per_kwh'])} g/kWh"))
+            rows.insert(4, ("Carbon intensity", f"{fmt_sig(e['carbon_intensity_g_per_kwh'])} g CO₂eq/kWh"))
         for k, v in (e.get("power_methods") or {}).items():
             rows.append((humanize(k), str(v)))
-        b.append(KeyValues(tuple(rows)))
+        b.append(KeyValues(tuple((k, v) for k, v in rows if v)))
     else:
         b.append(Paragraph(f"Not measured: {card.emissions_reason}", style="note"))
+    b.append(Heading("Citation", level=level))
+    if info.citation:
+        b.append(Preformatted(info.citation))
+    else:
+        b.append(Paragraph(NOT_PROVIDED.format(key="citation"), style="note"))
     return b
 
 

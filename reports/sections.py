@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from audits.results import SectionResult, Status, Table
+from audits.results import SectionResult, Severity, Status, Table
 from reports import charts
 from reports.document import Block, Bullets, Figure, Heading, KeyValues, Paragraph, TableBlock
 from reports.formatting import (
@@ -47,9 +47,12 @@ def table_block(table: Table, *, max_rows: int = MAX_TABLE_ROWS) -> TableBlock:
     return TableBlock(shown, status_column=status_col)
 
 
-def findings_block(section: SectionResult, *, limit: int | None = None) -> list[Block]:
-    """The findings of a section as a table, most severe first."""
-    ranked = section.ranked_findings()
+def findings_block(
+    section: SectionResult, *, limit: int | None = None, min_severity: Severity = Severity.INFO
+) -> list[Block]:
+    """The findings of a section (at least ``min_severity``) as a table, most severe first."""
+    order = {Severity.INFO: 0, Severity.WARN: 1, Severity.FAIL: 2}
+    ranked = [f for f in section.ranked_findings() if order[f.severity] >= order[min_severity]]
     if not ranked:
         return []
     shown = ranked[: MAX_TABLE_ROWS if limit is None else limit]
@@ -82,9 +85,17 @@ def status_line(section: SectionResult) -> Paragraph:
 
 
 def generic_blocks(
-    section: SectionResult, *, skip_tables: Sequence[str] = (), skip_metrics: Sequence[str] = ()
+    section: SectionResult,
+    *,
+    skip_tables: Sequence[str] = (),
+    skip_metrics: Sequence[str] = (),
+    method: bool = False,
 ) -> list[Block]:
-    """Summary, findings, tables, key figures and method of any section."""
+    """Summary, findings, tables and key figures of any section (its method goes to the appendix).
+
+    Informational findings repeat the summary above them; the chapter shows only warnings and failures (the
+    appendix and findings.csv list every finding).
+    """
     blocks: list[Block] = []
     if section.status in (Status.SKIPPED, Status.ERROR):
         what = "was skipped" if section.status == Status.SKIPPED else "failed"
@@ -98,18 +109,30 @@ def generic_blocks(
         return blocks
     if section.summary:
         blocks.append(Bullets(tuple(section.summary)))
-    blocks.extend(findings_block(section))
+    blocks.extend(findings_block(section, min_severity=Severity.WARN if section.summary else Severity.INFO))
     for key, table in section.tables.items():
         if key in skip_tables or (key == "findings" and section.findings):
             continue  # the findings table repeats the findings shown above
         blocks.append(table_block(table))
-    figures = format_mapping({k: v for k, v in section.metrics.items() if k not in skip_metrics})
+    figures = format_mapping(_shown(section.metrics, skip_metrics))
     if figures:
         blocks.append(KeyValues(tuple(figures), title="Key figures"))
-    method = format_mapping(section.method)
-    if method:
-        blocks.append(KeyValues(tuple(method), title="How these numbers were obtained"))
+    how = format_mapping(_shown(section.method, ())) if method else []
+    if how:
+        blocks.append(KeyValues(tuple(how), title="How these numbers were obtained"))
     return blocks
+
+
+# Entries a reader gains nothing from: raw library logs and values that were not set.
+HIDDEN_KEYS = frozenset({"codecarbon_messages", "timings_s", "beeswarm", "dependence", "local"})
+
+
+def _shown(d: Mapping[str, Any], skip: Sequence[str]) -> dict[str, Any]:
+    return {
+        k: v
+        for k, v in d.items()
+        if k not in skip and k not in HIDDEN_KEYS and v is not None and v != "" and v != [] and v != {}
+    }
 
 
 # --- section-specific layouts -----------------------------------------------------------------------------
@@ -118,16 +141,50 @@ def generic_blocks(
 def _performance(section: SectionResult) -> list[Block]:
     blocks: list[Block] = []
     cal = section.table("calibration")
+    level = section.method.get("confidence_level") or 0.95
     if cal is not None and section.status not in (Status.SKIPPED, Status.ERROR):
         blocks.append(
             Figure(
                 title="Calibration",
-                caption="Mean predicted score vs observed positive rate per score bin; the diagonal is perfect "
-                "calibration. Empty bins are left out.",
-                render=lambda: charts.calibration_chart(cal),
+                caption="Mean predicted score vs observed positive rate per score bin, with "
+                f"{fmt_value(level, 'pct').replace('.0%', '%')} Wilson intervals of each bin's rate; the diagonal "
+                "is perfect calibration. Empty bins are left out.",
+                render=lambda: charts.calibration_chart(cal, level=float(level)),
             )
         )
     return generic_blocks(section) + blocks
+
+
+def roc_pr_figure(result: Any) -> Figure | None:
+    """ROC and precision-recall curves, rebuilt from the fairness threshold curves of the first attribute."""
+    from reports import readers
+
+    curves = readers.threshold_curves(result)
+    tables = readers.group_tables(result)
+    for attribute, c in curves.items():
+        table = tables.get(attribute)
+        if table is None or "×" in attribute or not {"positives", "negatives"} <= set(table.data):
+            continue
+        pos = {
+            str(g): float(v or 0) for g, v in zip(table.data["group"], table.data["positives"], strict=False)
+        }
+        neg = {
+            str(g): float(v or 0) for g, v in zip(table.data["group"], table.data["negatives"], strict=False)
+        }
+        if set(map(str, c.get("groups", {}))) - set(pos):
+            continue
+        auc = next((r for r in readers.performance_rows(result) if r["metric"] == "roc_auc"), None)
+        auc_text = f" (ROC AUC {fmt_value(auc['value'])})" if auc and auc.get("value") is not None else ""
+        n = len(c.get("thresholds", []))
+        return Figure(
+            title="ROC and precision-recall curves",
+            caption=f"All audited rows, at {n} thresholds of the score, summed over the groups of {attribute} "
+            "(which partition the rows); the red dot is the decision threshold. Dashed: a model without skill.",
+            render=lambda c=c, pos=pos, neg=neg, a=auc_text: charts.roc_pr_chart(
+                c, pos, neg, threshold=readers.decision_threshold(result), auc_text=a
+            ),
+        )
+    return None
 
 
 def _groups_tables(section: SectionResult) -> list[tuple[str, Table]]:
@@ -295,30 +352,123 @@ def group_table_blocks(table: Table) -> list[Block]:
     return blocks
 
 
+COMPACT_BASE = ("selection_rate", "mean_prediction")
+
+
+def compact_group_table(table: Table, lead: Sequence[str]) -> Table:
+    """A ``groups:<col>`` table with counts, the selection rate and the lead metrics only (each with its CI)."""
+    d = table.data
+    metrics = [m for m in (*COMPACT_BASE, *lead) if m in d]
+    if not metrics:
+        return table
+    keep = ["group", "count", "positives", "negatives"]
+    for m in dict.fromkeys(metrics):
+        keep += [m, f"{m}_ci_low", f"{m}_ci_high"]
+    keep += ["excluded", "note"]
+    return Table(title=table.title, data={c: d[c] for c in keep if c in d}, note=table.note)
+
+
+def chosen_attribute(section: SectionResult, lead: Sequence[str] = ()) -> str | None:
+    """The attribute of the most severe headline verdict (single attributes first), for the curves."""
+    headline = [h for h in (section.metrics.get("headline") or []) if isinstance(h, Mapping)]
+    order = {"fail": 0, "inconclusive": 1, "pass": 2}
+    singles = [h for h in headline if "×" not in str(h.get("attribute"))]
+    for rows in (singles, headline):
+        if rows:
+            return str(min(rows, key=lambda h: order.get(str(h.get("verdict")), 3)).get("attribute"))
+    groups = [k.split(":", 1)[1] for k, _ in _groups_tables(section)]
+    return groups[0] if groups else None
+
+
+def method_blocks(section: SectionResult) -> list[Block]:
+    """How a section's numbers were obtained (its method), for the appendix."""
+    if section.status in (Status.SKIPPED, Status.ERROR):
+        return []
+    how = format_mapping(_shown(section.method, ("excluded", "reference", "group_columns")))
+    return [KeyValues(tuple(how), title=section.title)] if how else []
+
+
+EMISSIONS_APPENDIX_TABLES = ("countries", "comparison")
+
+
 def appendix_blocks(section: SectionResult) -> list[Block]:
-    """Long detail tables a section keeps out of its chapter (fairness: every disparity)."""
-    if section.name != "fairness" or section.status in (Status.SKIPPED, Status.ERROR):
+    """Long detail tables a section keeps out of its chapter: every intersection, every data-quality check."""
+    if section.status in (Status.SKIPPED, Status.ERROR):
         return []
-    disparities = section.table("disparities")
-    headline = section.metrics.get("headline")
-    if disparities is None or not disparities.n_rows or not (isinstance(headline, list) and headline):
-        return []
-    titles = (
-        section.metrics.get("metric_titles")
-        if isinstance(section.metrics.get("metric_titles"), Mapping)
-        else {}
-    )
-    out: list[Block] = [
-        Heading("All fairness disparities", level=2),
-        _cut(disparity_table(disparities.rows(), title="Disparities", metric_titles=titles)),
-    ]
-    ref = section.table("reference_groups")
-    if ref is not None and ref.n_rows:
-        out.append(Heading("Every group against the reference group", level=2))
-        out.append(
-            _cut(reference_table(ref.rows(), title="Reference-group comparisons", metric_titles=titles))
+    if section.name == "emissions":
+        tables = [table_block(section.tables[k]) for k in EMISSIONS_APPENDIX_TABLES if k in section.tables]
+        return [Heading("Emissions in detail", level=2), *tables] if tables else []
+    if section.name == "fairness":
+        titles = (
+            section.metrics.get("metric_titles")
+            if isinstance(section.metrics.get("metric_titles"), Mapping)
+            else {}
         )
-    return out
+        headline = [h for h in (section.metrics.get("headline") or []) if isinstance(h, Mapping)]
+        lead = {str(h.get("metric")) for h in headline}
+        ref = section.table("reference_groups")
+        out: list[Block] = []
+        if ref is not None and ref.n_rows:
+            rows = [r for r in ref.rows() if r.get("metric") in lead and "×" in str(r.get("attribute"))]
+            if rows:
+                out.append(Heading("Intersections against their reference group", level=2))
+                out.append(
+                    _cut(reference_table(rows, title="Lead metrics by intersection", metric_titles=titles))
+                )
+        return out
+    if section.name == "data_quality":
+        out = []
+        findings = [f for f in section.ranked_findings()]
+        if len(findings) > DQ_MAIN_FINDINGS:
+            out.append(Heading("Every data-quality finding", level=2))
+            out.extend(findings_block(section))
+        for key, table in section.tables.items():
+            if key in DQ_MAIN_TABLES or key == "findings":
+                continue
+            out.append(table_block(table))
+        if out:
+            out.insert(0, Heading("Data-quality checks in full", level=2))
+        return out
+    return []
+
+
+DQ_MAIN_FINDINGS = 12
+DQ_MAIN_TABLES = ("columns",)
+
+
+def _data_quality(section: SectionResult) -> list[Block]:
+    if section.status in (Status.SKIPPED, Status.ERROR):
+        return generic_blocks(section)
+    blocks: list[Block] = []
+    if section.summary:
+        blocks.append(Bullets(tuple(section.summary)))
+    ranked = [f for f in section.ranked_findings() if f.severity != Severity.INFO]
+    if ranked:
+        shown = ranked[:DQ_MAIN_FINDINGS]
+        rows = tuple((fmt_status(f.severity), f.subject or "—", f.message) for f in shown)
+        blocks.append(
+            TableBlock(
+                DisplayTable(
+                    title="Failing and warning findings",
+                    columns=("Severity", "Subject", "Finding"),
+                    rows=rows,
+                    numeric=(False, False, False),
+                    note=f"{len(shown)} of {len(section.findings)} findings shown (informational ones left out); the "
+                    "appendix and data_quality_findings.csv list all of them with every check's table.",
+                ),
+                status_column=0,
+            )
+        )
+    for key in DQ_MAIN_TABLES:
+        table = section.table(key)
+        if table is not None:
+            blocks.append(table_block(table))
+    score = section.metrics.get("score")
+    if isinstance(score, Mapping):
+        figures = format_mapping({k: v for k, v in score.items() if not isinstance(v, Mapping | list)})
+        if figures:
+            blocks.append(KeyValues(tuple(figures), title="Data-quality score"))
+    return blocks
 
 
 def _fairness(section: SectionResult) -> list[Block]:
@@ -327,38 +477,35 @@ def _fairness(section: SectionResult) -> list[Block]:
     blocks: list[Block] = []
     if section.summary:
         blocks.append(Bullets(tuple(section.summary)))
-    titles = (
-        section.metrics.get("metric_titles")
-        if isinstance(section.metrics.get("metric_titles"), Mapping)
-        else {}
-    )
-    headline = section.metrics.get("headline")
+    headline = [h for h in (section.metrics.get("headline") or []) if isinstance(h, Mapping)]
+    lead = list(dict.fromkeys(str(h.get("metric")) for h in headline))
     disparities = section.table("disparities")
-    if isinstance(headline, list) and headline:
-        blocks.append(Heading("Disparity verdicts", level=2))
-        blocks.append(disparity_table(headline, title="Headline disparities", metric_titles=titles))
-    elif disparities is not None and disparities.n_rows:
-        blocks.append(Heading("Disparity verdicts", level=2))
-        blocks.append(_cut(disparity_table(disparities.rows(), title="Disparities", metric_titles=titles)))
-    ref = section.table("reference_groups")
-    if ref is not None and ref.n_rows and isinstance(headline, list):
-        lead = {str(h.get("metric")) for h in headline if isinstance(h, Mapping)}
-        shown = [r for r in ref.rows() if r.get("metric") in lead]
-        if shown:
-            blocks.append(Heading("Each group against the reference group", level=2))
-            blocks.append(_cut(reference_table(shown, title="Lead metrics by group", metric_titles=titles)))
-    if disparities is not None and disparities.n_rows and headline:
+    if headline:
+        n = disparities.n_rows if disparities is not None else 0
         blocks.append(
             Paragraph(
-                f"All {disparities.n_rows:,} disparities (verdicts against the reference group, and descriptive gaps "
-                "between groups and to overall) and every group's comparison with the reference group are "
-                "listed in the appendix.",
+                "The deciding verdict per attribute and lead metric, and each group against its reference group, "
+                f"are in the Verdicts chapter. All {n:,} disparities (verdicts and descriptive gaps) are in "
+                "fairness_disparities.csv beside this report, every group's comparison with its reference in "
+                "fairness_reference_groups.csv and every metric of every group in fairness_groups.csv.",
                 style="note",
             )
         )
-    blocks.extend(findings_block(section))
+    elif disparities is not None and disparities.n_rows:
+        titles = (
+            section.metrics.get("metric_titles")
+            if isinstance(section.metrics.get("metric_titles"), Mapping)
+            else {}
+        )
+        blocks.append(Heading("Disparity verdicts", level=2))
+        blocks.append(_cut(disparity_table(disparities.rows(), title="Disparities", metric_titles=titles)))
+        blocks.extend(findings_block(section))
+    intersections = []
     for key, table in _groups_tables(section):
         column = key.split(":", 1)[1]
+        if "×" in column:
+            intersections.append(column)
+            continue
         blocks.append(Heading(f"Groups of {column}", level=2))
         for spec in charts.group_chart_specs(table):
             blocks.append(
@@ -368,11 +515,43 @@ def _fairness(section: SectionResult) -> list[Block]:
                     render=lambda t=table, s=spec: charts.group_metric_chart(t, s),
                 )
             )
-        blocks.extend(group_table_blocks(table))
-    done = {"disparities", "reference_groups", *(k for k, _ in _groups_tables(section))}
-    rest = generic_blocks(section, skip_tables=tuple(done))
-    # The summary and findings were shown above; keep the remaining tables, figures and method.
-    return blocks + [b for b in rest if not _is_summary_or_findings(b, section)]
+        blocks.extend(group_table_blocks(compact_group_table(table, lead)))
+    if intersections:
+        blocks.append(
+            Paragraph(
+                f"Intersections ({', '.join(intersections)}): their lead-metric comparisons are in the appendix, "
+                "every metric of every intersectional group in fairness_groups.csv.",
+                style="note",
+            )
+        )
+    chosen = chosen_attribute(section, lead)
+    curves = section.metrics.get("threshold_curves")
+    calib = section.metrics.get("calibration")
+    level = float(section.method.get("confidence_level") or 0.95)
+    threshold = section.metrics.get("threshold")
+    if chosen and isinstance(curves, Mapping) and isinstance(curves.get(chosen), Mapping):
+        blocks.append(Heading(f"Threshold and calibration by group: {chosen}", level=2))
+        c = curves[chosen]
+        blocks.append(
+            Figure(
+                title=f"Rates by decision threshold, groups of {chosen}",
+                caption=f"Each group's selection rate, true and false positive rate if the threshold on the score "
+                f"moved ({c.get('rule') or 'positive when score >= threshold'}); dotted line: the threshold in use "
+                f"({fmt_value(threshold)}). {chosen} is shown because it has the most severe verdict.",
+                render=lambda c=c, t=threshold: charts.threshold_curves_chart(c, threshold=t),
+            )
+        )
+    if chosen and isinstance(calib, Mapping) and isinstance(calib.get(chosen), Mapping):
+        blocks.append(
+            Figure(
+                title=f"Calibration by group: {chosen}",
+                caption="Mean predicted score vs observed positive rate in 10 score bins per group, with "
+                f"{fmt_value(level, 'pct').replace('.0%', '%')} Wilson intervals; the diagonal is perfect "
+                "calibration. A group above the diagonal is under-scored, below it over-scored.",
+                render=lambda c=calib[chosen], lv=level: charts.group_calibration_chart(c, level=lv),
+            )
+        )
+    return blocks
 
 
 def _is_summary_or_findings(block: Block, section: SectionResult) -> bool:
@@ -413,7 +592,8 @@ def _explanation(section: SectionResult) -> list[Block]:
                 render=lambda: charts.beeswarm_chart(beeswarm),
             )
         )
-    by_group = [t for k, t in section.tables.items() if k.startswith(("by_group", "group_importance"))]
+    wide = [k for k in section.tables if k.startswith(("by_group", "group_importance"))]
+    by_group = [section.tables[k] for k in wide if "×" not in k]
     for table in by_group:
         if charts.group_attribution_ok(table):
             blocks.append(
@@ -424,7 +604,16 @@ def _explanation(section: SectionResult) -> list[Block]:
                     render=lambda t=table: charts.group_attribution_chart(t),
                 )
             )
-    return generic_blocks(section, skip_metrics=("beeswarm",)) + blocks + _group_gap_blocks(section)
+    # The per-group attribution tables are as wide as the model has features: charts here, numbers in CSV.
+    body = generic_blocks(section, skip_metrics=("beeswarm", "group_gap"), skip_tables=tuple(wide))
+    if wide:
+        body.append(
+            Paragraph(
+                "Mean SHAP value of every feature in every group: explanation_by_group.csv beside this report.",
+                style="note",
+            )
+        )
+    return body + blocks + _group_gap_blocks(section)
 
 
 GAP_FEATURES = 10
@@ -485,12 +674,18 @@ def _emissions(section: SectionResult) -> list[Block]:
                 render=lambda: charts.emissions_chart(bars),
             )
         )
-    return blocks + generic_blocks(section)
+    rest = generic_blocks(
+        section,
+        skip_tables=EMISSIONS_APPENDIX_TABLES,
+        skip_metrics=("co2_eq_emissions", "country_comparison", "equivalents", "imported"),
+    )
+    return blocks + rest
 
 
 SECTION_LAYOUTS: dict[str, Callable[[SectionResult], list[Block]]] = {
     "performance": _performance,
     "fairness": _fairness,
+    "data_quality": _data_quality,
     "explanation": _explanation,
     "emissions": _emissions,
 }

@@ -16,7 +16,7 @@ def test_write_report_in_every_format(small_result, tmp_path):
     written = write_report(small_result, tmp_path / "out", "json,md,html,pdf")
     assert set(written) == {"json", "md", "html", "pdf"}
     assert written["pdf"].read_bytes().startswith(b"%PDF")
-    assert written["md"].read_text(encoding="utf-8").startswith("# Responsible-AI audit")
+    assert written["md"].read_text(encoding="utf-8").startswith("# Loan approval — logistic regression")
     loaded = AuditResult.load_json(written["json"])
     assert loaded.provenance.run_id  # a result without an id is given one when it is written
     assert dataclasses.replace(loaded, provenance=small_result.provenance) == small_result

@@ -29,7 +29,7 @@ from reports.formatting import (
         (16281, "auto", "16,281"),
         (16281.0, "count", "16,281"),
         (0.0, "auto", "0.000"),
-        (0.000123, "auto", "1.23e-04"),
+        (0.000123, "auto", "0.000123"),
         (12345.678, "auto", "12,345.7"),
         (0.0925, "pct", "9.2%"),
         (True, "auto", "yes"),
@@ -70,7 +70,7 @@ def test_physical_quantities_keep_significant_digits():
     assert fmt_sig(0.0051, unit="g") == "0.0051 g"
     assert fmt_sig(1.8126e-06 * 1000, unit="g") == "0.00181 g"
     assert fmt_sig(1234.5, unit="kWh") == "1,230 kWh"
-    assert fmt_value(4.758e-06, "kwh") == "4.76e-06 kWh"
+    assert fmt_value(4.758e-06, "kwh") == "4.76 mWh"  # a smaller unit, never scientific notation
     assert fmt_count(2.0) == "2"
 
 

@@ -83,7 +83,7 @@ def test_empty_result_still_renders():
     assert "Overall verdict: SKIPPED" in pages[0]
 
 
-def test_wide_table_with_long_column_names_is_split_not_overflowing():
+def test_wide_table_of_few_rows_is_transposed_not_overflowing():
     from audits.results import Status, Table
 
     columns = {f"{synthetic.LONG_NAME[:40]}_{i}": [i * 0.001, None] for i in range(24)}
@@ -93,5 +93,25 @@ def test_wide_table_with_long_column_names_is_split_not_overflowing():
     )
     pages = pdf_text(render_pdf(synthetic.full_result(sections=(section,))))
     text = " ".join(" ".join(pages).split())
-    assert "Very wide (part 1 of" in text and "columns split to fit the page" in text
-    assert "0.023" in text  # the last column is rendered, in a later part
+    assert "Very wide (transposed to fit the page)" in text
+    assert "0.023" in text  # the last column is rendered, as the last row
+
+
+def test_wide_table_of_many_rows_goes_to_a_landscape_page():
+    from pypdf import PdfReader
+
+    from audits.results import Status, Table
+    from reports.pdf import render_pdf as render
+
+    columns = {}
+    for i in range(6):  # "0.123 [0.100, 0.150]" cells never wrap: too wide for portrait, not for landscape
+        columns |= {f"m{i}": [0.123] * 30, f"m{i}_ci_low": [0.1] * 30, f"m{i}_ci_high": [0.15] * 30}
+    table = Table(title="Wide and long", data={"column": [f"row {k}" for k in range(30)], **columns})
+    section = SectionResult(
+        name="performance", title="Model performance", status=Status.PASS, tables={"w": table}
+    )
+    import io
+
+    reader = PdfReader(io.BytesIO(render(synthetic.full_result(sections=(section,)))))
+    landscape = [p for p in reader.pages if p.mediabox.width > p.mediabox.height]
+    assert landscape and "Wide and long" in landscape[0].extract_text()
