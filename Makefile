@@ -22,6 +22,7 @@ system-deps:
 
 # Listens on this machine only; see README (Dashboard) for exposing it behind a password.
 demo: $(STAMP)
+	$(BIN)/python -m dashboard.prebuild
 	$(BIN)/streamlit run dashboard/app.py --server.headless true --server.address 127.0.0.1 --server.port $(PORT) -- --demo
 
 test: $(STAMP) system-deps

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import combinations
 from typing import Any
 
@@ -18,11 +19,18 @@ import pandas as pd
 from audits import errors as E
 from audits.config import AuditConfig, Policy, ProtectedAttribute
 from audits.errors import AuditInputError
+from audits.group_labels import (
+    AUTO_BIN_MIN_DISTINCT,
+    INTERSECTION_SEP,
+    MISSING_GROUP,
+    bin_labels,
+    group_labels,
+    intersection_labels,
+)
 from audits.inputs import LoadedData, ModelAdapter
+from audits.method import Sampling
 
-MISSING_GROUP = "missing"
-INTERSECTION_SEP = " × "
-AUTO_BIN_MIN_DISTINCT = 12  # numeric protected columns with more distinct values are binned at quartiles
+__all__ = ["INTERSECTION_SEP", "MISSING_GROUP", "AuditContext", "build_context"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -64,6 +72,11 @@ class AuditContext:
     @property
     def policy(self) -> Policy:
         return self.config.policy
+
+    @cached_property
+    def sampling(self) -> Sampling:
+        """The policy's confidence level, resamples, row cap and seed, normalised once for every section."""
+        return Sampling.from_config(self.config)
 
     @property
     def group_columns(self) -> tuple[str, ...]:
@@ -167,12 +180,16 @@ def _detect_task(config: AuditConfig, y: pd.Series, model: ModelAdapter | None, 
 
 
 def _bin_protected(
-    attr: ProtectedAttribute, s: pd.Series, notes: list[str]
+    attr: ProtectedAttribute, s: pd.Series, notes: list[str], *, categorical: bool = False
 ) -> tuple[pd.Series, dict[str, Any] | None]:
-    """Group labels (strings) for one protected column; NaN becomes its own 'missing' group."""
+    """Group labels (strings) for one protected column; NaN becomes its own 'missing' group.
+
+    ``categorical`` (the column is listed under the config's ``categorical``): numeric codes are groups as they
+    are, never cut at quartiles.
+    """
     bins = attr.bins
     info = None
-    numeric = _is_numeric(s)
+    numeric = _is_numeric(s) and not (categorical and bins is None)
     if bins is None and numeric and s.nunique(dropna=True) > AUTO_BIN_MIN_DISTINCT:
         values = s.to_numpy(dtype=float)
         qs = np.nanquantile(values, [0.25, 0.5, 0.75])
@@ -193,42 +210,8 @@ def _bin_protected(
                 f"protected column '{attr.column}' has bins {list(bins)} but is not numeric. Remove the bins or "
                 "choose a numeric column."
             )
-        info["labels"] = list(attr.labels) if attr.labels else _bin_labels(bins)
+        info["labels"] = list(attr.labels) if attr.labels else bin_labels(bins)
     return group_labels(s, info), info
-
-
-def group_labels(s: pd.Series, binning: Mapping[str, Any] | None = None) -> pd.Series:
-    """Group label (string) of each value of a protected column, as the audit groups it.
-
-    ``binning`` is the column's entry of ``AuditContext.binning`` (``edges`` and ``labels``) for numeric columns
-    cut into groups; missing values become the group ``'missing'``. Use it to group another dataset (a reference)
-    exactly as the audited one.
-    """
-    if binning:
-        edges = [-np.inf, *binning["edges"], np.inf]
-        groups = pd.cut(s.astype(float), bins=edges, labels=list(binning["labels"]), right=True).astype(
-            object
-        )
-    else:
-        groups = s.astype(object)
-    return groups.where(pd.notna(groups), MISSING_GROUP).map(group_str).astype(str)
-
-
-def group_str(v: Any) -> str:
-    """A group value as text: 1.0 -> '1' (a float column of integer codes), everything else ``str``."""
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v)
-
-
-def _bin_labels(bins: tuple[float, ...]) -> list[str]:
-    def f(x: float) -> str:
-        return str(int(x)) if float(x).is_integer() else f"{x:g}"
-
-    labels = [f"<={f(bins[0])}"]
-    labels += [f"({f(lo)}, {f(hi)}]" for lo, hi in zip(bins[:-1], bins[1:], strict=True)]
-    labels.append(f">{f(bins[-1])}")
-    return labels
 
 
 def _validate_check_options(policy: Policy) -> None:
@@ -326,24 +309,9 @@ def _checked_model_output(
     return labels, proba
 
 
-def build_context(
-    data: LoadedData,
-    *,
-    config: AuditConfig,
-    model: ModelAdapter | None = None,
-    reference: LoadedData | None = None,
-) -> AuditContext:
-    """Validate every input once and compute predictions once.
-
-    Raises
-    ------
-    AuditInputError : with a message naming the file, the column and what to do.
-    """
-    df = data.frame
-    file = data.name
-    notes: list[str] = []
-
-    # --- columns ---------------------------------------------------------------------------------------------
+# --- columns ---------------------------------------------------------------------------------------------------
+def _check_columns(df: pd.DataFrame, config: AuditConfig, model: ModelAdapter | None, file: str) -> pd.Series:
+    """Every column the config names exists and the target is complete; returns the target column."""
     _require_column(df, config.target, role="target", file=file)
     for attr in config.protected:
         _require_column(df, attr.column, role="protected attribute", file=file)
@@ -361,6 +329,10 @@ def build_context(
     ):
         if col is not None:
             _require_column(df, col, role=role, file=file)
+    for col in config.categorical:
+        _require_column(df, col, role="listed under 'categorical' in the config; fix or remove it", file=file)
+    for col in config.allowed_values:
+        _require_column(df, col, role="a key of 'allowed_values' in the config; fix or remove it", file=file)
     if model is None and config.prediction_column is None:
         raise AuditInputError(E.NO_MODEL_NO_PREDICTIONS)
 
@@ -368,62 +340,77 @@ def build_context(
     n_missing = int(y.isna().sum())
     if n_missing:
         raise AuditInputError(E.TARGET_MISSING_VALUES.format(file=file, column=config.target, n=n_missing))
-
     if _is_numeric(y) and not np.isfinite(y.to_numpy(dtype=float)).all():
         raise AuditInputError(
             f"{file}: target column '{config.target}' holds infinite values. Drop or fix those rows before the audit."
         )
-    _validate_check_options(config.policy)
-    if "emissions" in config.sections and config.emissions.enabled:
-        _validate_emissions_inputs(config)
+    return y
 
-    # --- task and labels ---------------------------------------------------------------------------------------
+
+# --- task and labels ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Labels:
+    """The task, the class labels as observed, the positive class (binary) and the notes on how it was chosen."""
+
+    task: str
+    classes: tuple[Any, ...]
+    positive: Any
+    notes: tuple[str, ...]
+
+
+def _positive_label(
+    config: AuditConfig, observed: list[Any], model: ModelAdapter | None, file: str
+) -> tuple[Any, str]:
+    """The positive class of a binary target and the note saying why it is that one."""
+    if config.positive_label is not None:
+        positive = _match_label(config.positive_label, observed)
+        if positive is None:
+            raise AuditInputError(
+                E.POSITIVE_LABEL_UNKNOWN.format(
+                    file=file, label=config.positive_label, column=config.target, values=_fmt_values(observed)
+                )
+            )
+        return positive, f"Positive (favourable) class: {positive!r}, as configured."
+    if model is not None and model.classes is not None and len(model.classes) == 2:
+        positive = _match_label(model.classes[1], observed)
+        if positive is None:
+            raise AuditInputError(
+                f"{file}: the model's classes {list(map(str, model.classes))} do not match the values of "
+                f"target '{config.target}' ({_fmt_values(observed)}). Choose the dataset the model was trained on."
+            )
+        return positive, (
+            f"Positive class {positive!r}: the model's classes_[1] (scikit-learn convention); set positive_label to change it."
+        )
+    positive = observed[-1]
+    return positive, (
+        f"Positive class {positive!r}: the larger sorted label (scikit-learn convention); set positive_label to change it."
+    )
+
+
+def _labels(config: AuditConfig, y: pd.Series, model: ModelAdapter | None, file: str) -> Labels:
     task = _detect_task(config, y, model, file)
-    classes: tuple[Any, ...] = ()
-    positive = None
-    if task in ("binary", "multiclass"):
-        observed = sorted(pd.unique(y).tolist(), key=lambda v: (str(type(v)), v))
-        if len(observed) < 2:
-            raise AuditInputError(
-                E.TARGET_ONE_CLASS.format(file=file, column=config.target, value=observed[0])
-            )
-        if task == "binary" and len(observed) > 2:
-            raise AuditInputError(
-                E.TARGET_TOO_MANY_CLASSES.format(file=file, column=config.target, n=len(observed))
-            )
-        classes = tuple(observed)
-        if task == "binary":
-            if config.positive_label is not None:
-                positive = _match_label(config.positive_label, list(observed))
-                if positive is None:
-                    raise AuditInputError(
-                        E.POSITIVE_LABEL_UNKNOWN.format(
-                            file=file,
-                            label=config.positive_label,
-                            column=config.target,
-                            values=_fmt_values(observed),
-                        )
-                    )
-                notes.append(f"Positive (favourable) class: {positive!r}, as configured.")
-            elif model is not None and model.classes is not None and len(model.classes) == 2:
-                positive = _match_label(model.classes[1], list(observed))
-                if positive is None:
-                    raise AuditInputError(
-                        f"{file}: the model's classes {list(map(str, model.classes))} do not match the values of "
-                        f"target '{config.target}' ({_fmt_values(observed)}). Choose the dataset the model was trained on."
-                    )
-                notes.append(
-                    f"Positive class {positive!r}: the model's classes_[1] (scikit-learn convention); set positive_label to change it."
-                )
-            else:
-                positive = observed[-1]
-                notes.append(
-                    f"Positive class {positive!r}: the larger sorted label (scikit-learn convention); set positive_label to change it."
-                )
-    elif not _is_numeric(y):
-        raise AuditInputError(E.REGRESSION_TARGET_NOT_NUMERIC.format(file=file, column=config.target))
+    if task == "regression":
+        if not _is_numeric(y):
+            raise AuditInputError(E.REGRESSION_TARGET_NOT_NUMERIC.format(file=file, column=config.target))
+        return Labels(task, (), None, ())
+    observed = sorted(pd.unique(y).tolist(), key=lambda v: (str(type(v)), v))
+    if len(observed) < 2:
+        raise AuditInputError(E.TARGET_ONE_CLASS.format(file=file, column=config.target, value=observed[0]))
+    if task == "binary" and len(observed) > 2:
+        raise AuditInputError(
+            E.TARGET_TOO_MANY_CLASSES.format(file=file, column=config.target, n=len(observed))
+        )
+    if task != "binary":
+        return Labels(task, tuple(observed), None, ())
+    positive, note = _positive_label(config, observed, model, file)
+    return Labels(task, tuple(observed), positive, (note,))
 
-    # --- features ------------------------------------------------------------------------------------------------
+
+# --- features ----------------------------------------------------------------------------------------------------
+def _features(
+    df: pd.DataFrame, config: AuditConfig, model: ModelAdapter | None, file: str
+) -> tuple[str, ...]:
+    """The model's input columns: configured, else the model's own names, else every column not reserved."""
     reserved = {
         config.target,
         config.prediction_column,
@@ -452,146 +439,197 @@ def build_context(
         )
     if not features:
         raise AuditInputError(E.NO_FEATURES.format(file=file))
-    X = df[features]
+    return tuple(features)
 
-    # --- predictions, once -------------------------------------------------------------------------------------
-    proba = None
-    pred_seconds = None
-    threshold = None
-    if model is not None:
-        t0 = time.perf_counter()
-        try:
-            labels, proba = model.predict_both(X)
-        except AuditInputError:
-            raise
-        except Exception as exc:  # any estimator error here is a mismatch between data and model
-            empty = [c for c in features if X[c].isna().all()]
-            hint = f" Column(s) with no values at all: {_fmt_values(empty)}." if empty else ""
-            detail = " ".join(str(exc).split())
-            detail = detail if len(detail) <= 300 else detail[:297] + "..."
-            raise AuditInputError(
-                E.PREDICT_FAILED.format(file=model.name, detail=f"{type(exc).__name__}: {detail}") + hint
-            ) from exc
-        pred_seconds = time.perf_counter() - t0
-        labels, proba = _checked_model_output(labels, proba, n_rows=len(X), model=model)
-        source = "model"
-        pred_col_name = "model predictions"
-    else:
-        col = config.prediction_column
-        raw = df[col]
-        if raw.isna().any():
-            raise AuditInputError(
-                f"{file}: prediction column '{col}' has {int(raw.isna().sum())} missing value(s). Every row needs a prediction."
-            )
-        if task != "regression" and _is_numeric(raw):
-            vals = raw.to_numpy(dtype=float)
-            if np.any((vals > 0) & (vals < 1) & (np.mod(vals, 1) != 0)):
-                raise AuditInputError(E.PREDICTION_LOOKS_LIKE_SCORES.format(file=file, column=col))
-        labels = raw.to_numpy()
-        source = "column"
-        pred_col_name = f"column '{col}'"
-        if config.score_column is not None:
-            s = pd.to_numeric(df[config.score_column], errors="coerce")
-            if s.isna().any() or not np.isfinite(s.to_numpy(dtype=float)).all() or s.min() < 0 or s.max() > 1:
-                raise AuditInputError(
-                    E.SCORE_OUT_OF_RANGE.format(file=file, column=config.score_column, lo=s.min(), hi=s.max())
-                )
-            proba = s.to_numpy(dtype=float)
 
-    y_score = None
-    if task in ("binary", "multiclass"):
-        label_list = list(classes)
-        mapped = pd.Series(labels).map(lambda v: _match_label(v, label_list))
-        bad = pd.unique(pd.Series(labels)[mapped.isna().to_numpy()])
-        if (
-            len(bad)
-            and model is not None
-            and model.classes is None
-            and np.issubdtype(np.asarray(labels).dtype, np.floating)
-        ):
-            raise AuditInputError(
-                f"{model.name}: the model outputs continuous values (e.g. {float(bad[0]):.4g}), not the labels of "
-                f"target '{config.target}' ({_fmt_values(label_list)}): it looks like a regressor. Use task='regression' "
-                "(--task regression) for a numeric target, or give the classifier."
-            )
-        if len(bad):
-            raise AuditInputError(
-                E.PREDICTION_OUTSIDE_LABELS.format(
-                    file=file if model is None else model.name,
-                    column=config.prediction_column or "model output",
-                    values=_fmt_values(bad),
-                    target=config.target,
-                    labels=_fmt_values(label_list),
-                )
-            )
-        index = {lab: i for i, lab in enumerate(label_list)}
-        pred_idx = mapped.map(index).to_numpy(dtype=np.int64)
-        true_idx = y.map(index).to_numpy(dtype=np.int64)
-        y_pred_labels = (
-            np.asarray([label_list[i] for i in pred_idx], dtype=object)
-            if len(label_list) < 50
-            else mapped.to_numpy()
+# --- predictions, once -------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RawPredictions:
+    """What the model (or the prediction column) returned, before it is encoded against the labels."""
+
+    labels: np.ndarray
+    proba: np.ndarray | None
+    source: str  # "model" or "column"
+    seconds: float | None
+    described: str  # "model predictions" or "column 'pred'", for messages
+
+
+@dataclass(frozen=True)
+class Predictions:
+    """Labels and predictions encoded for the task (see :class:`AuditContext`) and the decision threshold."""
+
+    y_true: np.ndarray
+    y_pred: np.ndarray
+    y_pred_labels: np.ndarray
+    y_score: np.ndarray | None
+    threshold: float | None
+
+
+def _model_predictions(model: ModelAdapter, X: pd.DataFrame) -> RawPredictions:
+    t0 = time.perf_counter()
+    try:
+        labels, proba = model.predict_both(X)
+    except AuditInputError:
+        raise
+    except Exception as exc:  # any estimator error here is a mismatch between data and model
+        empty = [c for c in X.columns if X[c].isna().all()]
+        hint = f" Column(s) with no values at all: {_fmt_values(empty)}." if empty else ""
+        detail = " ".join(str(exc).split())
+        detail = detail if len(detail) <= 300 else detail[:297] + "..."
+        raise AuditInputError(
+            E.PREDICT_FAILED.format(file=model.name, detail=f"{type(exc).__name__}: {detail}") + hint
+        ) from exc
+    seconds = time.perf_counter() - t0
+    labels, proba = _checked_model_output(labels, proba, n_rows=len(X), model=model)
+    return RawPredictions(labels, proba, "model", seconds, "model predictions")
+
+
+def _column_predictions(df: pd.DataFrame, config: AuditConfig, task: str, file: str) -> RawPredictions:
+    col = config.prediction_column
+    raw = df[col]
+    if raw.isna().any():
+        raise AuditInputError(
+            f"{file}: prediction column '{col}' has {int(raw.isna().sum())} missing value(s). Every row needs a prediction."
         )
-        if task == "binary":
-            pos_i = index[positive]
-            y_true = (true_idx == pos_i).astype(np.int8)
-            y_pred = (pred_idx == pos_i).astype(np.int8)
-            if proba is not None:
-                if proba.ndim == 1:
-                    y_score = proba
-                else:
-                    model_classes = (
-                        list(model.classes)
-                        if (model is not None and model.classes is not None)
-                        else label_list
-                    )
-                    j = next(
-                        (k for k, c in enumerate(model_classes) if _match_label(c, [positive]) is not None),
-                        proba.shape[1] - 1,
-                    )
-                    y_score = proba[:, j]
-                threshold = 0.5
+    if task != "regression" and _is_numeric(raw):
+        vals = raw.to_numpy(dtype=float)
+        if np.any((vals > 0) & (vals < 1) & (np.mod(vals, 1) != 0)):
+            raise AuditInputError(E.PREDICTION_LOOKS_LIKE_SCORES.format(file=file, column=col))
+    proba = None
+    if config.score_column is not None:
+        s = pd.to_numeric(df[config.score_column], errors="coerce")
+        if s.isna().any() or not np.isfinite(s.to_numpy(dtype=float)).all() or s.min() < 0 or s.max() > 1:
+            raise AuditInputError(
+                E.SCORE_OUT_OF_RANGE.format(file=file, column=config.score_column, lo=s.min(), hi=s.max())
+            )
+        proba = s.to_numpy(dtype=float)
+    return RawPredictions(raw.to_numpy(), proba, "column", None, f"column '{col}'")
+
+
+def _class_column(model: ModelAdapter | None, label_list: list[Any], label: Any, default: int | None) -> int:
+    """Index of ``label`` among the probability columns (the model's classes, else the observed labels)."""
+    model_classes = list(model.classes) if (model is not None and model.classes is not None) else label_list
+    found = (k for k, c in enumerate(model_classes) if _match_label(c, [label]) is not None)
+    return next(found) if default is None else next(found, default)
+
+
+def _pred_indices(
+    raw: RawPredictions, labels: Labels, config: AuditConfig, model: ModelAdapter | None, file: str
+) -> pd.Series:
+    """Each prediction matched to a class label; predictions outside the labels are input errors."""
+    label_list = list(labels.classes)
+    mapped = pd.Series(raw.labels).map(lambda v: _match_label(v, label_list))
+    bad = pd.unique(pd.Series(raw.labels)[mapped.isna().to_numpy()])
+    if (
+        len(bad)
+        and model is not None
+        and model.classes is None
+        and np.issubdtype(raw.labels.dtype, np.floating)
+    ):
+        raise AuditInputError(
+            f"{model.name}: the model outputs continuous values (e.g. {float(bad[0]):.4g}), not the labels of "
+            f"target '{config.target}' ({_fmt_values(label_list)}): it looks like a regressor. Use task='regression' "
+            "(--task regression) for a numeric target, or give the classifier."
+        )
+    if len(bad):
+        raise AuditInputError(
+            E.PREDICTION_OUTSIDE_LABELS.format(
+                file=file if model is None else model.name,
+                column=config.prediction_column or "model output",
+                values=_fmt_values(bad),
+                target=config.target,
+                labels=_fmt_values(label_list),
+            )
+        )
+    return mapped
+
+
+def _encode_classes(
+    raw: RawPredictions,
+    labels: Labels,
+    y: pd.Series,
+    config: AuditConfig,
+    model: ModelAdapter | None,
+    file: str,
+) -> Predictions:
+    label_list = list(labels.classes)
+    mapped = _pred_indices(raw, labels, config, model, file)
+    index = {lab: i for i, lab in enumerate(label_list)}
+    pred_idx = mapped.map(index).to_numpy(dtype=np.int64)
+    true_idx = y.map(index).to_numpy(dtype=np.int64)
+    y_pred_labels = (
+        np.asarray([label_list[i] for i in pred_idx], dtype=object)
+        if len(label_list) < 50
+        else mapped.to_numpy()
+    )
+    proba = raw.proba
+    if labels.task == "multiclass":
+        y_score = None
+        if proba is not None and proba.ndim == 2:
+            y_score = proba[:, [_class_column(model, label_list, lab, None) for lab in label_list]]
+        return Predictions(true_idx, pred_idx, y_pred_labels, y_score, None)
+    pos_i = index[labels.positive]
+    y_score, threshold = None, None
+    if proba is not None:
+        if proba.ndim == 1:
+            y_score = proba
         else:
-            y_true, y_pred = true_idx, pred_idx
-            if proba is not None and proba.ndim == 2:
-                model_classes = (
-                    list(model.classes) if (model is not None and model.classes is not None) else label_list
-                )
-                order = [
-                    next(k for k, c in enumerate(model_classes) if _match_label(c, [lab]) is not None)
-                    for lab in label_list
-                ]
-                y_score = proba[:, order]
-    else:
-        y_true = y.to_numpy(dtype=float)
-        try:
-            y_pred = np.asarray(labels, dtype=float)
-        except (TypeError, ValueError) as exc:
-            raise AuditInputError(
-                f"{file}: predictions ({pred_col_name}) are not numeric, so they cannot be audited as a regression."
-            ) from exc
-        y_pred_labels = y_pred
+            y_score = proba[:, _class_column(model, label_list, labels.positive, proba.shape[1] - 1)]
+        threshold = 0.5
+    return Predictions(
+        (true_idx == pos_i).astype(np.int8),
+        (pred_idx == pos_i).astype(np.int8),
+        y_pred_labels,
+        y_score,
+        threshold,
+    )
 
-    # --- weights -----------------------------------------------------------------------------------------------
-    sample_weight = None
-    if config.sample_weight_column is not None:
-        w = pd.to_numeric(df[config.sample_weight_column], errors="coerce")
-        if w.isna().any() or (w < 0).any():
-            raise AuditInputError(
-                f"{file}: sample weight column '{config.sample_weight_column}' must hold non-negative numbers with no gaps."
-            )
-        if float(w.sum()) <= 0:
-            raise AuditInputError(
-                f"{file}: sample weight column '{config.sample_weight_column}' sums to 0; at least one row needs a "
-                "positive weight."
-            )
-        sample_weight = w.to_numpy(dtype=float)
 
-    # --- protected groups --------------------------------------------------------------------------------------
+def _encode_regression(raw: RawPredictions, y: pd.Series, file: str) -> Predictions:
+    try:
+        y_pred = np.asarray(raw.labels, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise AuditInputError(
+            f"{file}: predictions ({raw.described}) are not numeric, so they cannot be audited as a regression."
+        ) from exc
+    return Predictions(y.to_numpy(dtype=float), y_pred, y_pred, None, None)
+
+
+# --- weights -----------------------------------------------------------------------------------------------------
+def _weights(df: pd.DataFrame, config: AuditConfig, file: str) -> np.ndarray | None:
+    if config.sample_weight_column is None:
+        return None
+    w = pd.to_numeric(df[config.sample_weight_column], errors="coerce")
+    if w.isna().any() or (w < 0).any():
+        raise AuditInputError(
+            f"{file}: sample weight column '{config.sample_weight_column}' must hold non-negative numbers with no gaps."
+        )
+    if float(w.sum()) <= 0:
+        raise AuditInputError(
+            f"{file}: sample weight column '{config.sample_weight_column}' sums to 0; at least one row needs a "
+            "positive weight."
+        )
+    return w.to_numpy(dtype=float)
+
+
+# --- protected groups --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Groups:
+    """Protected groups of every row: the attributes, then their intersections, and how numbers were binned."""
+
+    sensitive: pd.DataFrame
+    protected_columns: tuple[str, ...]
+    intersection_columns: tuple[str, ...]
+    binning: Mapping[str, Any]
+    notes: tuple[str, ...]
+
+
+def _protected_groups(df: pd.DataFrame, config: AuditConfig, file: str) -> Groups:
+    notes: list[str] = []
     groups: dict[str, pd.Series] = {}
     binning: dict[str, Any] = {}
     for attr in config.protected:
-        g, info = _bin_protected(attr, df[attr.column], notes)
+        g, info = _bin_protected(attr, df[attr.column], notes, categorical=attr.column in config.categorical)
         groups[attr.column] = g
         if info:
             binning[attr.column] = info
@@ -609,18 +647,53 @@ def build_context(
                 f"Protected column '{attr.column}' has {int((g == MISSING_GROUP).sum())} missing value(s), audited as the group '{MISSING_GROUP}'."
             )
     intersections: list[str] = []
-    if config.intersections and len(config.protected) >= 2:
-        for combo in combinations(
-            [a.column for a in config.protected], 2 if len(config.protected) > 2 else len(config.protected)
-        ):
+    columns = [a.column for a in config.protected]
+    if config.intersections and len(columns) >= 2:
+        # pairs of three or more attributes (their full product is mostly empty), else the one pair
+        for combo in combinations(columns, 2 if len(columns) > 2 else len(columns)):
             name = INTERSECTION_SEP.join(combo)
-            out = groups[combo[0]]
-            for c in combo[1:]:
-                out = out + INTERSECTION_SEP + groups[c]
-            groups[name] = out
+            groups[name] = intersection_labels(groups, combo)
             intersections.append(name)
     sensitive = pd.DataFrame({k: v.astype("category") for k, v in groups.items()}, index=df.index)
+    return Groups(sensitive, tuple(columns), tuple(intersections), binning, tuple(notes))
 
+
+def build_context(
+    data: LoadedData,
+    *,
+    config: AuditConfig,
+    model: ModelAdapter | None = None,
+    reference: LoadedData | None = None,
+) -> AuditContext:
+    """Validate every input once and compute predictions once.
+
+    Each step below checks one kind of input and returns a frozen piece; the context is their sum.
+
+    Raises
+    ------
+    AuditInputError : with a message naming the file, the column and what to do.
+    """
+    df = data.frame
+    file = data.name
+    y = _check_columns(df, config, model, file)
+    _validate_check_options(config.policy)
+    if "emissions" in config.sections and config.emissions.enabled:
+        _validate_emissions_inputs(config)
+    labels = _labels(config, y, model, file)
+    features = _features(df, config, model, file)
+    X = df[list(features)]
+    raw = (
+        _model_predictions(model, X)
+        if model is not None
+        else _column_predictions(df, config, labels.task, file)
+    )
+    preds = (
+        _encode_regression(raw, y, file)
+        if labels.task == "regression"
+        else _encode_classes(raw, labels, y, config, model, file)
+    )
+    sample_weight = _weights(df, config, file)
+    groups = _protected_groups(df, config, file)
     return AuditContext(
         config=config,
         data=df,
@@ -628,24 +701,24 @@ def build_context(
         model=model,
         reference=None if reference is None else reference.frame,
         reference_info=reference,
-        task=task,
+        task=labels.task,
         target=config.target,
-        positive_label=positive,
-        classes=classes,
-        features=tuple(features),
+        positive_label=labels.positive,
+        classes=labels.classes,
+        features=features,
         X=X,
         y=y,
-        y_true=_readonly(y_true),
-        y_pred=_readonly(y_pred),
-        y_pred_labels=_readonly(np.asarray(y_pred_labels)),
-        y_score=_readonly(None if y_score is None else np.asarray(y_score, dtype=float)),
+        y_true=_readonly(preds.y_true),
+        y_pred=_readonly(preds.y_pred),
+        y_pred_labels=_readonly(np.asarray(preds.y_pred_labels)),
+        y_score=_readonly(None if preds.y_score is None else np.asarray(preds.y_score, dtype=float)),
         sample_weight=_readonly(sample_weight),
-        sensitive=sensitive,
-        protected_columns=tuple(a.column for a in config.protected),
-        intersection_columns=tuple(intersections),
-        prediction_source=source,
-        prediction_seconds=pred_seconds,
-        threshold=threshold,
-        notes=tuple(notes),
-        binning=binning,
+        sensitive=groups.sensitive,
+        protected_columns=groups.protected_columns,
+        intersection_columns=groups.intersection_columns,
+        prediction_source=raw.source,
+        prediction_seconds=raw.seconds,
+        threshold=preds.threshold,
+        notes=labels.notes + groups.notes,
+        binning=groups.binning,
     )

@@ -7,12 +7,16 @@ resample rows, capped at ``policy.bootstrap_row_cap`` rows per resample (stated 
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from audits.context import AuditContext
+from audits.intervals import kish_n, mover_mean, wilson
+from audits.method import METHOD_KEY, NO_RESAMPLES, Method, Sampling, format_estimate
 from audits.results import Finding, SectionResult, Severity, Status, Table
 from audits.stats import (
     count_bootstrap,
@@ -25,8 +29,28 @@ from audits.stats import (
 
 NAME = "performance"
 TITLE = "Model performance"
-ROW_BOOTSTRAP_RESAMPLES = 200
 CALIBRATION_BINS = 10
+BINARY_COUNT_METRICS = (
+    "accuracy",
+    "balanced_accuracy",
+    "precision",
+    "recall",
+    "specificity",
+    "f1",
+    "selection_rate",
+    "base_rate",
+)
+# With n_bootstrap: 0 these rates keep a closed-form (Wilson score) interval: (numerator cells, denominator cells)
+# over the binary cells tp, fp, tn, fn.
+WILSON_RATES = {
+    "accuracy": ((0, 2), (0, 1, 2, 3)),
+    "precision": ((0,), (0, 1)),
+    "recall": ((0,), (0, 3)),
+    "specificity": ((2,), (1, 2)),
+    "selection_rate": ((0, 1), (0, 1, 2, 3)),
+    "base_rate": ((0, 3), (0, 1, 2, 3)),
+}
+WILSON_METHOD = "Wilson score interval (closed form; n_bootstrap: 0, so no resampling)"
 
 
 def binary_metrics_from_counts(tp: Any, fp: Any, tn: Any, fn: Any) -> dict[str, np.ndarray]:
@@ -128,38 +152,145 @@ def _weighted_auc(y: np.ndarray, s: np.ndarray, w: np.ndarray | None) -> float:
     return float(roc_auc_score(y, s, sample_weight=w))
 
 
-def _binary(
-    ctx: AuditContext, level: float, n_boot: int, rng: np.random.Generator
-) -> tuple[list[dict], dict, list[Table], dict]:
+@dataclass(frozen=True)
+class Numbers:
+    """What the computation found: metric rows, the confusion counts, tables and extra figures."""
+
+    rows: list[dict[str, Any]]
+    confusion: dict[str, Any]
+    tables: list[Table]
+    extra: dict[str, Any]
+
+
+def _count_method(sp: Sampling, weighted: bool) -> str:
+    if not sp.resampling:
+        return WILSON_METHOD
+    level = sp.confidence_level
+    if not weighted:
+        return f"bootstrap of confusion counts ({sp.n_bootstrap} multinomial resamples, {level:.0%} percentile interval)"
+    return (
+        f"weighted: bootstrap of confusion-cell weight sums ({sp.n_bootstrap} multinomial resamples with a normal "
+        f"approximation of each cell's resampled weight sum, {level:.0%} percentile interval)"
+    )
+
+
+def _row_method(sp: Sampling, n: int, weighted: bool) -> str:
+    if not sp.resampling:
+        return NO_RESAMPLES
+    capped = " (capped, deviations rescaled to n rows)" if n > sp.row_cap else ""
+    method = (
+        f"row bootstrap ({sp.row_resamples} resamples of {min(n, sp.row_cap):,} rows{capped}, "
+        f"{sp.confidence_level:.0%} percentile interval)"
+    )
+    return "weighted " + method if weighted else method
+
+
+def _closed_form(
+    name: str, cell: np.ndarray, weights: np.ndarray | None, sums: np.ndarray, level: float
+) -> tuple[float, float] | None:
+    """Wilson (rates) or MOVER (balanced accuracy) interval of a count metric; None where no closed form is used.
+
+    Weighted rates use the Kish effective size of their denominator rows.
+    """
+    w = np.ones(len(cell)) if weights is None else np.asarray(weights, dtype=float)
+    sq = np.bincount(cell, weights=w * w, minlength=4)
+
+    def rate(num: tuple[int, ...], den: tuple[int, ...]) -> tuple[float, float]:
+        d = float(sums[list(den)].sum())
+        return (float(sums[list(num)].sum()) / d if d > 0 else float("nan")), float(
+            kish_n(d, sq[list(den)].sum())
+        )
+
+    if name in WILSON_RATES:
+        lo, hi = wilson(*rate(*WILSON_RATES[name]), level)
+        return float(lo), float(hi)
+    if name == "balanced_accuracy":
+        _, lo, hi = mover_mean([rate(*WILSON_RATES["recall"]), rate(*WILSON_RATES["specificity"])], level)
+        return float(lo), float(hi)
+    return None
+
+
+def _binary_count_rows(
+    ctx: AuditContext, sp: Sampling, rng: np.random.Generator
+) -> tuple[list[dict[str, Any]], dict[str, int]]:
     yt, yp = ctx.y_true.astype(bool), ctx.y_pred.astype(bool)
     wts = ctx.sample_weight
     # cells in the order tp, fp, tn, fn
     cell = np.where(yt, np.where(yp, 0, 3), np.where(yp, 1, 2))
-    counts, sums, boot = _cell_sums(cell, 4, wts, n_boot, rng)
-    tp, fp, tn, fn = (int(c) for c in counts)
+    counts, sums, boot = _cell_sums(cell, 4, wts, sp.n_bootstrap, rng)
     n = len(yt)
     point = binary_metrics_from_counts(*sums)
     bm = binary_metrics_from_counts(boot[:, 0], boot[:, 1], boot[:, 2], boot[:, 3])
+    method = _count_method(sp, wts is not None)
     rows = []
-    count_method = (
-        f"bootstrap of confusion counts ({n_boot} multinomial resamples, {level:.0%} percentile interval)"
-        if wts is None
-        else f"weighted: bootstrap of confusion-cell weight sums ({n_boot} multinomial resamples with a normal "
-        f"approximation of each cell's resampled weight sum, {level:.0%} percentile interval)"
+    for name in BINARY_COUNT_METRICS:
+        if sp.resampling:
+            lo, hi = percentile_interval(bm[name], sp.confidence_level)
+            rows.append(_interval_row(name, float(point[name]), lo, hi, method, n))
+            continue
+        bounds = _closed_form(name, cell, wts, sums, sp.confidence_level)
+        lo, hi = bounds if bounds is not None else (None, None)
+        rows.append(_interval_row(name, float(point[name]), lo, hi, method if bounds else NO_RESAMPLES, n))
+    tp, fp, tn, fn = (int(c) for c in counts)
+    return rows, {"tp": tp, "fp": fp, "tn": tn, "fn": fn}
+
+
+def _score_rows(ctx: AuditContext, sp: Sampling, rng: np.random.Generator) -> list[dict[str, Any]]:
+    """ROC AUC, log loss and Brier score with row-bootstrap intervals."""
+    yt = ctx.y_true.astype(bool)
+    wts = ctx.sample_weight
+    s = np.asarray(ctx.y_score, dtype=float)
+    n = len(yt)
+    level, cap, nb = sp.confidence_level, sp.row_cap, sp.row_resamples
+    method = _row_method(sp, n, wts is not None)
+    w_or_none = (lambda i: None) if wts is None else (lambda i: wts[i])
+    auc = _weighted_auc(yt, s, wts)
+    auc_boot = _row_bootstrap(
+        lambda i: _weighted_auc(yt[i], s[i], w_or_none(i)), n, rng=rng, cap=cap, n_boot=nb
     )
-    for name in (
-        "accuracy",
-        "balanced_accuracy",
-        "precision",
-        "recall",
-        "specificity",
-        "f1",
-        "selection_rate",
-        "base_rate",
+    lo, hi = percentile_interval(auc_boot, level)
+    rows = [_interval_row("roc_auc", auc, lo, hi, method, n)]
+    eps = 1e-15
+    all_rows = np.arange(n)
+    for name, per_row in (
+        ("log_loss", -(yt * np.log(np.clip(s, eps, 1)) + (~yt) * np.log(np.clip(1 - s, eps, 1)))),
+        ("brier_score", (s - yt) ** 2),
     ):
-        lo, hi = percentile_interval(bm[name], level)
-        rows.append(_interval_row(name, float(point[name]), lo, hi, count_method, n))
-    extra: dict[str, Any] = {}
+        boot_rows = _row_bootstrap(
+            lambda i, v=per_row: _weighted_mean(v, wts, i), n, rng=rng, cap=cap, n_boot=nb
+        )
+        lo, hi = percentile_interval(boot_rows, level)
+        rows.append(_interval_row(name, _weighted_mean(per_row, wts, all_rows), lo, hi, method, n))
+    return rows
+
+
+def _calibration(ctx: AuditContext) -> tuple[Table, float]:
+    """Equal-width calibration table and the expected calibration error."""
+    yt = ctx.y_true.astype(bool)
+    s = np.asarray(ctx.y_score, dtype=float)
+    edges = np.linspace(0, 1, CALIBRATION_BINS + 1)
+    idx = np.clip(np.digitize(s, edges[1:-1], right=False), 0, CALIBRATION_BINS - 1)
+    counts = np.bincount(idx, minlength=CALIBRATION_BINS)
+    mean_score = safe_div(np.bincount(idx, weights=s, minlength=CALIBRATION_BINS), counts)
+    observed = safe_div(np.bincount(idx, weights=yt.astype(float), minlength=CALIBRATION_BINS), counts)
+    table = Table(
+        title="Calibration",
+        data={
+            "bin": [f"{edges[i]:.1f}–{edges[i + 1]:.1f}" for i in range(CALIBRATION_BINS)],
+            "rows": counts.tolist(),
+            "mean_score": mean_score.tolist(),
+            "observed_rate": observed.tolist(),
+        },
+        note="Equal-width score bins; observed rate is the share of positive labels. Empty bins are undefined.",
+    )
+    w = counts / max(len(yt), 1)
+    ece = float(np.nansum(w * np.abs(np.nan_to_num(mean_score) - np.nan_to_num(observed))))
+    return table, ece
+
+
+def _binary(ctx: AuditContext, sp: Sampling, rng: np.random.Generator) -> Numbers:
+    rows, confusion = _binary_count_rows(ctx, sp, rng)
+    tp, fp, tn, fn = (confusion[k] for k in ("tp", "fp", "tn", "fn"))
     tables = [
         Table(
             title="Confusion matrix",
@@ -168,102 +299,65 @@ def _binary(
                 f"predicted {ctx.positive_label}": [tp, fp],
                 "predicted other": [fn, tn],
             },
-            note=f"{n:,} rows; positive class {ctx.positive_label!r}.",
+            note=f"{ctx.n_rows:,} rows; positive class {ctx.positive_label!r}.",
         )
     ]
+    extra: dict[str, Any] = {}
     if ctx.y_score is not None:
-        s = np.asarray(ctx.y_score, dtype=float)
-        cap = ctx.policy.bootstrap_row_cap
-        nb = min(n_boot, ROW_BOOTSTRAP_RESAMPLES)
-        row_method = f"row bootstrap ({nb} resamples of {min(n, cap):,} rows{' (capped, deviations rescaled to n rows)' if n > cap else ''}, {level:.0%} percentile interval)"
-        if wts is not None:
-            row_method = "weighted " + row_method
-        w_or_none = (lambda i: None) if wts is None else (lambda i: wts[i])
-        auc = _weighted_auc(yt, s, wts)
-        auc_boot = _row_bootstrap(
-            lambda i: _weighted_auc(yt[i], s[i], w_or_none(i)), n, rng=rng, cap=cap, n_boot=nb
-        )
-        lo, hi = percentile_interval(auc_boot, level)
-        rows.append(_interval_row("roc_auc", auc, lo, hi, row_method, n))
-        eps = 1e-15
-        all_rows = np.arange(n)
-        for name, per_row in (
-            ("log_loss", -(yt * np.log(np.clip(s, eps, 1)) + (~yt) * np.log(np.clip(1 - s, eps, 1)))),
-            ("brier_score", (s - yt) ** 2),
-        ):
-            boot_rows = _row_bootstrap(
-                lambda i, v=per_row: _weighted_mean(v, wts, i), n, rng=rng, cap=cap, n_boot=nb
-            )
-            lo, hi = percentile_interval(boot_rows, level)
-            rows.append(_interval_row(name, _weighted_mean(per_row, wts, all_rows), lo, hi, row_method, n))
-        edges = np.linspace(0, 1, CALIBRATION_BINS + 1)
-        idx = np.clip(np.digitize(s, edges[1:-1], right=False), 0, CALIBRATION_BINS - 1)
-        counts = np.bincount(idx, minlength=CALIBRATION_BINS)
-        mean_score = safe_div(np.bincount(idx, weights=s, minlength=CALIBRATION_BINS), counts)
-        observed = safe_div(np.bincount(idx, weights=yt.astype(float), minlength=CALIBRATION_BINS), counts)
-        tables.append(
-            Table(
-                title="Calibration",
-                data={
-                    "bin": [f"{edges[i]:.1f}–{edges[i + 1]:.1f}" for i in range(CALIBRATION_BINS)],
-                    "rows": counts.tolist(),
-                    "mean_score": mean_score.tolist(),
-                    "observed_rate": observed.tolist(),
-                },
-                note="Equal-width score bins; observed rate is the share of positive labels. Empty bins are undefined.",
-            )
-        )
-        w = counts / max(n, 1)
-        extra["expected_calibration_error"] = float(
-            np.nansum(w * np.abs(np.nan_to_num(mean_score) - np.nan_to_num(observed)))
-        )
-    confusion = {"tp": tp, "fp": fp, "tn": tn, "fn": fn}
-    return rows, confusion, tables, extra
+        rows += _score_rows(ctx, sp, rng)
+        table, extra["expected_calibration_error"] = _calibration(ctx)
+        tables.append(table)
+    return Numbers(rows, confusion, tables, extra)
 
 
-def _multiclass(
-    ctx: AuditContext, level: float, n_boot: int, rng: np.random.Generator
-) -> tuple[list[dict], dict, list[Table], dict]:
+def _multiclass_metrics(c: np.ndarray) -> dict[str, np.ndarray]:
+    """Count-based multiclass metrics of (..., k, k) confusion counts (rows: actual, columns: predicted)."""
+    diag = np.diagonal(c, axis1=-2, axis2=-1).astype(float)
+    actual = c.sum(axis=-1).astype(float)
+    predicted = c.sum(axis=-2).astype(float)
+    total = c.sum(axis=(-2, -1)).astype(float)
+    recall = safe_div(diag, actual)
+    precision = safe_div(diag, predicted)
+    f1 = safe_div(2 * diag, actual + predicted)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return {
+            "accuracy": safe_div(diag.sum(axis=-1), total),
+            "balanced_accuracy": np.nanmean(recall, axis=-1),
+            "macro_precision": np.nanmean(precision, axis=-1),
+            "macro_recall": np.nanmean(recall, axis=-1),
+            "macro_f1": np.nanmean(f1, axis=-1),
+        }
+
+
+def _multiclass(ctx: AuditContext, sp: Sampling, rng: np.random.Generator) -> Numbers:
     k = len(ctx.classes)
-    counts, sums, flat_boot = _cell_sums(
-        np.asarray(ctx.y_true) * k + np.asarray(ctx.y_pred), k * k, ctx.sample_weight, n_boot, rng
-    )
+    cell = np.asarray(ctx.y_true) * k + np.asarray(ctx.y_pred)
+    counts, sums, flat_boot = _cell_sums(cell, k * k, ctx.sample_weight, sp.n_bootstrap, rng)
     cm = counts.reshape(k, k)
     n = int(cm.sum())
-
-    def metrics(c: np.ndarray) -> dict[str, np.ndarray]:
-        # c: (..., k, k) counts
-        diag = np.diagonal(c, axis1=-2, axis2=-1).astype(float)
-        actual = c.sum(axis=-1).astype(float)
-        predicted = c.sum(axis=-2).astype(float)
-        total = c.sum(axis=(-2, -1)).astype(float)
-        recall = safe_div(diag, actual)
-        precision = safe_div(diag, predicted)
-        f1 = safe_div(2 * diag, actual + predicted)
-        import warnings
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            return {
-                "accuracy": safe_div(diag.sum(axis=-1), total),
-                "balanced_accuracy": np.nanmean(recall, axis=-1),
-                "macro_precision": np.nanmean(precision, axis=-1),
-                "macro_recall": np.nanmean(recall, axis=-1),
-                "macro_f1": np.nanmean(f1, axis=-1),
-            }
-
-    point = metrics(sums.reshape(k, k))
-    bm = metrics(flat_boot.reshape(n_boot, k, k))
-    method = (
-        f"bootstrap of confusion counts ({n_boot} multinomial resamples, {level:.0%} percentile interval)"
-        if ctx.sample_weight is None
-        else f"weighted: bootstrap of confusion-cell weight sums ({n_boot} resamples, normal approximation of "
-        f"each cell's resampled weight sum, {level:.0%} percentile interval)"
-    )
+    point = _multiclass_metrics(sums.reshape(k, k))
+    bm = _multiclass_metrics(flat_boot.reshape(sp.n_bootstrap, k, k))
+    if not sp.resampling:
+        method = WILSON_METHOD
+    elif ctx.sample_weight is None:
+        method = _count_method(sp, False)
+    else:
+        method = (
+            f"weighted: bootstrap of confusion-cell weight sums ({sp.n_bootstrap} resamples, normal approximation "
+            f"of each cell's resampled weight sum, {sp.confidence_level:.0%} percentile interval)"
+        )
     rows = []
     for name in point:
-        lo, hi = percentile_interval(bm[name], level)
-        rows.append(_interval_row(name, float(point[name]), lo, hi, method, n))
+        if sp.resampling:
+            lo, hi = percentile_interval(bm[name], sp.confidence_level)
+            rows.append(_interval_row(name, float(point[name]), lo, hi, method, n))
+        elif name == "accuracy":  # a plain rate keeps its Wilson interval (Kish effective n when weighted)
+            w = np.ones(n) if ctx.sample_weight is None else np.asarray(ctx.sample_weight, dtype=float)
+            lo, hi = wilson(float(point[name]), kish_n(w.sum(), (w * w).sum()), sp.confidence_level)
+            rows.append(_interval_row(name, float(point[name]), float(lo), float(hi), method, n))
+        else:
+            rows.append(_interval_row(name, float(point[name]), None, None, NO_RESAMPLES, n))
     if ctx.y_score is not None:
         p = np.clip(np.asarray(ctx.y_score)[np.arange(n), ctx.y_true], 1e-15, 1)
         ll = _weighted_mean(-np.log(p), ctx.sample_weight, np.arange(n))
@@ -272,27 +366,16 @@ def _multiclass(
     data: dict[str, list] = {"actual \\ predicted": labels}
     for j, lab in enumerate(labels):
         data[lab] = cm[:, j].tolist()
-    return (
-        rows,
-        {"matrix": cm.tolist(), "labels": labels},
-        [Table(title="Confusion matrix", data=data, note=f"{n:,} rows.")],
-        {},
-    )
+    table = Table(title="Confusion matrix", data=data, note=f"{n:,} rows.")
+    return Numbers(rows, {"matrix": cm.tolist(), "labels": labels}, [table], {})
 
 
-def _regression(
-    ctx: AuditContext, level: float, n_boot: int, rng: np.random.Generator
-) -> tuple[list[dict], dict, list[Table], dict]:
+def _regression(ctx: AuditContext, sp: Sampling, rng: np.random.Generator) -> Numbers:
     yt, yp = np.asarray(ctx.y_true, float), np.asarray(ctx.y_pred, float)
     n = len(yt)
     err = yp - yt
-    cap = ctx.policy.bootstrap_row_cap
-    nb = min(n_boot, ROW_BOOTSTRAP_RESAMPLES)
-    method = f"row bootstrap ({nb} resamples of {min(n, cap):,} rows{' (capped, deviations rescaled to n rows)' if n > cap else ''}, {level:.0%} percentile interval)"
-
     wts = ctx.sample_weight
-    if wts is not None:
-        method = "weighted " + method
+    method = _row_method(sp, n, wts is not None)
 
     def wmean(v: np.ndarray, i: np.ndarray) -> float:
         return _weighted_mean(v, wts, i)
@@ -311,76 +394,77 @@ def _regression(
     all_idx = np.arange(n)
     rows = []
     for name, fn in fns.items():
-        boot = _row_bootstrap(fn, n, rng=rng, cap=cap, n_boot=nb)
-        lo, hi = percentile_interval(boot, level)
+        boot = _row_bootstrap(fn, n, rng=rng, cap=sp.row_cap, n_boot=sp.row_resamples)
+        lo, hi = percentile_interval(boot, sp.confidence_level)
         rows.append(_interval_row(name, fn(all_idx), lo, hi, method, n))
-    return rows, {}, [], {}
+    return Numbers(rows, {}, [], {})
 
 
-def run_performance(
-    ctx: AuditContext, *, prior: Mapping[str, SectionResult], progress: Callable[[float, str], None]
-) -> SectionResult:
-    """Overall model quality with bootstrap intervals."""
-    level = ctx.policy.confidence_level
-    n_boot = max(int(ctx.policy.n_bootstrap), 1)
-    rng = np.random.default_rng(ctx.seed)
+def compute_performance(ctx: AuditContext) -> Numbers:
+    """Every metric of the task with its interval (the seeded draws happen here, in a fixed order)."""
     compute = {"binary": _binary, "multiclass": _multiclass, "regression": _regression}[ctx.task]
-    rows, confusion, tables, extra = compute(ctx, level, n_boot, rng)
-    metric_table = Table(
-        title="Overall performance",
-        data={
-            k: [r[k] for r in rows] for k in ("metric", "value", "ci_low", "ci_high", "n", "method", "note")
-        },
-        note=f"{ctx.n_rows:,} rows; predictions from the {ctx.prediction_source}; seed {ctx.seed}.",
+    return compute(ctx, ctx.sampling, np.random.default_rng(ctx.sampling.seed))
+
+
+def _binary_verdict(
+    ctx: AuditContext, values: dict[str, dict[str, Any]]
+) -> tuple[Status, list[str], list[Finding]]:
+    """Accuracy against the majority-class baseline and a check that the scores are not inverted."""
+    level = ctx.sampling.confidence_level
+    status, summary, findings = Status.PASS, [], []
+    acc_row = values["accuracy"]
+    acc = acc_row["value"]
+    pos_share = _weighted_mean(np.asarray(ctx.y_true, float), ctx.sample_weight, np.arange(ctx.n_rows))
+    majority = max(pos_share, 1 - pos_share)
+    summary.append(
+        f"Accuracy {format_estimate(acc, acc_row['ci_low'], acc_row['ci_high'], level, no_interval=NO_RESAMPLES)} "
+        f"on {ctx.n_rows:,} rows; always predicting the majority class would score {majority:.3f}."
     )
-    values = {r["metric"]: r for r in rows}
-    findings: list[Finding] = []
-    summary: list[str] = []
-    status = Status.PASS
-    if ctx.task == "binary":
-        acc = values["accuracy"]["value"]
-        pos_share = _weighted_mean(np.asarray(ctx.y_true, float), ctx.sample_weight, np.arange(ctx.n_rows))
-        majority = max(pos_share, 1 - pos_share)
-        summary.append(
-            f"Accuracy {acc:.3f} (95% CI {values['accuracy']['ci_low']:.3f}–{values['accuracy']['ci_high']:.3f}) on "
-            f"{ctx.n_rows:,} rows; always predicting the majority class would score {majority:.3f}."
-        )
-        auc = values.get("roc_auc", {})
-        if auc.get("value") is not None:
-            summary.append(f"ROC AUC {auc['value']:.3f}.")
-            if auc["ci_high"] is not None and auc["ci_high"] < 0.5:
-                status = Status.WARN
-                findings.append(
-                    Finding(
-                        code="PERF_SCORE_INVERTED",
-                        severity=Severity.WARN,
-                        subject="roc_auc",
-                        message=(
-                            f"ROC AUC {auc['value']:.3f} is below 0.5 (interval {auc['ci_low']:.3f}–{auc['ci_high']:.3f}): "
-                            f"the scores rank negatives above positives. Check that the score is the probability of "
-                            f"the positive class {ctx.positive_label!r}, not of the other class."
-                        ),
-                        evidence={"roc_auc": auc["value"], "ci_high": auc["ci_high"]},
-                    )
-                )
-        if acc is not None and acc <= majority:
+    auc = values.get("roc_auc", {})
+    if auc.get("value") is not None:
+        summary.append(f"ROC AUC {auc['value']:.3f}.")
+        if auc["ci_high"] is not None and auc["ci_high"] < 0.5:
             status = Status.WARN
             findings.append(
                 Finding(
-                    code="PERF_BELOW_BASELINE",
+                    code="PERF_SCORE_INVERTED",
                     severity=Severity.WARN,
-                    message=f"Accuracy {acc:.3f} is no better than always predicting the majority class ({majority:.3f}).",
-                    evidence={"accuracy": acc, "majority_rate": majority},
+                    subject="roc_auc",
+                    message=(
+                        f"ROC AUC {format_estimate(auc['value'], auc['ci_low'], auc['ci_high'], level)} is below "
+                        "0.5: the scores rank negatives above positives. Check that the score is the probability "
+                        f"of the positive class {ctx.positive_label!r}, not of the other class."
+                    ),
+                    evidence={"roc_auc": auc["value"], "ci_high": auc["ci_high"]},
                 )
             )
+    if acc is not None and acc <= majority:
+        status = Status.WARN
+        findings.append(
+            Finding(
+                code="PERF_BELOW_BASELINE",
+                severity=Severity.WARN,
+                message=f"Accuracy {acc:.3f} is no better than always predicting the majority class ({majority:.3f}).",
+                evidence={"accuracy": acc, "majority_rate": majority},
+            )
+        )
+    return status, summary, findings
+
+
+def _verdict(ctx: AuditContext, rows: list[dict[str, Any]]) -> tuple[Status, list[str], list[Finding]]:
+    values = {r["metric"]: r for r in rows}
+    if ctx.task == "binary":
+        status, summary, findings = _binary_verdict(ctx, values)
     elif ctx.task == "multiclass":
-        summary.append(
+        status, findings = Status.PASS, []
+        summary = [
             f"Accuracy {values['accuracy']['value']:.3f}, balanced accuracy {values['balanced_accuracy']['value']:.3f} over {len(ctx.classes)} classes."
-        )
+        ]
     else:
-        summary.append(
+        status, findings = Status.PASS, []
+        summary = [
             f"MAE {values['mae']['value']:.4g}, RMSE {values['rmse']['value']:.4g}, R² {values['r2']['value']:.3f}."
-        )
+        ]
     if ctx.sample_weight is not None:
         summary.append(
             f"Weighted by column '{ctx.config.sample_weight_column}' (row counts in the confusion matrix are unweighted)."
@@ -395,7 +479,35 @@ def run_performance(
                     message=f"{r['metric']} is undefined: {r['note'].removeprefix('undefined: ')}.",
                 )
             )
-    progress(1.0, "done")
+    return status, summary, findings
+
+
+def method_record(ctx: AuditContext) -> Method:
+    """The section's :class:`~audits.method.Method`: count metrics resample confusion counts, score and
+    regression metrics resample rows (capped)."""
+    sp = ctx.sampling
+    return Method(
+        interval="bootstrap percentile" if sp.resampling else "Wilson score where closed form, else none",
+        confidence_level=sp.confidence_level,
+        resamples=sp.n_bootstrap,
+        seed=sp.seed,
+        rows=ctx.n_rows,
+        sample_caps={"row_cap": sp.row_cap, "row_resamples": sp.row_resamples},
+    )
+
+
+def assemble_performance(ctx: AuditContext, numbers: Numbers) -> SectionResult:
+    """The section result of computed numbers: tables, verdict, sentences and the method."""
+    sp = ctx.sampling
+    rows = numbers.rows
+    metric_table = Table(
+        title="Overall performance",
+        data={
+            k: [r[k] for r in rows] for k in ("metric", "value", "ci_low", "ci_high", "n", "method", "note")
+        },
+        note=f"{ctx.n_rows:,} rows; predictions from the {ctx.prediction_source}; seed {ctx.seed}.",
+    )
+    status, summary, findings = _verdict(ctx, rows)
     return SectionResult(
         name=NAME,
         title=TITLE,
@@ -404,19 +516,22 @@ def run_performance(
         findings=tuple(findings),
         tables={
             "overall": metric_table,
-            **{("confusion" if t.title.startswith("Confusion") else "calibration"): t for t in tables},
+            **{
+                ("confusion" if t.title.startswith("Confusion") else "calibration"): t for t in numbers.tables
+            },
         },
         metrics={
-            "overall": values,
-            **({"confusion": confusion} if confusion else {}),
+            "overall": {r["metric"]: r for r in rows},
+            **({"confusion": numbers.confusion} if numbers.confusion else {}),
             "task": ctx.task,
-            **extra,
+            **numbers.extra,
+            METHOD_KEY: method_record(ctx).to_dict(),
         },
         method={
-            "confidence_level": level,
-            "n_bootstrap": n_boot,
-            "row_bootstrap_resamples": min(n_boot, ROW_BOOTSTRAP_RESAMPLES),
-            "row_cap": ctx.policy.bootstrap_row_cap,
+            "confidence_level": sp.confidence_level,
+            "n_bootstrap": sp.n_bootstrap,
+            "row_bootstrap_resamples": sp.row_resamples,
+            "row_cap": sp.row_cap,
             "seed": ctx.seed,
             "rows": ctx.n_rows,
             "threshold": ctx.threshold,
@@ -425,3 +540,17 @@ def run_performance(
             else "no sample weights",
         },
     )
+
+
+def run_performance(
+    ctx: AuditContext, *, prior: Mapping[str, SectionResult], progress: Callable[[float, str], None]
+) -> SectionResult:
+    """Overall model quality with bootstrap intervals (closed-form ones where they exist when
+    ``n_bootstrap: 0``)."""
+    result = assemble_performance(ctx, compute_performance(ctx))
+    progress(0.8, "error analysis and ROC / PR curves")
+    from audits.error_analysis import extend_performance  # cohorts where errors concentrate (issue 15)
+
+    result = extend_performance(ctx, result)
+    progress(1.0, "done")
+    return result

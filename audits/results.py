@@ -304,10 +304,6 @@ class AuditResult:
         return next((s for s in self.sections if s.name == name), None)
 
     @property
-    def section_names(self) -> list[str]:
-        return [s.name for s in self.sections]
-
-    @property
     def status(self) -> Status:
         """Overall status: ``error`` when a selected section errored (the audit is incomplete, whatever the
         others found), else :attr:`policy_status`.

@@ -17,12 +17,13 @@ from typing import Any, BinaryIO, Protocol
 
 import pandas as pd
 
+from audits import data_quality, emissions, explain, fairness, performance
 from audits.config import AuditConfig
 from audits.context import AuditContext, build_context
 from audits.data_quality import run_data_quality
 from audits.emissions import run_emissions
 from audits.explain import run_explanation
-from audits.fairness import run_fairness
+from audits.fairness.section import run_fairness
 from audits.inputs import LoadedData, ModelAdapter, adapt_estimator, frame_as_data, load_dataset, load_model
 from audits.limits import Limits, default_limits
 from audits.performance import run_performance
@@ -37,15 +38,17 @@ class SectionFn(Protocol):
     ) -> SectionResult: ...
 
 
-# The sections, in the order they run. Later sections may read earlier results through ``prior``
-# (fairness reads data_quality's representation and base rates).
-SECTIONS: list[tuple[str, str, SectionFn]] = [
-    ("performance", "Model performance", run_performance),
-    ("data_quality", "Data quality", run_data_quality),
-    ("fairness", "Fairness", run_fairness),
-    ("explanation", "Explanations", run_explanation),
-    ("emissions", "Environmental impact", run_emissions),
-]
+# The sections, in the order they run: each module declares its own NAME and TITLE, and this explicit list is
+# the one place that orders them (config.SECTION_NAMES is tested equal). Later sections may read earlier results
+# through ``prior`` (fairness reads data_quality's representation and base rates).
+SECTION_MODULES: tuple[tuple[Any, SectionFn], ...] = (
+    (performance, run_performance),
+    (data_quality, run_data_quality),
+    (fairness, run_fairness),
+    (explain, run_explanation),
+    (emissions, run_emissions),
+)
+SECTIONS: list[tuple[str, str, SectionFn]] = [(m.NAME, m.TITLE, fn) for m, fn in SECTION_MODULES]
 
 VERSIONED_PACKAGES = (
     "rai-audit",

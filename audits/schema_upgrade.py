@@ -84,16 +84,13 @@ def _counts(data: Mapping[str, list]) -> np.ndarray | None:
 
 def _rejudge_fairness(section: dict[str, Any], config: Mapping[str, Any]) -> str:
     """Recompute the 1.1 fairness verdicts of a binary, unweighted 1.0 section in place; '' or why not."""
-    from audits.fairness import (
-        DISPARITY_COLUMNS,
-        REFERENCE_COLUMNS,
-        _metric_cells,
-        _overall_cells,
-        make_framing,
-        reference_families,
-    )
+    from audits.fairness import DISPARITY_COLUMNS, REFERENCE_COLUMNS
+    from audits.fairness.cells import metric_cells as _metric_cells
+    from audits.fairness.cells import overall_cells as _overall_cells
     from audits.fairness.compute import Settings, binary_from_counts
     from audits.fairness.counts import Groups
+    from audits.fairness.families import reference_families
+    from audits.fairness.framing import make_framing
     from audits.fairness.summary import headline_rows, status_of, summarise
 
     metrics, method, tables = section.get("metrics", {}), section.get("method", {}), section.get("tables", {})
@@ -184,7 +181,7 @@ def _rejudge_fairness(section: dict[str, Any], config: Mapping[str, Any]) -> str
         "data": {k: [r.get(k) for r in ref_rows] for k in REFERENCE_COLUMNS},
         "note": "Recomputed from the group counts of a schema 1.0 result.",
     }
-    section["status"] = status_of(headline).value
+    section["status"] = str(status_of(headline))
     section["summary"] = summarise(
         headline, level=level, protected=[p for p in protected if p], framing=fr, rows=method.get("rows")
     )

@@ -86,11 +86,6 @@ def percentile_interval(
     return lo, hi
 
 
-def undefined_share(samples: np.ndarray, axis: int = 0) -> np.ndarray:
-    """Share of resamples in which a metric was undefined (NaN)."""
-    return np.mean(np.isnan(np.asarray(samples, dtype=float)), axis=axis)
-
-
 def rank_auc(y_true: np.ndarray, score: np.ndarray) -> float:
     """ROC AUC by the rank-sum (Mann–Whitney) formula, ties averaged; NaN when one class is absent."""
     from scipy.stats import rankdata

@@ -31,8 +31,6 @@ SCORE_METRICS = ("roc_auc",)
 # small-group safeguard (needs enough positives and negatives).
 LABEL_FREE_METRICS = frozenset({"selection_rate"})
 REGRESSION_METRICS = ("mean_prediction", "mean_target", "mae", "rmse", "r2", "ks")
-# Regression metrics where larger is worse (used for worst-group loss).
-REGRESSION_LOSSES = ("mae", "rmse")
 
 UNDEFINED_REASON = {
     "selection_rate": "the group has no rows",

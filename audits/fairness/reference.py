@@ -201,6 +201,44 @@ class FamilyResult:
     verdict_row: dict[str, Any]  # a disparity-table row (method "vs_reference") with the family verdict
 
 
+def _row_note(
+    i: int,
+    j: int,
+    ok_ref: bool,
+    ref_name: str,
+    eligible: np.ndarray,
+    p: np.ndarray,
+    described: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]],
+    unit_note: str,
+) -> str:
+    """Why a comparison row has no verdict (or how to read it), then the quantity's own note."""
+    note = ""
+    if not ok_ref:
+        note = f"reference group {ref_name!r} is excluded or undefined for this metric"
+    elif not eligible[j]:
+        note = "group excluded (too little data)"
+    elif not np.isfinite(p[j]):
+        note = "undefined in this group"
+    elif "ratio" in described and not np.isfinite(described["ratio"][0][i]):
+        note = "the reference rate is 0: the ratio is undefined and the difference decides"
+    if not unit_note:
+        return note
+    return note + ("; " if note else "") + unit_note
+
+
+def _kind_cells(
+    described: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]], i: int, n_others: int
+) -> dict[str, float | None]:
+    """The difference and ratio of comparison ``i`` with their interval (None where not computed)."""
+    out: dict[str, float | None] = {}
+    for kind in ("difference", "ratio"):
+        v, lo, hi = described.get(kind, (np.full(n_others, np.nan),) * 3)
+        out[kind] = value_or_none(v[i])
+        out[f"{kind}_ci_low"] = value_or_none(lo[i])
+        out[f"{kind}_ci_high"] = value_or_none(hi[i])
+    return out
+
+
 def compare_to_reference(
     attribute: str,
     metric: str,
@@ -253,18 +291,8 @@ def compare_to_reference(
             described[kind] = (k.value, k.low, k.high)
     per = combine(kinds) if kinds else [V.UNDEFINED] * len(others)
     ref_name = names[ref]
-    rows: list[dict[str, Any]] = []
-    for i, j in enumerate(others):
-        note = ""
-        if not ok_ref:
-            note = f"reference group {ref_name!r} is excluded or undefined for this metric"
-        elif not eligible[j]:
-            note = "group excluded (too little data)"
-        elif not np.isfinite(p[j]):
-            note = "undefined in this group"
-        elif "ratio" in described and not np.isfinite(described["ratio"][0][i]):
-            note = "the reference rate is 0: the ratio is undefined and the difference decides"
-        row = {
+    rows = [
+        {
             "attribute": attribute,
             "metric": metric,
             "group": names[j],
@@ -274,14 +302,11 @@ def compare_to_reference(
             "n": value_or_none(n[j]),
             "reference_n": value_or_none(n[ref]),
             "verdict": per[i],
-            "note": (note + ("; " if note and unit_note else "") + unit_note) if unit_note else note,
+            "note": _row_note(i, j, ok_ref, ref_name, eligible, p, described, unit_note),
+            **_kind_cells(described, i, len(others)),
         }
-        for kind in ("difference", "ratio"):
-            v, lo, hi = described.get(kind, (np.full(len(others), np.nan),) * 3)
-            row[kind] = value_or_none(v[i])
-            row[f"{kind}_ci_low"] = value_or_none(lo[i])
-            row[f"{kind}_ci_high"] = value_or_none(hi[i])
-        rows.append(row)
+        for i, j in enumerate(others)
+    ]
     verdict = family_verdict(per)
     return FamilyResult(
         rows,

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 from audits.fairness import verdicts as V
 from audits.fairness.metrics import METRIC_TITLES
-from audits.results import Status
+from audits.method import format_ci
 
 if TYPE_CHECKING:
-    from audits.fairness import Framing
+    from audits.fairness.framing import Framing
 
 _VERDICT_WORDS = {
     V.PASS: "passes",
@@ -42,14 +42,15 @@ def headline_rows(
     return sorted(out, key=lambda r: rank[r["metric"]])
 
 
-def status_of(headline: Sequence[dict[str, Any]]) -> Status:
-    """fail if any headline verdict fails, pass if every defined one passes, else inconclusive."""
+def status_of(headline: Sequence[dict[str, Any]]) -> str:
+    """fail if any headline verdict fails, pass if every defined one passes, else inconclusive (the values of
+    ``audits.results.Status``; plain strings so that this module does not import the result types)."""
     verdicts = {r["verdict"] for r in headline} - {V.UNDEFINED}
     if V.FAIL in verdicts:
-        return Status.FAIL
+        return V.FAIL
     if verdicts == {V.PASS}:
-        return Status.PASS
-    return Status.INCONCLUSIVE
+        return V.PASS
+    return V.INCONCLUSIVE
 
 
 def _ci(r: dict[str, Any], level: float) -> str:
@@ -58,8 +59,8 @@ def _ci(r: dict[str, Any], level: float) -> str:
     note = str(r.get("note", ""))
     if r["verdict"] == V.FAIL and "Holm-adjusted " in note:
         pct = note.split("Holm-adjusted ", 1)[1].split("%", 1)[0]
-        return f"Holm-adjusted {pct}% CI {r['ci_low']:.2f}–{r['ci_high']:.2f}"
-    return f"{level:.0%} CI {r['ci_low']:.2f}–{r['ci_high']:.2f}"
+        return format_ci(r["ci_low"], r["ci_high"], f"Holm-adjusted {pct}%", ".2f")
+    return format_ci(r["ci_low"], r["ci_high"], level, ".2f")
 
 
 def _tolerance_words(r: dict[str, Any]) -> str:
@@ -138,6 +139,44 @@ def _severity(r: dict[str, Any]) -> tuple[int, float]:
     return _ORDER[r["verdict"]], -gap
 
 
+def _context_sentence(
+    headline: Sequence[dict[str, Any]],
+    *,
+    protected: Sequence[str],
+    framing: Framing | None,
+    rows: int | None,
+    n_excluded: int,
+    notes: Sequence[str],
+) -> str:
+    """The closing sentence: why verdicts are inconclusive, the framing, the given notes, what was left out."""
+    extra = []
+    counted = [r for r in headline if r["verdict"] != V.UNDEFINED]
+    n_inc = sum(1 for r in counted if r["verdict"] == V.INCONCLUSIVE)
+    if counted and n_inc * 2 > len(counted):
+        extra.append(
+            f"{n_inc} of {len(counted)} headline verdicts are inconclusive"
+            + (f": with {rows:,} rows" if rows else ": with these group sizes")
+            + " the intervals are too wide to show the gaps within or beyond the tolerance, and inconclusive is "
+            "the honest answer, not a pass"
+        )
+    if framing is not None and framing.lead:
+        titles = " and ".join(_title(m) for m in framing.lead)
+        extra.append(
+            f"favourable outcome '{framing.favourable}', {framing.decision} decision: {titles} parity lead "
+            "(Aequitas fairness tree)"
+        )
+    extra += [n for n in notes if n]
+    inter = [r for r in headline if r["attribute"] not in protected and r["verdict"] == V.FAIL]
+    if inter:
+        extra.append(f"{len(inter)} intersectional check(s) fail")
+    if n_excluded:
+        extra.append(f"{n_excluded} small group(s) are left out of the comparisons and listed separately")
+    if not extra:
+        return ""
+    text = "; ".join(extra) + "."
+    return text[0].upper() + text[1:]
+
+
 def summarise(
     headline: Sequence[dict[str, Any]],
     *,
@@ -164,32 +203,14 @@ def summarise(
         out.insert(0, sentence(worst, level, framing))
     elif nxt is not None:
         out.append(sentence(nxt, level, framing))
-    extra = []
-    counted = [r for r in headline if r["verdict"] != V.UNDEFINED]
-    n_inc = sum(1 for r in counted if r["verdict"] == V.INCONCLUSIVE)
-    if counted and n_inc * 2 > len(counted):
-        extra.append(
-            f"{n_inc} of {len(counted)} headline verdicts are inconclusive"
-            + (f": with {rows:,} rows" if rows else ": with these group sizes")
-            + " the intervals are too wide to show the gaps within or beyond the tolerance, and inconclusive is "
-            "the honest answer, not a pass"
-        )
-    if framing is not None and framing.lead:
-        titles = " and ".join(_title(m) for m in framing.lead)
-        extra.append(
-            f"favourable outcome '{framing.favourable}', {framing.decision} decision: {titles} parity lead "
-            "(Aequitas fairness tree)"
-        )
-    if base_rate_note:
-        extra.append(base_rate_note)
-    if extra_note:
-        extra.append(extra_note)
-    inter = [r for r in headline if r["attribute"] not in protected and r["verdict"] == V.FAIL]
-    if inter:
-        extra.append(f"{len(inter)} intersectional check(s) fail")
-    if n_excluded:
-        extra.append(f"{n_excluded} small group(s) are left out of the comparisons and listed separately")
-    if extra:
-        text = "; ".join(extra) + "."
-        out.append(text[0].upper() + text[1:])
+    context = _context_sentence(
+        headline,
+        protected=protected,
+        framing=framing,
+        rows=rows,
+        n_excluded=n_excluded,
+        notes=[base_rate_note, extra_note],
+    )
+    if context:
+        out.append(context)
     return out[:3]

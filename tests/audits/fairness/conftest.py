@@ -11,7 +11,7 @@ import pytest
 
 from audits import AuditConfig, build_context, load_dataset, load_model
 from audits.context import AuditContext
-from audits.fairness import run_fairness
+from audits.fairness.section import run_fairness
 from audits.inputs import frame_as_data
 from audits.results import SectionResult
 

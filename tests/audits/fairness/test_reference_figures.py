@@ -1,4 +1,4 @@
-"""Reference figures of CHECKS.md on German credit (predictions equal to the labels: label base rates)."""
+"""Reference figures of docs/checks.md on German credit (predictions equal to the labels: label base rates)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 
 from audits import AuditConfig, build_context
 from audits.config import ProtectedAttribute
-from audits.fairness import run_fairness
+from audits.fairness.section import run_fairness
 from audits.inputs import frame_as_data
 from tests.audits.fairness.conftest import no_progress
 

@@ -1,0 +1,61 @@
+"""How a protected column's values become group labels: the one definition the context, drift and fairness share.
+
+A leaf module (numpy and pandas only), so that any section can group a dataset as the audit does without
+importing the context.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+MISSING_GROUP = "missing"
+INTERSECTION_SEP = " × "
+AUTO_BIN_MIN_DISTINCT = 12  # numeric protected columns with more distinct values are binned at quartiles
+
+
+def group_labels(s: pd.Series, binning: Mapping[str, Any] | None = None) -> pd.Series:
+    """Group label (string) of each value of a protected column, as the audit groups it.
+
+    ``binning`` is the column's entry of ``AuditContext.binning`` (``edges`` and ``labels``) for numeric columns
+    cut into groups; missing values become the group ``'missing'``. Use it to group another dataset (a reference)
+    exactly as the audited one.
+    """
+    if binning:
+        edges = [-np.inf, *binning["edges"], np.inf]
+        groups = pd.cut(s.astype(float), bins=edges, labels=list(binning["labels"]), right=True).astype(
+            object
+        )
+    else:
+        groups = s.astype(object)
+    return groups.where(pd.notna(groups), MISSING_GROUP).map(group_str).astype(str)
+
+
+def group_str(v: Any) -> str:
+    """A group value as text: 1.0 -> '1' (a float column of integer codes), everything else ``str``."""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def bin_labels(bins: tuple[float, ...]) -> list[str]:
+    """Labels of the groups cut at ``bins``: ``<=25``, ``(25, 60]``, ``>60`` (integers without a decimal point)."""
+
+    def f(x: float) -> str:
+        return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+    labels = [f"<={f(bins[0])}"]
+    labels += [f"({f(lo)}, {f(hi)}]" for lo, hi in zip(bins[:-1], bins[1:], strict=True)]
+    labels.append(f">{f(bins[-1])}")
+    return labels
+
+
+def intersection_labels(groups: Mapping[str, pd.Series], columns: tuple[str, ...]) -> pd.Series:
+    """The intersection group of each row: its groups in ``columns`` joined by ``' × '``."""
+    out = groups[columns[0]]
+    for c in columns[1:]:
+        out = out + INTERSECTION_SEP + groups[c]
+    return out
