@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, Strict, TypeAdapter, ValidationError
 from pydantic.dataclasses import dataclass
 
 from audits.errors import NO_PROTECTED, AuditInputError
@@ -62,7 +62,12 @@ def _no_bare_string(v: Any) -> Any:
     return v
 
 
-Finite = Annotated[float, AfterValidator(_finite)]
+# Numbers and switches are strict: YAML gives them typed, so "1000" (a string), true (for a number) or "yes"
+# (for a switch) is a mistake to report, not a value to coerce. A float field still takes an integer.
+SInt = Annotated[int, Strict()]
+SFloat = Annotated[float, Strict()]
+SBool = Annotated[bool, Strict()]
+Finite = Annotated[SFloat, AfterValidator(_finite)]
 StrList = Annotated[tuple[str, ...], BeforeValidator(_no_bare_string), Field(max_length=MAX_LIST)]
 Label = str | int | float | bool
 TypeName = Annotated[
@@ -186,17 +191,17 @@ class Policy:
     disparity may move between two audits (``rai-audit compare``, ``--baseline``) before a change counts.
     """
 
-    ratio_tolerance: Annotated[float, Field(gt=0, le=1)] = 0.8
-    difference_tolerance: Annotated[float, Field(ge=0, le=1)] = 0.1
-    min_group_size: Annotated[int, Field(ge=1, le=MAX_SAMPLE_ROWS)] = 30
-    min_group_events: Annotated[int, Field(ge=0, le=MAX_SAMPLE_ROWS)] = 10
-    confidence_level: Annotated[float, Field(gt=0.5, le=0.9999)] = 0.95
-    n_bootstrap: Annotated[int, Field(ge=0, le=MAX_BOOTSTRAP)] = 1000
-    bootstrap_row_cap: Annotated[int, Field(ge=100, le=MAX_SAMPLE_ROWS)] = 20_000
-    leakage_warn_relative: Annotated[float, Field(gt=0, le=1)] = 0.85
-    leakage_warn_absolute: Annotated[float, Field(gt=0, le=1)] = 0.90
-    leakage_fail: Annotated[float, Field(gt=0, le=1)] = 0.95
-    change_tolerance: Annotated[float, Field(ge=0, le=1)] = 0.02
+    ratio_tolerance: Annotated[SFloat, Field(gt=0, le=1)] = 0.8
+    difference_tolerance: Annotated[SFloat, Field(ge=0, le=1)] = 0.1
+    min_group_size: Annotated[SInt, Field(ge=1, le=MAX_SAMPLE_ROWS)] = 30
+    min_group_events: Annotated[SInt, Field(ge=0, le=MAX_SAMPLE_ROWS)] = 10
+    confidence_level: Annotated[SFloat, Field(gt=0.5, le=0.9999)] = 0.95
+    n_bootstrap: Annotated[SInt, Field(ge=0, le=MAX_BOOTSTRAP)] = 1000
+    bootstrap_row_cap: Annotated[SInt, Field(ge=100, le=MAX_SAMPLE_ROWS)] = 20_000
+    leakage_warn_relative: Annotated[SFloat, Field(gt=0, le=1)] = 0.85
+    leakage_warn_absolute: Annotated[SFloat, Field(gt=0, le=1)] = 0.90
+    leakage_fail: Annotated[SFloat, Field(gt=0, le=1)] = 0.95
+    change_tolerance: Annotated[SFloat, Field(ge=0, le=1)] = 0.02
     checks: Mapping[str, Mapping[str, Any] | None] = dataclasses.field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -233,15 +238,15 @@ class EmissionsConfig:
     samples (and says so). ``imported_csv`` is a codecarbon emissions.csv from the original training run.
     """
 
-    enabled: bool = True
-    refit: bool = True
+    enabled: SBool = True
+    refit: SBool = True
     country_iso_code: Annotated[str, Field(pattern=r"^[A-Za-z]{3}$")] = "USA"
     region: Annotated[str, Field(max_length=100)] | None = None
     training_data: Annotated[str, Field(min_length=1, max_length=4096)] | None = None
     imported_csv: Annotated[str, Field(min_length=1, max_length=4096)] | None = None
-    inference_min_seconds: Annotated[float, Field(ge=0, le=600)] = 3.0
-    refit_max_rows: Annotated[int, Field(ge=100, le=MAX_SAMPLE_ROWS)] = 200_000
-    refit_time_budget_s: Annotated[float, Field(gt=0, le=3600)] = 30.0
+    inference_min_seconds: Annotated[SFloat, Field(ge=0, le=600)] = 3.0
+    refit_max_rows: Annotated[SInt, Field(ge=100, le=MAX_SAMPLE_ROWS)] = 200_000
+    refit_time_budget_s: Annotated[SFloat, Field(gt=0, le=3600)] = 30.0
     compare_countries: Annotated[
         tuple[Annotated[str, Field(pattern=r"^[A-Za-z]{3}$")], ...],
         BeforeValidator(_no_bare_string),
@@ -306,12 +311,12 @@ class AuditConfig:
     allowed_values: Mapping[str, Annotated[tuple[Label, ...], BeforeValidator(_no_bare_string)]] = (
         dataclasses.field(default_factory=dict)
     )
-    intersections: bool = True
+    intersections: SBool = True
     na_values: Annotated[tuple[str, ...], BeforeValidator(_no_bare_string), Field(max_length=100)] = ("",)
-    seed: Annotated[int, Field(ge=0, le=MAX_SEED)] = 0
-    explain_sample_size: Annotated[int, Field(ge=1, le=MAX_EXPLAIN_ROWS)] = 2000
+    seed: Annotated[SInt, Field(ge=0, le=MAX_SEED)] = 0
+    explain_sample_size: Annotated[SInt, Field(ge=1, le=MAX_EXPLAIN_ROWS)] = 2000
     explainer: Literal["auto", "tree", "linear", "permutation", "kernel"] = "auto"
-    explain_time_budget_s: Annotated[float, Field(gt=0, le=3600)] = 60.0
+    explain_time_budget_s: Annotated[SFloat, Field(gt=0, le=3600)] = 60.0
     sections: Annotated[
         tuple[Literal["performance", "data_quality", "fairness", "explanation", "emissions"], ...],
         BeforeValidator(lambda v: (v,) if isinstance(v, str) else v),

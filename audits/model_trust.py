@@ -446,10 +446,14 @@ def check_skops_types(
     names, allowed_partial = schema_type_names(schema)
     names |= set(skops_untrusted)
     denied = {n for n in names if is_denied(n)}
-    if denied:
-        raise AuditInputError(SKOPS_DENIED.format(file=label, types=_name_list(denied)))
     permitted = allowed_types() | set(trusted_types) | allowed_partial
-    refused = names - permitted
+    refused = names - permitted - denied
+    if denied:
+        # Name every refused type, not only the denied ones, so one reading of the message tells the whole story.
+        message = SKOPS_DENIED.format(file=label, types=_name_list(denied))
+        if refused:
+            message += f" It also names types outside the allow list: {_name_list(refused)}."
+        raise AuditInputError(message)
     if refused:
         raise AuditInputError(SKOPS_UNTRUSTED.format(file=label, types=_name_list(refused)))
     return sorted(set(skops_untrusted))

@@ -185,20 +185,17 @@ def _row_method(sp: Sampling, n: int, weighted: bool) -> str:
     return "weighted " + method if weighted else method
 
 
-def _closed_form(
-    name: str, cell: np.ndarray, weights: np.ndarray | None, sums: np.ndarray, level: float
-) -> tuple[float, float] | None:
+def _closed_form(name: str, sums: np.ndarray, squares: np.ndarray, level: float) -> tuple[float, float] | None:
     """Wilson (rates) or MOVER (balanced accuracy) interval of a count metric; None where no closed form is used.
 
-    Weighted rates use the Kish effective size of their denominator rows.
+    ``sums`` and ``squares`` are the cells' (weighted) sums and sums of squared weights: weighted rates use the
+    Kish effective size of their denominator rows.
     """
-    w = np.ones(len(cell)) if weights is None else np.asarray(weights, dtype=float)
-    sq = np.bincount(cell, weights=w * w, minlength=4)
 
     def rate(num: tuple[int, ...], den: tuple[int, ...]) -> tuple[float, float]:
         d = float(sums[list(den)].sum())
         return (float(sums[list(num)].sum()) / d if d > 0 else float("nan")), float(
-            kish_n(d, sq[list(den)].sum())
+            kish_n(d, squares[list(den)].sum())
         )
 
     if name in WILSON_RATES:
@@ -210,6 +207,46 @@ def _closed_form(
     return None
 
 
+def binary_count_rows_from_cells(
+    counts: np.ndarray,
+    sums: np.ndarray | None,
+    squares: np.ndarray | None,
+    sp: Sampling,
+    rng: np.random.Generator,
+) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """Count-metric rows from the cells tp, fp, tn, fn: row counts, and (weighted) sums and sums of squared
+    weights (None when unweighted). The engine seam: an engine that aggregates the cells elsewhere (Spark) gets
+    the same rows, intervals and seeded draws as :func:`_binary_count_rows`."""
+    counts = np.asarray(counts, dtype=np.int64)
+    weighted = sums is not None
+    if not weighted:
+        sums_f = counts.astype(float)
+        boot = multinomial_counts(counts, sp.n_bootstrap, rng).astype(float)
+        squares = sums_f
+    else:
+        sums_f = np.asarray(sums, dtype=float)
+        squares = np.asarray(squares, dtype=float)
+        mean = safe_div(sums_f, counts)
+        var = safe_div(squares, counts) - mean**2
+        moments = np.stack([np.nan_to_num(mean), np.sqrt(np.clip(np.nan_to_num(var), 0, None))], axis=-1)
+        boot = count_bootstrap(counts[None, :], sp.n_bootstrap, rng, weight_moments=moments[None])[:, 0, :]
+    n = int(counts.sum())
+    point = binary_metrics_from_counts(*sums_f)
+    bm = binary_metrics_from_counts(boot[:, 0], boot[:, 1], boot[:, 2], boot[:, 3])
+    method = _count_method(sp, weighted)
+    rows = []
+    for name in BINARY_COUNT_METRICS:
+        if sp.resampling:
+            lo, hi = percentile_interval(bm[name], sp.confidence_level)
+            rows.append(_interval_row(name, float(point[name]), lo, hi, method, n))
+            continue
+        bounds = _closed_form(name, sums_f, squares, sp.confidence_level)
+        lo, hi = bounds if bounds is not None else (None, None)
+        rows.append(_interval_row(name, float(point[name]), lo, hi, method if bounds else NO_RESAMPLES, n))
+    tp, fp, tn, fn = (int(c) for c in counts)
+    return rows, {"tp": tp, "fp": fp, "tn": tn, "fn": fn}
+
+
 def _binary_count_rows(
     ctx: AuditContext, sp: Sampling, rng: np.random.Generator
 ) -> tuple[list[dict[str, Any]], dict[str, int]]:
@@ -217,22 +254,12 @@ def _binary_count_rows(
     wts = ctx.sample_weight
     # cells in the order tp, fp, tn, fn
     cell = np.where(yt, np.where(yp, 0, 3), np.where(yp, 1, 2))
-    counts, sums, boot = _cell_sums(cell, 4, wts, sp.n_bootstrap, rng)
-    n = len(yt)
-    point = binary_metrics_from_counts(*sums)
-    bm = binary_metrics_from_counts(boot[:, 0], boot[:, 1], boot[:, 2], boot[:, 3])
-    method = _count_method(sp, wts is not None)
-    rows = []
-    for name in BINARY_COUNT_METRICS:
-        if sp.resampling:
-            lo, hi = percentile_interval(bm[name], sp.confidence_level)
-            rows.append(_interval_row(name, float(point[name]), lo, hi, method, n))
-            continue
-        bounds = _closed_form(name, cell, wts, sums, sp.confidence_level)
-        lo, hi = bounds if bounds is not None else (None, None)
-        rows.append(_interval_row(name, float(point[name]), lo, hi, method if bounds else NO_RESAMPLES, n))
-    tp, fp, tn, fn = (int(c) for c in counts)
-    return rows, {"tp": tp, "fp": fp, "tn": tn, "fn": fn}
+    counts = np.bincount(cell, minlength=4)
+    if wts is None:
+        return binary_count_rows_from_cells(counts, None, None, sp, rng)
+    w = np.asarray(wts, dtype=float)
+    sums = np.bincount(cell, weights=w, minlength=4)
+    return binary_count_rows_from_cells(counts, sums, np.bincount(cell, weights=w * w, minlength=4), sp, rng)
 
 
 def _score_rows(ctx: AuditContext, sp: Sampling, rng: np.random.Generator) -> list[dict[str, Any]]:
@@ -414,7 +441,8 @@ def _binary_verdict(
     status, summary, findings = Status.PASS, [], []
     acc_row = values["accuracy"]
     acc = acc_row["value"]
-    pos_share = _weighted_mean(np.asarray(ctx.y_true, float), ctx.sample_weight, np.arange(ctx.n_rows))
+    # the (weighted) share of positive labels, from the counts: an engine without rows gets the same baseline
+    pos_share = values["base_rate"]["value"]
     majority = max(pos_share, 1 - pos_share)
     summary.append(
         f"Accuracy {format_estimate(acc, acc_row['ci_low'], acc_row['ci_high'], level, no_interval=NO_RESAMPLES)} "

@@ -376,21 +376,43 @@ class AuditResult:
 
     @classmethod
     def from_json(cls, text: str, *, source: str = "audit result") -> AuditResult:
+        """Parse a saved result; anything malformed is an :class:`AuditInputError` naming ``source``."""
         try:
             d = json.loads(text)
-        except json.JSONDecodeError as exc:
+        except (json.JSONDecodeError, RecursionError) as exc:  # RecursionError: "[[[[..." nested 100,000 deep
+            detail = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
             raise AuditInputError(
-                f"{source}: not valid JSON ({exc}). Choose a result.json written by rai-audit."
-            ) from exc
+                f"{source}: not valid JSON ({detail}). Choose a result.json written by rai-audit."
+            ) from None
         if not isinstance(d, dict) or "sections" not in d:
             raise AuditInputError(
                 f"{source}: not an RAI Audit result (no 'sections'). Choose a result.json written by rai-audit."
             )
-        return cls.from_dict(d, source=source)
+        try:
+            return cls.from_dict(d, source=source)
+        except AuditInputError:
+            raise
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError, RecursionError) as exc:
+            # Valid JSON of the wrong shape: a hand-edited or truncated result, or another program's JSON.
+            raise AuditInputError(
+                f"{source}: not a readable RAI Audit result ({type(exc).__name__}: {str(exc)[:200]}). Choose an "
+                "audit_report.json written by rai-audit run, or re-run the audit to produce one."
+            ) from None
 
     @classmethod
-    def load_json(cls, path: str | Path) -> AuditResult:
+    def load_json(cls, path: str | Path, *, limits: Any = None) -> AuditResult:
+        """Read a saved result JSON; its size is checked (``max_result_bytes``) before it is read."""
+        from audits.limits import check_bytes, default_limits
+
         path = Path(path)
-        if not path.exists():
+        if not path.is_file():
             raise AuditInputError(f"{path}: the result file does not exist. Check the path.")
-        return cls.from_json(path.read_text(encoding="utf-8"), source=str(path))
+        check_bytes(str(path), path.stat().st_size, field="max_result_bytes", limits=limits or default_limits())
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise AuditInputError(
+                f"{path}: not a UTF-8 text file, so not a result JSON. Choose an audit_report.json written by "
+                "rai-audit run."
+            ) from None
+        return cls.from_json(text, source=str(path))

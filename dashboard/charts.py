@@ -36,6 +36,9 @@ NEGATIVE_COLOR = "#0969da"  # SHAP pushing the output down
 MAX_BEESWARM_FEATURES = 12
 MAX_WATERFALL_FEATURES = 10
 MAX_HEATMAP_FEATURES = 12
+HORIZONTAL_FROM = 12  # more groups than this: horizontal bars, one labelled row per group
+PANEL_COLUMNS = 5  # small multiples per row
+EXCLUDED_LINE = "#6e7781"  # a group too small for verdicts: darker than the reference curve behind it
 
 
 def _num(x: Any) -> float | None:
@@ -69,51 +72,68 @@ def group_bars(
     excluded: Sequence[bool] | None = None,
     overall: float | None = None,
     title: str = "",
+    counts: Sequence[Any] | None = None,
+    horizontal: bool | None = None,
 ) -> go.Figure:
-    """One bar per group with its confidence interval as error bars; excluded (small) groups are greyed."""
+    """One bar per group, in the order given, with its confidence interval as error bars; excluded (small) groups
+    are greyed. More than ``HORIZONTAL_FROM`` groups are drawn as horizontal bars (labels stay readable), and the
+    height grows with the number of groups. ``counts`` adds each group's size to its label and hover text."""
+    if horizontal is None:
+        horizontal = len(groups) > HORIZONTAL_FROM
     vals = [_num(v) for v in values]
     lo = [_num(v) for v in (lows or [None] * len(vals))]
     hi = [_num(v) for v in (highs or [None] * len(vals))]
     ex = list(excluded or [False] * len(vals))
     plus = [(h - v) if (h is not None and v is not None) else 0 for v, h in zip(vals, hi, strict=True)]
     minus = [(v - low) if (low is not None and v is not None) else 0 for v, low in zip(vals, lo, strict=True)]
-    labels = [_esc(g) for g in groups]
+    sizes = [_num(c) for c in counts] if counts is not None else [None] * len(vals)
+    labels = [_esc(g if n is None else f"{g} (n={int(n):,})") for g, n in zip(groups, sizes, strict=True)]
     text = ["undefined" if v is None else f"{v:.3f}" for v in vals]
+    error = {
+        "type": "data",
+        "array": plus,
+        "arrayminus": minus,
+        # no interval given (e.g. a plain base rate): no error bars rather than zero-length ones
+        "visible": lows is not None and highs is not None,
+        "color": "#24292f",
+    }
+    cat, num = (labels[::-1], vals[::-1]) if horizontal else (labels, vals)  # horizontal: first group on top
     fig = go.Figure(
         go.Bar(
-            x=labels,
-            y=vals,  # None leaves a gap: an undefined rate is not drawn as 0
-            error_y={
-                "type": "data",
-                "array": plus,
-                "arrayminus": minus,
-                # no interval given (e.g. a plain base rate): no error bars rather than zero-length ones
-                "visible": lows is not None and highs is not None,
-                "color": "#24292f",
-            },
-            marker_color=[MUTED if e else BAR_COLOR for e in ex],
-            text=text,
+            x=num if horizontal else cat,
+            y=cat if horizontal else num,  # None leaves a gap: an undefined rate is not drawn as 0
+            orientation="h" if horizontal else "v",
+            error_x=({**error, "array": plus[::-1], "arrayminus": minus[::-1]} if horizontal else None),
+            error_y=None if horizontal else error,
+            marker_color=[MUTED if e else BAR_COLOR for e in (ex[::-1] if horizontal else ex)],
+            text=text[::-1] if horizontal else text,
             textposition="inside",
             insidetextanchor="start",
             name=_esc(humanize(metric)),
-            hovertemplate="%{x}: %{text}<extra></extra>",
+            hovertemplate=("%{y}: %{text}" if horizontal else "%{x}: %{text}") + "<extra></extra>",
         )
     )
     for label, v in zip(labels, vals, strict=True):
         if v is None:
-            fig.add_annotation(
-                x=label, y=0, text="undefined", showarrow=False, yshift=12, font={"color": "#57606a"}
-            )
+            at = {"y": label, "x": 0, "xshift": 30} if horizontal else {"x": label, "y": 0, "yshift": 12}
+            fig.add_annotation(text="undefined", showarrow=False, font={"color": "#57606a"}, **at)
     if overall is not None:
-        fig.add_hline(
-            y=overall,
-            line_dash="dash",
-            line_color="#57606a",
-            annotation_text=f"overall {overall:.3f}",
-            annotation_position="top left",
-        )
-    fig.update_yaxes(title=_esc(humanize(metric)), rangemode="tozero")
-    fig.update_xaxes(title="group", type="category")
+        line = {
+            "line_dash": "dash",
+            "line_color": "#57606a",
+            "annotation_text": f"overall {overall:.3f}",
+            # horizontal bars fill the top row: the label goes below the axis end instead
+            "annotation_position": "bottom right" if horizontal else "top left",
+        }
+        (fig.add_vline(x=overall, **line) if horizontal else fig.add_hline(y=overall, **line))
+    value_axis = {"title": _esc(humanize(metric)), "rangemode": "tozero"}
+    group_axis = {"title": "group", "type": "category", "automargin": True}
+    if horizontal:
+        fig.update_xaxes(**value_axis)
+        fig.update_yaxes(**group_axis)
+        return _layout(fig, title=title, height=max(300, 90 + 22 * len(labels)), showlegend=False)
+    fig.update_yaxes(**value_axis)
+    fig.update_xaxes(**group_axis)
     return _layout(fig, title=title, showlegend=False)
 
 
@@ -402,24 +422,84 @@ def signed_bars(
     return _layout(fig, title=title, height=max(240, 60 + 26 * len(vals)), showlegend=False)
 
 
+DRIFT_TESTS = {
+    # test -> (what is plotted, axis title, threshold key, drifted when)
+    "wasserstein_normed": ("statistic", "Wasserstein distance / reference std", "distance", "above"),
+    "jensen_shannon": ("statistic", "Jensen–Shannon distance", "distance", "above"),
+    "ks": ("p_value", "KS test p-value", "p_value", "below"),
+    "chi_square": ("p_value", "chi-square test p-value", "p_value", "below"),
+}
+
+
 def drift_bars(
-    columns: Sequence[str], scores: Sequence[Any], drifted: Sequence[Any], *, score_name: str, title: str = ""
+    columns: Sequence[str],
+    scores: Sequence[Any],
+    drifted: Sequence[Any],
+    *,
+    score_name: str,
+    title: str = "",
+    tests: Sequence[Any] | None = None,
+    p_values: Sequence[Any] | None = None,
+    thresholds: Mapping[str, float] | None = None,
 ) -> go.Figure:
-    """Drift score per column; drifted columns in red."""
-    vals = [_num(v) or 0.0 for v in scores]
-    order = sorted(range(len(vals)), key=lambda i: vals[i])
-    fig = go.Figure(
-        go.Bar(
-            x=[vals[i] for i in order],
-            y=[_esc(columns[i]) for i in order],
-            orientation="h",
-            marker_color=[VERDICT_COLOR["fail"] if bool(drifted[i]) else BAR_COLOR for i in order],
-            hovertemplate="%{y}: %{x:.3f}<extra></extra>",
-        )
+    """Drift per column, one panel per test (each statistic on its own axis, with its threshold drawn); drifted
+    columns in the fail colour. Without ``tests`` every score shares one axis titled ``score_name``."""
+    from plotly.subplots import make_subplots
+
+    n = len(columns)
+    kinds = [str(t) if t else "" for t in (tests or [""] * n)]
+    present = [k for k in DRIFT_TESTS if k in kinds] + sorted({k for k in kinds if k not in DRIFT_TESTS})
+    limits = {"distance": 0.1, "p_value": 0.05, **dict(thresholds or {})}
+    rows_of = {k: [i for i in range(n) if kinds[i] == k] for k in present}
+    heights = [max(len(v), 1) for v in rows_of.values()]
+    fig = make_subplots(
+        rows=len(present),
+        cols=1,
+        row_heights=heights,
+        vertical_spacing=min(0.12, 0.4 / max(len(present), 1)),
+        subplot_titles=[_esc(DRIFT_TESTS.get(k, ("", score_name))[1]) for k in present],
     )
-    fig.update_xaxes(title=score_name)
-    fig.update_yaxes(type="category", automargin=True)
-    return _layout(fig, title=title, height=max(260, 60 + 24 * len(vals)), showlegend=False)
+    for r, kind in enumerate(present, start=1):
+        field, _, limit_key, direction = DRIFT_TESTS.get(kind, ("statistic", score_name, "", ""))
+        source = p_values if field == "p_value" and p_values is not None else scores
+        idx = sorted(rows_of[kind], key=lambda i: _num(source[i]) or 0.0)
+        if direction == "below":
+            idx = idx[::-1]  # smallest p-value (most drifted) on top
+        vals = [_num(source[i]) for i in idx]
+        fig.add_trace(
+            go.Bar(
+                x=[v or 0.0 for v in vals],
+                y=[_esc(columns[i]) for i in idx],
+                orientation="h",
+                marker_color=[VERDICT_COLOR["fail"] if bool(drifted[i]) else BAR_COLOR for i in idx],
+                text=["undefined" if v is None else _plain_number(v) for v in vals],
+                textposition="auto",
+                hovertemplate="%{y}: %{text}<extra></extra>",
+            ),
+            row=r,
+            col=1,
+        )
+        if limit_key:
+            fig.add_vline(
+                x=limits[limit_key],
+                line_dash="dash",
+                line_color="#24292f",
+                annotation_text=f"drift {'≥' if direction == 'above' else '<'} {limits[limit_key]:g}",
+                annotation_position="top right",
+                row=r,
+                col=1,
+            )
+        fig.update_yaxes(type="category", automargin=True, row=r, col=1)
+        if field == "p_value":
+            fig.update_xaxes(range=[0, 1], row=r, col=1)
+    return _layout(fig, title=title, height=max(260, 80 * len(present) + 24 * n), showlegend=False)
+
+
+def _plain_number(v: float) -> str:
+    """Three significant digits in plain decimals (never ``1e-05``)."""
+    from reports.formatting import fmt_sig
+
+    return fmt_sig(v)
 
 
 def country_bars(
@@ -450,3 +530,318 @@ def country_bars(
     fig.update_xaxes(title="g CO₂eq for the same energy")
     fig.update_yaxes(type="category", automargin=True)
     return _layout(fig, title=title, height=max(260, 60 + 30 * len(vals)), showlegend=False)
+
+
+# --- many groups: order, top and bottom, small multiples ---------------------------------------------------------
+SORTS = ("size", "metric", "natural")
+
+
+def _bin_rank(part: str, labels: Sequence[str]) -> tuple[int, float | str]:
+    """Rank of one group label: its position among the binning's labels, then numbers by value, then text;
+    the 'missing' group last."""
+    if part in labels:
+        return (0, labels.index(part))
+    if part == "missing":
+        return (3, 0.0)
+    number = _num(part.replace(",", "")) if part.strip() else None
+    return (1, number) if number is not None else (2, part.casefold())
+
+
+def natural_order(
+    groups: Sequence[str], attribute: str, binning: Mapping[str, Any] | None = None
+) -> list[int]:
+    """Indices of ``groups`` in their natural order: bins as the binning cut them ("<=33" before "(33, 39]"),
+    numbers by value, text alphabetically; an intersection "a × b" by its first attribute, then its second."""
+    from audits.group_labels import INTERSECTION_SEP
+
+    columns = attribute.split(INTERSECTION_SEP)
+    labels = [list(ui_labels((binning or {}).get(c))) for c in columns]
+
+    def key(i: int) -> tuple[Any, ...]:
+        parts = str(groups[i]).split(INTERSECTION_SEP) if len(columns) > 1 else [str(groups[i])]
+        return tuple(_bin_rank(p, labels[k] if k < len(labels) else []) for k, p in enumerate(parts))
+
+    return sorted(range(len(groups)), key=key)
+
+
+def ui_labels(info: Any) -> Sequence[str]:
+    """The group labels a binning entry records, in the order of its bins (empty when not binned)."""
+    return [str(x) for x in info.get("labels", [])] if isinstance(info, Mapping) else []
+
+
+def order_groups(
+    groups: Sequence[str],
+    *,
+    by: str,
+    counts: Sequence[Any] | None = None,
+    values: Sequence[Any] | None = None,
+    attribute: str = "",
+    binning: Mapping[str, Any] | None = None,
+) -> list[int]:
+    """Indices of ``groups`` sorted ``by`` size (largest first), by the metric (highest first, undefined last) or
+    in their natural order."""
+    if by not in SORTS:
+        raise ValueError(f"The 'by' parameter of order_groups must be one of {SORTS}. Got {by!r} instead.")
+    natural = natural_order(groups, attribute, binning)
+    if by == "natural":
+        return natural
+    source = counts if by == "size" else values
+    if source is None:
+        return natural
+    rank = {i: k for k, i in enumerate(natural)}
+    nums = [_num(v) for v in source]
+    return sorted(range(len(groups)), key=lambda i: (nums[i] is None, -(nums[i] or 0.0), rank[i]))
+
+
+def top_and_bottom(order: Sequence[int], limit: int, *, show_all: bool = False) -> tuple[list[int], int]:
+    """The first and last ``limit`` entries of ``order`` (all when ``show_all`` or when that is not fewer), and how
+    many were left out."""
+    order = list(order)
+    if show_all or len(order) <= 2 * limit:
+        return order, 0
+    return order[:limit] + order[-limit:], len(order) - 2 * limit
+
+
+def threshold_panels(
+    thresholds: Sequence[float],
+    groups: Mapping[str, Mapping[str, Sequence[Any]]],
+    *,
+    metric: str,
+    order: Sequence[str],
+    at: float | None = None,
+    reference: str | None = None,
+    excluded: Sequence[str] = (),
+    title: str = "",
+    columns: int = PANEL_COLUMNS,
+) -> go.Figure:
+    """Small multiples: one panel per group (in ``order``) with that group's curve of ``metric`` against the
+    threshold, the reference group's curve in grey behind it, and the chosen threshold marked. One colour, one
+    scale: no legend to decode, however many groups. Excluded (small) groups are drawn in the muted colour."""
+    from plotly.subplots import make_subplots
+
+    names = [g for g in order if g in groups]
+    n = max(len(names), 1)
+    cols = min(columns, n)
+    rows = -(-n // cols)
+    fig = make_subplots(
+        rows=rows,
+        cols=cols,
+        shared_xaxes=True,
+        shared_yaxes=True,
+        subplot_titles=[_esc(_short(g)) for g in names],
+        horizontal_spacing=0.03,
+        vertical_spacing=min(0.5 / rows, 0.12),
+    )
+    xs = list(thresholds)
+    ref_y = [_num(v) for v in groups.get(reference, {}).get(metric, [])] if reference in groups else None
+    skip = set(excluded)
+    for k, name in enumerate(names):
+        r, c = divmod(k, cols)
+        if ref_y is not None and name != reference:
+            fig.add_trace(
+                go.Scatter(
+                    x=xs, y=ref_y, mode="lines", line={"color": MUTED, "width": 1.5}, hoverinfo="skip"
+                ),
+                row=r + 1,
+                col=c + 1,
+            )
+        ys = [_num(v) for v in groups[name].get(metric, [])]
+        fig.add_trace(
+            go.Scatter(
+                x=xs,
+                y=ys,
+                mode="lines",
+                line={"color": EXCLUDED_LINE if name in skip else BAR_COLOR, "width": 2},
+                name=_esc(name),
+                connectgaps=False,
+                hovertemplate="%{fullData.name}<br>t = %{x:.2f}: %{y:.3f}<extra></extra>",
+            ),
+            row=r + 1,
+            col=c + 1,
+        )
+        if at is not None:
+            fig.add_vline(x=at, line_dash="dot", line_color="#57606a", row=r + 1, col=c + 1)
+    fig.update_xaxes(range=[0, 1], tickvals=[0, 0.5, 1])
+    fig.update_yaxes(range=[0, 1.02], tickvals=[0, 0.5, 1])
+    fig.update_annotations(font_size=11)
+    caption = f"{humanize(metric)} against the threshold"
+    if reference in groups:
+        caption += f"; grey: reference group {reference}"
+    layout = _layout(fig, title=title or caption, height=80 + 150 * rows, showlegend=False)
+    return layout
+
+
+def _short(label: str, width: int = 28) -> str:
+    return label if len(label) <= width else label[: width - 1] + "…"
+
+
+# --- model quality: ROC, precision-recall, confusion matrix ------------------------------------------------------
+def roc_chart(roc: Mapping[str, Any], *, at: float | None = None) -> go.Figure:
+    """The ROC curve with the chance diagonal, and the point of the model's threshold when given."""
+    fpr, tpr = [_num(v) for v in roc.get("fpr", [])], [_num(v) for v in roc.get("tpr", [])]
+    fig = go.Figure(
+        go.Scatter(
+            x=fpr,
+            y=tpr,
+            mode="lines",
+            line={"color": BAR_COLOR, "width": 2},
+            text=[_threshold_text(t) for t in roc.get("threshold", [])],
+            hovertemplate="FPR %{x:.3f}, TPR %{y:.3f}<br>%{text}<extra></extra>",
+            name="model",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(x=[0, 1], y=[0, 1], mode="lines", line={"color": MUTED, "dash": "dash"}, hoverinfo="skip")
+    )
+    _mark_threshold(fig, roc.get("threshold", []), fpr, tpr, at)
+    auc = _num(roc.get("auc"))
+    fig.update_xaxes(title="false positive rate (FPR)", range=[0, 1])
+    fig.update_yaxes(title="true positive rate (TPR, recall)", range=[0, 1.02])
+    title = "ROC curve" + (f" (AUC {auc:.3f})" if auc is not None else "")
+    return _layout(fig, title=title, height=360, showlegend=False)
+
+
+def pr_chart(pr: Mapping[str, Any], *, at: float | None = None) -> go.Figure:
+    """The precision-recall curve with the base rate (a model without skill) as a line."""
+    rec, prec = [_num(v) for v in pr.get("recall", [])], [_num(v) for v in pr.get("precision", [])]
+    fig = go.Figure(
+        go.Scatter(
+            x=rec,
+            y=prec,
+            mode="lines",
+            line={"color": BAR_COLOR, "width": 2},
+            text=[_threshold_text(t) for t in pr.get("threshold", [])],
+            hovertemplate="recall %{x:.3f}, precision %{y:.3f}<br>%{text}<extra></extra>",
+        )
+    )
+    base = _num(pr.get("base_rate"))
+    if base is not None:
+        fig.add_hline(
+            y=base,
+            line_dash="dash",
+            line_color=MUTED,
+            annotation_text=f"base rate {base:.3f}",
+            annotation_position="bottom right",
+        )
+    _mark_threshold(fig, pr.get("threshold", []), rec, prec, at)
+    ap = _num(pr.get("average_precision"))
+    fig.update_xaxes(title="recall (TPR)", range=[0, 1])
+    fig.update_yaxes(title="precision", range=[0, 1.02])
+    title = "Precision-recall" + (f" (avg. precision {ap:.3f})" if ap is not None else "")
+    return _layout(fig, title=title, height=360, showlegend=False)
+
+
+def _threshold_text(t: Any) -> str:
+    v = _num(t)
+    return "no threshold" if v is None else f"threshold {v:.3f}"
+
+
+def _mark_threshold(
+    fig: go.Figure, thresholds: Sequence[Any], xs: Sequence[Any], ys: Sequence[Any], at: float | None
+) -> None:
+    """A marker at the curve point whose threshold is nearest ``at`` (scores at or above are positive)."""
+    if at is None:
+        return
+    cand = [(abs(v - at), i) for i, t in enumerate(thresholds) if (v := _num(t)) is not None]
+    if not cand:
+        return
+    i = min(cand)[1]
+    fig.add_trace(
+        go.Scatter(
+            x=[xs[i]],
+            y=[ys[i]],
+            mode="markers",
+            marker={"color": POSITIVE_COLOR, "size": 11, "symbol": "circle"},
+            hovertemplate=f"model threshold {at:.2f}<extra></extra>",
+        )
+    )
+
+
+def confusion_chart(
+    actual: Sequence[str], predicted: Sequence[str], matrix: Sequence[Sequence[Any]]
+) -> go.Figure:
+    """Confusion matrix as a heatmap: counts and each cell's share of its actual class (row)."""
+    z = [[_num(v) or 0.0 for v in row] for row in matrix]
+    text = []
+    for row in z:
+        total = sum(row)
+        text.append([f"{int(v):,}<br>{(v / total if total else 0):.1%} of row" for v in row])
+    share = [[(v / sum(row)) if sum(row) else 0.0 for v in row] for row in z]
+    fig = go.Figure(
+        go.Heatmap(
+            z=share,
+            x=[_esc(p) for p in predicted],
+            y=[_esc(a) for a in actual],
+            text=text,
+            texttemplate="%{text}",
+            colorscale=[[0, "#f6f8fa"], [1, BAR_COLOR]],
+            zmin=0,
+            zmax=1,
+            showscale=False,
+            hovertemplate="actual %{y}, predicted %{x}<br>%{text}<extra></extra>",
+        )
+    )
+    fig.update_xaxes(title="predicted", type="category", side="top")
+    fig.update_yaxes(title="actual", type="category", autorange="reversed", automargin=True)
+    return _layout(fig, title="Confusion matrix", height=max(300, 120 + 70 * len(actual)), showlegend=False)
+
+
+# --- drift: one column, reference against current ---------------------------------------------------------------
+MAX_CATEGORIES = 20
+HIST_BINS = 30
+
+
+def distribution_chart(column: str, current: Any, reference: Any) -> go.Figure:
+    """One column's distribution in the reference and in the audited data, as shares of each dataset's rows
+    (so datasets of different sizes compare): overlaid histograms on shared bins for a numeric column, paired
+    bars of the 20 most frequent categories (the rest summed as "other") for a categorical one."""
+    import pandas as pd
+
+    cur, ref = pd.Series(current), pd.Series(reference)
+    numeric = all(pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s) for s in (cur, ref))
+    fig = go.Figure()
+    colours = (("reference", ref, MUTED), ("audited data", cur, BAR_COLOR))
+    if numeric and pd.concat([cur, ref]).nunique() > MAX_CATEGORIES:
+        both = pd.concat([cur, ref]).to_numpy(dtype=float, na_value=np.nan)
+        both = both[np.isfinite(both)]
+        lo, hi = np.percentile(both, [0.5, 99.5]) if len(both) else (0.0, 1.0)
+        edges = np.linspace(lo, hi if hi > lo else lo + 1, HIST_BINS + 1)
+        mids = (edges[:-1] + edges[1:]) / 2
+        for name, s, colour in colours:
+            v = s.to_numpy(dtype=float, na_value=np.nan)
+            v = np.clip(v[np.isfinite(v)], edges[0], edges[-1])  # the tails go into the end bins
+            counts, _ = np.histogram(v, bins=edges)
+            shares = counts / max(len(s), 1)
+            fig.add_trace(
+                go.Bar(
+                    x=mids,
+                    y=shares,
+                    width=(edges[1] - edges[0]),
+                    name=name,
+                    marker_color=colour,
+                    opacity=0.65,
+                    hovertemplate=f"{name}: %{{y:.1%}} of rows<extra></extra>",
+                )
+            )
+        fig.update_layout(barmode="overlay")
+        fig.update_xaxes(title=_esc(column) + " (0.5–99.5 percentile range; tails in the end bins)")
+    else:
+        top = pd.concat([cur, ref]).astype(str).value_counts().index[:MAX_CATEGORIES].tolist()
+        for name, s, colour in colours:
+            vc = s.astype(str).value_counts()
+            shares = [vc.get(c, 0) / max(len(s), 1) for c in top]
+            other = 1 - sum(shares) - float(s.isna().mean())
+            cats = [_esc(c) for c in top] + (["other"] if other > 1e-9 else [])
+            fig.add_trace(
+                go.Bar(
+                    x=cats,
+                    y=shares + ([other] if other > 1e-9 else []),
+                    name=name,
+                    marker_color=colour,
+                    hovertemplate=f"{name}: %{{y:.1%}} of rows<extra></extra>",
+                )
+            )
+        fig.update_layout(barmode="group")
+        fig.update_xaxes(title=_esc(column), type="category")
+    fig.update_yaxes(title="share of rows", tickformat=".0%")
+    return _layout(fig, title=f"{column}: reference against audited data", height=340)

@@ -8,18 +8,26 @@ Streamlit renders Markdown.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
 from audits.results import AuditResult, Finding, SectionResult, Severity, Status, Table
-from dashboard import state
+from dashboard import glossary, state
 from dashboard.text import md_escape
 from reports.csv_safety import safe_csv_bytes
-from reports.formatting import fmt_status, format_mapping, format_table, humanize
+from reports.formatting import STATUS_COLOR, fmt_status, format_mapping, format_table, humanize
+
+VERDICT_HEX = {
+    **{s.value: c for s, c in STATUS_COLOR.items()},
+    "undefined": "#57606a",
+    "info": "#0969da",
+}
 
 BADGE_COLOR = {
     Status.PASS: "green",
@@ -42,20 +50,56 @@ STATUS_MEANING = {
     Status.ERROR: "the section failed; see the reason",
     Status.SKIPPED: "not run",
 }
+# Sections whose verdict comes from a policy rule; the others describe, so their badge says INFO instead of PASS.
+RULED_SECTIONS = {"performance", "data_quality", "fairness"}
+INFO_COLOR = "blue"
+# Verdict words in tables get the reports' colours (reports.formatting.STATUS_COLOR): one palette everywhere.
+VERDICT_COLUMNS = {"Verdict", "Status", "Severity"}
 TABLE_ROW_LIMIT = 500
 LONG_TEXT = 60  # characters in a cell above which a table is drawn static (wrapped) rather than as a grid
 STATIC_TABLE_MAX_ROWS = 100  # tables are aggregates; a longer one is cut with a note rather than sent whole
 
 
-def status_badge(status: Status | str, *, label: str | None = None) -> None:
+def status_badge(status: Status | str, *, label: str | None = None, help_text: str | None = None) -> None:
     status = Status(status)
-    st.badge(label or fmt_status(status), color=BADGE_COLOR[status])
+    st.badge(label or fmt_status(status), color=BADGE_COLOR[status], help=help_text)
+
+
+def section_badge(section: SectionResult) -> None:
+    """The section's badge: its verdict where a policy rule gives one, else INFO (a describing section that ran
+    without warnings has passed nothing)."""
+    if section.name not in RULED_SECTIONS and section.status == Status.PASS:
+        st.badge("INFO", color=INFO_COLOR, help=glossary.help_for("info"))
+        return
+    status_badge(section.status, help_text=STATUS_MEANING[section.status])
+
+
+def verdict_html(verdict: str) -> str:
+    """A verdict word in bold in the reports' colour for it (HTML; ``verdict`` is one of the fixed words)."""
+    key = str(verdict).lower()
+    colour = VERDICT_HEX.get(key, VERDICT_HEX["undefined"])
+    return f'<b style="color:{colour}">{html.escape(key.upper())}</b>'
+
+
+def _verdict_style(value: Any) -> str:
+    colour = VERDICT_HEX.get(str(value).strip().lower())
+    return f"color: {colour}; font-weight: 600" if colour else ""
+
+
+def coloured(frame: pd.DataFrame) -> Any:
+    """``frame`` with its verdict, status and severity cells coloured as in the reports (a pandas Styler)."""
+    cols = [c for c in frame.columns if c in VERDICT_COLUMNS]
+    if not cols:
+        return frame
+    return frame.style.map(_verdict_style, subset=cols)
 
 
 def require_result() -> AuditResult | None:
     """The session's result, or a pointer to the Setup page (and None) when no audit has run."""
     result = state.result()
-    if result is None:
+    if result is None and state.get(state.JOB):
+        st.info("The audit is running (progress above); this page fills in when it is done.")
+    elif result is None:
         st.info("No audit yet. Choose a sample or upload your files on the Setup page, then run the audit.")
         st.page_link("app_pages/setup.py", label="Go to Setup", icon=":material/tune:")
     return result
@@ -71,7 +115,7 @@ def section_header(section: SectionResult | None, *, name: str) -> bool:
         st.title(section.title)
     with cols[1]:
         st.write("")
-        status_badge(section.status)
+        section_badge(section)
     if section.status in (Status.SKIPPED, Status.ERROR):
         text = section.reason or "; ".join(section.summary) or "No reason was recorded."
         (st.info if section.status == Status.SKIPPED else st.error)(md_escape(text))
@@ -173,7 +217,7 @@ def result_table(table: Table | None, *, title: bool = True, height: int | str =
         shown.columns = [md_escape(c) for c in frame.columns]
         st.table(shown, hide_index=True, border="horizontal")
     else:
-        st.dataframe(frame, hide_index=True, height=height)
+        st.dataframe(coloured(frame), hide_index=True, height=height)
     if note:
         st.caption(md_escape(note))
     csv_download(table)
@@ -221,3 +265,126 @@ def metric_tiles(items: Sequence[tuple[str, str, str | None]]) -> None:
 
 def as_mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
+
+
+# --- the fairness threshold slider: verdicts recomputed from the stored curves ---------------------------------
+THRESHOLD_METRICS = {"selection_rate": "count", "tpr": "positives", "fpr": "negatives"}
+
+
+def threshold_verdicts(
+    curves: Mapping[str, Any],
+    groups: Mapping[str, Sequence[Any]],
+    threshold: float,
+    *,
+    attribute: str,
+    reference: str,
+    method: Mapping[str, Any],
+) -> tuple[float, list[dict[str, Any]], list[dict[str, Any]]]:
+    """Verdicts of selection rate, TPR and FPR at the stored threshold nearest ``threshold``.
+
+    The rates come from the section's threshold curves, their sizes from its group table (rows, positives,
+    negatives), and the verdicts from the audit's own rule (:func:`audits.fairness.reference.compare_to_reference`:
+    each group against the reference group, Holm-adjusted FAIL, PASS when every interval lies within the
+    tolerance); groups below the minimum size or events take no part, as in the audit.
+
+    Returns ``(threshold used, one verdict row per metric, one row per group and metric)``.
+    """
+    from audits.fairness import reference as R
+    from audits.fairness import verdicts as V
+
+    ths = [float(t) for t in curves.get("thresholds") or []]
+    if not ths:
+        return float(threshold), [], []
+    i = min(range(len(ths)), key=lambda k: abs(ths[k] - float(threshold)))
+    names = [str(g) for g in dict(curves.get("groups") or {})]
+    index = {str(g): k for k, g in enumerate(groups.get("group", []))}
+    if reference not in names:
+        return ths[i], [], []
+
+    def col(name: str) -> list[float]:
+        values = groups.get(name) or [None] * len(index)
+        return [float(values[index[g]] or 0) if g in index else 0.0 for g in names]
+
+    size, pos, neg = np.array(col("count")), np.array(col("positives")), np.array(col("negatives"))
+    min_size = float(method.get("min_group_size") or 0)
+    min_events = float(method.get("min_group_events") or 0)
+    big = size >= min_size
+    events = big & (pos >= min_events) & (neg >= min_events)
+    level = float(method.get("confidence_level") or 0.95)
+    verdicts, per_group = [], []
+    for metric, n_key in THRESHOLD_METRICS.items():
+        p = np.array(
+            [np.nan if (v := _at(curves["groups"][g].get(metric), i)) is None else v for g in names],
+            dtype=float,
+        )
+        n = {"count": size, "positives": pos, "negatives": neg}[n_key]
+        eligible = big if metric == "selection_rate" else events
+
+        def label(kind: str, tol: float, m: str = metric) -> str:
+            return V.ratio_label(m, tol) if kind == "ratio" else V.difference_label(tol)
+
+        fam = R.compare_to_reference(
+            attribute,
+            metric,
+            tuple(names),
+            p,
+            n,
+            eligible,
+            names.index(reference),
+            level=level,
+            diff_tol=_float_or_none(method.get("difference_tolerance")),
+            ratio_tol=_float_or_none(method.get("ratio_tolerance")),
+            label=label,
+        )
+        verdicts.append({**fam.verdict_row, "threshold": ths[i]})
+        per_group += fam.rows
+    return ths[i], verdicts, per_group
+
+
+def _at(values: Any, i: int) -> float | None:
+    if not isinstance(values, Sequence) or i >= len(values):
+        return None
+    v = values[i]
+    return float(v) if isinstance(v, int | float) and not isinstance(v, bool) and np.isfinite(v) else None
+
+
+def _float_or_none(x: Any) -> float | None:
+    return float(x) if isinstance(x, int | float) and not isinstance(x, bool) else None
+
+
+def eligible_ratio(rows: Sequence[Mapping[str, Any]], metric: str, excluded: set[str]) -> float | None:
+    """Lowest over highest ``metric`` among the groups not excluded (a 3-row group's 0 does not decide it)."""
+    vals = [
+        float(r[metric])
+        for r in rows
+        if str(r.get("group")) not in excluded and isinstance(r.get(metric), int | float)
+    ]
+    if len(vals) < 2 or max(vals) <= 0:
+        return None
+    return min(vals) / max(vals)
+
+
+# Everyday units scaled down so a tiny quantity reads in plain numbers ("3.44e-05 days" -> "2.97 s").
+_SCALES = {
+    "km": (("km", 1.0), ("m", 1e-3), ("mm", 1e-6), ("µm", 1e-9)),
+    "days": (("days", 1.0), ("hours", 1 / 24), ("minutes", 1 / 1440), ("s", 1 / 86400)),
+    "hours": (("hours", 1.0), ("minutes", 1 / 60), ("s", 1 / 3600)),
+    "minutes": (("minutes", 1.0), ("s", 1 / 60)),
+    "kg": (("kg", 1.0), ("g", 1e-3), ("mg", 1e-6), ("µg", 1e-9)),
+    "g": (("g", 1.0), ("mg", 1e-3), ("µg", 1e-6), ("ng", 1e-9)),
+    "kWh": (("kWh", 1.0), ("Wh", 1e-3), ("mWh", 1e-6), ("µWh", 1e-9)),
+}
+
+
+def plain_quantity(value: Any, unit: str) -> str:
+    """``value unit`` in the largest unit of its family that keeps the number at or above 1 (three significant
+    digits, never scientific notation); other units as they are."""
+    from reports.formatting import fmt_sig
+
+    if not isinstance(value, int | float) or isinstance(value, bool) or not np.isfinite(value):
+        return fmt_sig(None)
+    scales = _SCALES.get(unit.strip())
+    if not scales or value == 0:
+        return f"{fmt_sig(value)} {unit}".strip()
+    name, scale = next(((n, s) for n, s in scales if abs(value) >= s), scales[-1])
+    return f"{fmt_sig(value / scale)} {name}"

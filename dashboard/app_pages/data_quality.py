@@ -2,11 +2,50 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
-from dashboard import charts, state
+from audits.results import Table
+from dashboard import charts, services, state
 from dashboard import components as ui
+from dashboard.glossary import help_for, help_text
+from dashboard.text import md_escape
 from reports.formatting import fmt_value, format_mapping
+
+GROUP_KEY = "dq.group_column"
+DIST_KEY = "dq.drift_column"
+SHOWN_EACH_SIDE = 10
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _distribution(key: str, column: str) -> Any:
+    """The column's reference-against-audited figure, from the audit's kept context (None when not kept)."""
+    ctx = services.audit_context(key)
+    if not ctx.ok or ctx.value.reference is None or column not in ctx.value.reference.columns:
+        return None
+    return charts.distribution_chart(column, ctx.value.data[column], ctx.value.reference[column])
+
+
+def distribution_view(columns: list[str]) -> None:
+    """Reference against audited distribution of one chosen column (read from the audit's data, kept on the
+    server while the audit is)."""
+    if not columns:
+        return
+    st.markdown("**Distribution of one column: reference against audited data**")
+    if state.get(DIST_KEY) not in columns:
+        state.put(DIST_KEY, columns[0])
+    st.selectbox("Column", columns, key=DIST_KEY, format_func=md_escape)
+    col = state.get(DIST_KEY)
+    fig = _distribution(state.audit_key() or "", col)
+    if fig is None:
+        st.caption(
+            "The distributions are drawn from the audit's data, which the server no longer holds for this audit; "
+            "run the audit again to see them."
+        )
+        return
+    st.plotly_chart(fig, key="dq.chart.distribution")
+
 
 result = ui.require_result()
 if result is None:
@@ -19,13 +58,8 @@ score = ui.as_mapping(section.metrics.get("score"))
 drift = ui.as_mapping(section.metrics.get("drift"))
 tiles = []
 if score:
-    tiles.append(
-        (
-            "Quality score",
-            f"{fmt_value(score.get('overall'))} / 100 ({score.get('grade', '')})",
-            "0–100 from the findings' severities",
-        )
-    )
+    # the grade letter is left out: "A" beside a FAIL verdict read as a contradiction (issue 15)
+    tiles.append(("Quality score", f"{fmt_value(score.get('overall'))} / 100", help_for("quality score")))
 tiles.append(("Findings", f"{len(section.findings):,}", "info, warn and fail findings"))
 tiles.append(("Rows", f"{int(result.provenance.data.get('rows') or 0):,}", None))
 if drift:
@@ -33,10 +67,11 @@ if drift:
         (
             "Drifted columns",
             f"{fmt_value(drift.get('n_drifted'))} of {fmt_value(drift.get('n_columns'))}",
-            "columns whose distribution differs from the reference",
+            help_for("drift"),
         )
     )
 ui.metric_tiles(tiles)
+binning = (result.provenance.platform.get("context") or {}).get("binning") or {}
 
 tab_findings, tab_columns, tab_groups, tab_drift = st.tabs(
     ["Findings", "Columns", "Protected groups", "Drift"]
@@ -49,6 +84,12 @@ with tab_findings:
         ui.result_table(table, title=False, height=min(600, 40 + 35 * table.n_rows))
     else:
         st.dataframe(ui.findings_frame(section.findings), hide_index=True)
+    codes = sorted({f.code for f in section.findings})
+    explained = [(c, help_for(c)) for c in codes if help_for(c)]
+    if explained:
+        with st.expander(f"What the {len(explained)} codes mean"):
+            for code, text in explained:
+                st.markdown(f"- `{md_escape(code)}`: {text}")
 
 with tab_columns:
     cols_table = section.tables.get("columns")
@@ -81,24 +122,60 @@ with tab_groups:
     proxies = [k for k in section.tables if k.startswith("proxies:")]
     missing = [k for k in section.tables if k.startswith("missing_by_group:")]
     shown += rep + proxies + missing
-    if not (rep or proxies or missing):
+    group_cols = list(dict.fromkeys(k.split(":", 1)[1] for k in rep + proxies + missing))
+    if not group_cols:
         st.caption("No protected-group checks in this result.")
-    for key in rep:
-        t = section.tables[key]
-        group_col = key.split(":", 1)[1]
-        if "group" in t.data and "base_rate" in t.data:
+    else:
+        # one protected column at a time: all of them stacked made a page thousands of pixels tall
+        if state.get(GROUP_KEY) not in group_cols:
+            state.put(GROUP_KEY, group_cols[0])
+        st.segmented_control(
+            "Protected attribute", group_cols, key=GROUP_KEY, required=True, format_func=md_escape
+        )
+        group_col = state.get(GROUP_KEY)
+        t = section.tables.get(f"representation:{group_col}")
+        if t is not None and "group" in t.data and "base_rate" in t.data:
+            sort = st.radio(
+                "Sort groups by",
+                ["size", "natural"],
+                key="dq.sort",
+                horizontal=True,
+                format_func={"size": "Size (largest first)", "natural": "Natural order"}.get,
+            )
+            order = charts.order_groups(
+                [str(g) for g in t.data["group"]],
+                by=sort,
+                counts=t.data.get("count"),
+                attribute=group_col,
+                binning=binning,
+            )
+            show_all = st.toggle(
+                f"Show all {t.n_rows}", key="dq.show_all", disabled=t.n_rows <= 2 * SHOWN_EACH_SIDE
+            )
+            picked, hidden = charts.top_and_bottom(order, SHOWN_EACH_SIDE, show_all=show_all)
             st.plotly_chart(
                 charts.group_bars(
-                    t.data["group"],
-                    t.data["base_rate"],
+                    [t.data["group"][i] for i in picked],
+                    [t.data["base_rate"][i] for i in picked],
                     metric="base_rate",
+                    counts=[t.data["count"][i] for i in picked] if "count" in t.data else None,
                     title=f"Label base rate by {group_col}",
                 ),
-                key=f"dq.chart.{key}",
+                key="dq.chart.representation",
             )
-        ui.result_table(t)
-    for key in proxies + missing:
-        ui.result_table(section.tables[key])
+            if hidden:
+                st.caption(f"{hidden:,} groups in the middle of the order are hidden; all are in the table.")
+        if t is not None:
+            ui.result_table(t, height=min(400, 40 + 35 * t.n_rows))
+        for prefix, label in (
+            ("proxies:", "Possible proxies"),
+            ("missing_by_group:", "Missing values by group"),
+        ):
+            other = section.tables.get(f"{prefix}{group_col}")
+            if other is not None:
+                with st.expander(f"{label} ({other.n_rows} rows)"):
+                    ui.result_table(other, title=False)
+        st.caption(help_for("DQ_PROXY") or "")
 
 with tab_drift:
     dtable = section.tables.get("drift")
@@ -111,21 +188,33 @@ with tab_drift:
         if drift:
             st.markdown(
                 f"**{fmt_value(drift.get('n_drifted'))} of {fmt_value(drift.get('n_columns'))}** columns drifted "
-                f"(share {fmt_value(drift.get('share_drifted'), 'pct')})."
+                f"(share {fmt_value(drift.get('share_drifted'), 'pct')}).",
+                help=help_text(["drift", "wasserstein", "jensen–shannon", "ks", "p-value", "psi"]),
             )
         data = dtable.data
         if "column" in data and "statistic" in data:
+            opts = ((result.provenance.config.get("policy") or {}).get("checks") or {}).get("DQ_DRIFT") or {}
             st.plotly_chart(
                 charts.drift_bars(
                     data["column"],
                     data["statistic"],
                     data.get("drifted", [False] * dtable.n_rows),
-                    score_name="drift statistic (test per column; red = drifted)",
-                    title="Drift per column against the reference",
+                    score_name="drift statistic",
+                    title="Drift per column against the reference (each test on its own axis)",
+                    tests=data.get("test"),
+                    p_values=data.get("p_value"),
+                    thresholds={
+                        k: float(opts[o])
+                        for k, o in (("distance", "distance"), ("p_value", "p_value"))
+                        if o in opts
+                    },
                 ),
                 key="dq.chart.drift",
             )
-        ui.result_table(dtable, title=False)
+        # a column that is undefined on every row (p-values of distance tests) says nothing: left out
+        kept = {k: v for k, v in data.items() if any(x is not None for x in v)}
+        ui.result_table(Table(title="", data=kept, note=dtable.note), title=False)
+        distribution_view([str(c) for c in data.get("column", [])])
         mix = section.tables.get("group_mix_drift")
         if mix is not None:
             ui.result_table(mix)

@@ -5,10 +5,21 @@ from __future__ import annotations
 
 import streamlit as st
 
+from audits.results import Table
 from dashboard import charts
 from dashboard import components as ui
+from dashboard.glossary import help_for, help_text
 from dashboard.text import md_escape
 from reports.formatting import fmt_seconds, fmt_sig, fmt_value
+
+
+def ui_help(training: dict) -> str:
+    """Tooltips of the measurement words this caption uses (measured, estimated, untracked)."""
+    words = {
+        str(training.get(k, "")).lower() for k in ("cpu_power_method", "ram_power_method", "tracking_mode")
+    }
+    return help_text([w for w in ("measured", "estimated", "untracked") if w in words] + ["carbon intensity"])
+
 
 result = ui.require_result()
 if result is None:
@@ -24,14 +35,15 @@ inference = ui.as_mapping(m.get("inference"))
 st.subheader("Training (re-fit of the model)")
 if training:
     how = str(training.get("overall_method", "estimated"))
-    ui.status_badge("pass" if how == "measured" else "warn", label=how.upper())
+    ui.status_badge("pass" if how == "measured" else "warn", label=how.upper(), help_text=help_for(how))
     st.caption(
         f"codecarbon {md_escape(training.get('codecarbon_version', ''))} offline, "
         f"{md_escape(training.get('tracking_mode', ''))} mode; CPU power "
         f"{md_escape(training.get('cpu_power_method', 'not recorded'))}, "
         f"RAM {md_escape(training.get('ram_power_method', 'not recorded'))}; "
         f"grid {md_escape(training.get('country_name', training.get('country_iso_code', '')))} at "
-        f"{fmt_sig(training.get('carbon_intensity_g_per_kwh'), unit='gCO₂/kWh')}; {fmt_value(training.get('rows'))} rows."
+        f"{fmt_sig(training.get('carbon_intensity_g_per_kwh'), unit='gCO₂/kWh')}; {fmt_value(training.get('rows'))} rows.",
+        help=ui_help(training),
     )
     ui.metric_tiles(
         [
@@ -94,7 +106,8 @@ if equivalents:
     for e in equivalents:
         # the only HTML is the <small> tag written here; every value inside is escaped
         st.markdown(
-            f"- **{fmt_sig(e.get('value'))} {md_escape(e.get('unit', ''))}** {md_escape(e.get('label', ''))} "
+            f"- **{md_escape(ui.plain_quantity(e.get('value'), str(e.get('unit', ''))))}** "
+            f"{md_escape(e.get('label', ''))} "
             f"<small>({md_escape(e.get('source', ''))})</small>",
             unsafe_allow_html=True,
         )
@@ -116,7 +129,19 @@ if countries:
 imported = ui.as_mapping(m.get("imported"))
 if imported:
     st.subheader("Reported by the trainer")
-    ui.result_table(section.tables.get("comparison"))
+    comparison = section.tables.get("comparison")
+    if comparison is not None and "measured here" in comparison.data:
+        # "measured" only for measured values: the column says how this audit's numbers were obtained
+        how_here = str(training.get("overall_method", "estimated")) if training else "estimated"
+        comparison = Table(
+            title=comparison.title.replace("measured here", f"this audit ({how_here})"),
+            data={
+                (f"this audit ({how_here})" if k == "measured here" else k): v
+                for k, v in comparison.data.items()
+            },
+            note=comparison.note,
+        )
+    ui.result_table(comparison)
 
 st.subheader("Other findings")
 ui.findings_list(

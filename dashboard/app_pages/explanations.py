@@ -5,10 +5,131 @@ from __future__ import annotations
 
 import streamlit as st
 
+from audits.what_if import FAST_KINDS, editable_features, explain_estimate_s, probability_of, what_if
 from dashboard import charts, guard, services, state
 from dashboard import components as ui
+from dashboard.glossary import help_for
 from dashboard.text import md_escape
-from reports.formatting import fmt_value
+from reports.formatting import fmt_pct, fmt_seconds, fmt_value
+
+WI_ROW = "explain.wi.row"
+WI_LOADED = "explain.wi.loaded"  # (audit key, row) whose values the editor widgets hold
+WI_PREFIX = "explain.wi.f."  # + feature name
+WI_EXPLAIN = "explain.wi.explain"  # the model-agnostic explanation was asked for
+WI_FEATURES_SHOWN = 12
+
+
+def _widget_value(v: object, spec: dict) -> object:
+    if spec["kind"] == "numeric":
+        if v is None or (isinstance(v, float) and v != v):
+            return None
+        return int(v) if spec.get("integer") else float(v)
+    return str(v)
+
+
+def what_if_editor(key: str, n: int) -> None:
+    """Change one row's values and see the model's new prediction and SHAP values (the audit's own explainer)."""
+    ctx_out = services.audit_context(key)
+    if not ctx_out.ok:
+        st.info(
+            md_escape(ctx_out.error or "The audit's data is no longer on the server; run the audit again.")
+        )
+        return
+    ctx = ctx_out.value
+    if ctx.model is None:
+        st.info("What-if needs the model; this audit has predictions only.")
+        return
+    specs = {s["feature"]: s for s in editable_features(ctx)}
+    st.number_input(
+        "Row to start from (position in the data)",
+        min_value=0,
+        max_value=max(n - 1, 0),
+        step=1,
+        key=WI_ROW,
+        help=help_for("what-if"),
+    )
+    row = int(state.get(WI_ROW) or 0)
+    if state.get(WI_LOADED) != (key, row):
+        # a new starting row: every editor shows that row's values again
+        original = ctx.X.iloc[row]
+        for f, spec in specs.items():
+            state.put(WI_PREFIX + f, _widget_value(original[f], spec))
+        state.put(WI_LOADED, (key, row))
+        state.drop(WI_EXPLAIN)
+    imp = section.tables.get("global_importance")
+    ranked = [f for f in (imp.data.get("feature", []) if imp is not None else []) if f in specs]
+    ranked += [f for f in specs if f not in ranked]
+    cols = st.columns(4)
+    for i, f in enumerate(ranked):
+        if i == WI_FEATURES_SHOWN:
+            break
+        spec = specs[f]
+        with cols[i % 4]:
+            if spec["kind"] == "numeric":
+                st.number_input(
+                    md_escape(f),
+                    key=WI_PREFIX + f,
+                    step=1 if spec.get("integer") else None,
+                    format="%d" if spec.get("integer") else "%.4g",
+                    help=f"Audited range {fmt_value(spec.get('min'))} to {fmt_value(spec.get('max'))}.",
+                )
+            else:
+                choices = [str(c) for c in spec["choices"]]
+                if state.get(WI_PREFIX + f) not in choices:
+                    choices.append(str(state.get(WI_PREFIX + f)))
+                st.selectbox(md_escape(f), choices, key=WI_PREFIX + f, format_func=md_escape)
+    if len(ranked) > WI_FEATURES_SHOWN:
+        st.caption(
+            f"The {WI_FEATURES_SHOWN} most important of {len(ranked)} features are editable; the others keep the "
+            "row's values."
+        )
+    original = ctx.X.iloc[row]
+    changes = {}
+    for f in ranked[:WI_FEATURES_SHOWN]:
+        v = state.get(WI_PREFIX + f)
+        if str(v) != str(_widget_value(original[f], specs[f])):
+            changes[f] = v
+    engine = services.shap_engine(key)
+    fast = engine is None or engine.choice.kind in FAST_KINDS
+    explain = fast or bool(state.get(WI_EXPLAIN))
+    if not fast:
+        estimate = explain_estimate_s(engine)
+        st.caption(
+            f"This model is explained model-agnostically ({md_escape(engine.method_name)}): about "
+            f"{fmt_seconds(estimate)} per explained row. The prediction updates at once.",
+            help=help_for("model-agnostic"),
+        )
+        if st.button(f"Explain the edited row (about {fmt_seconds(estimate)})", key="explain.wi.run"):
+            state.put(WI_EXPLAIN, True)
+            explain = True
+    out = None
+    with guard.engine_call(
+        "computing the what-if row", stop=False
+    ):  # an invalid edit: a message, page goes on
+        out = what_if(ctx, row, changes, engine=engine, explain=explain)
+    if out is None:
+        return
+    before = ctx.y_pred_labels[row]
+    changed = ", ".join(md_escape(c) for c in out["changed"]) or "nothing yet"
+    prob = out.get("score")
+    st.markdown(
+        f"Prediction **{md_escape(out['prediction'])}**"
+        + (
+            f" (probability of {md_escape(ctx.positive_label_str)}: **{fmt_pct(prob)}**)"
+            if prob is not None
+            else ""
+        )
+        + f"; the audited row was predicted **{md_escape(before)}**. Changed: {changed}. "
+        f"Recomputed in {fmt_seconds(out['seconds'])}."
+    )
+    if "contributions" in out:
+        st.markdown(
+            f"Model output {output_text(out['output'])} = base value {output_text(out['base_value'])} + the SHAP "
+            "values below.",
+            help=help_for("shap"),
+        )
+        st.plotly_chart(charts.waterfall(out), key="explain.chart.whatif")
+
 
 result = ui.require_result()
 if result is None:
@@ -30,7 +151,17 @@ st.caption(
     f"seed {md_escape(method.get('seed', result.provenance.seed))}."
 )
 
-tab_global, tab_dep, tab_row, tab_group = st.tabs(["Global importance", "Dependence", "One row", "By group"])
+tab_global, tab_dep, tab_row, tab_whatif, tab_group = st.tabs(
+    ["Global importance", "Dependence", "One row", "What-if", "By group"]
+)
+space = str(method.get("output_space", method.get("output", "model output")))
+
+
+def output_text(value: object) -> str:
+    """The model output, with the probability beside it when the output is in log-odds."""
+    prob = probability_of(float(value), space) if isinstance(value, int | float) else None
+    return fmt_value(value) + (f" (probability {fmt_pct(prob)})" if prob is not None else "")
+
 
 with tab_global:
     imp = section.tables.get("global_importance")
@@ -114,11 +245,15 @@ with tab_row:
         st.markdown(
             f"Row **{md_escape(chosen.get('row'))}** ({md_escape(chosen.get('reason', 'requested'))}): prediction "
             f"**{md_escape(chosen.get('prediction'))}**, true label **{md_escape(chosen.get('label'))}**, model output "
-            f"{fmt_value(chosen.get('output'))} from a base value of {fmt_value(chosen.get('base_value'))}."
+            f"{output_text(chosen.get('output'))} from a base value of {output_text(chosen.get('base_value'))}.",
+            help=help_for("log-odds") if "log-odds" in space else help_for("base value"),
         )
         st.plotly_chart(charts.waterfall(chosen), key="explain.chart.waterfall")
     elif not options:
         st.caption("No example rows in this result; enter a row position.")
+
+with tab_whatif:
+    what_if_editor(state.audit_key() or "", services.n_rows(result))
 
 with tab_group:
     by_group = [k.split(":", 1)[1] for k in section.tables if k.startswith("by_group:")]

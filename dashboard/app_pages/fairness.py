@@ -1,14 +1,16 @@
-"""Fairness: pick a protected attribute or intersection; group metrics with intervals, disparity verdicts, and a
-threshold slider that reads the stored threshold curves (no re-audit)."""
+"""Fairness, scoped to one protected attribute or intersection: its verdicts (coloured as in the reports), every
+group against the reference group, group metrics sorted by size, by the metric or in natural order (top and bottom
+groups, the rest behind "show all"), and a threshold slider that recomputes the verdicts at that threshold from the
+stored curves (no re-audit)."""
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from audits.results import Table
 from dashboard import charts, services, state
 from dashboard import components as ui
+from dashboard.glossary import help_for
 from dashboard.text import md_escape
 from reports.formatting import fmt_value, humanize
 
@@ -23,6 +25,15 @@ PREFERRED_METRICS = [
     "mae",
     "rmse",
 ]
+SHOWN_EACH_SIDE = 10  # groups at the top and at the bottom of the order before "show all"
+SORT_LABELS = {
+    "size": "Size (largest first)",
+    "metric": "The metric (highest first)",
+    "natural": "Natural order",
+}
+SORT_KEY = "fair.sort"
+SHOW_ALL_KEY = "fair.show_all"
+CURVE_METRIC_KEY = "fair.curve_metric"
 
 result = ui.require_result()
 if result is None:
@@ -47,9 +58,20 @@ st.segmented_control(
 attribute = state.get(state.FAIR_ATTRIBUTE) or attributes[0]
 groups_table = section.tables[f"groups:{attribute}"]
 data = groups_table.data
+binning = (result.provenance.platform.get("context") or {}).get("binning") or {}
+excluded_names = {
+    str(g) for g, e in zip(data.get("group", []), data.get("excluded") or [], strict=False) if e
+}
+reference_name = str((section.metrics.get("reference_groups") or {}).get(attribute) or "")
+n_groups = groups_table.n_rows
+st.caption(
+    f"{n_groups:,} groups of {md_escape(attribute)}; reference group {md_escape(reference_name or 'not recorded')}"
+    + (f"; {len(excluded_names):,} too small for verdicts (greyed)" if excluded_names else "")
+    + ". Everything below is about this attribute only."
+)
 
 # --- disparities and verdicts -----------------------------------------------------------------------------------
-st.subheader(f"Disparities for {md_escape(attribute)}")
+st.subheader(f"Disparities for {md_escape(attribute)}", help=help_for("holm"))
 disp = section.tables.get("disparities")
 if disp is not None and "attribute" in disp.data:
     rows = [r for r in disp.rows() if r.get("attribute") == attribute]
@@ -59,16 +81,21 @@ if disp is not None and "attribute" in disp.data:
     }
     top = [
         r for r in rows if (r.get("attribute"), r.get("metric"), r.get("kind"), r.get("method")) in headline
-    ] or rows[:6]
+    ] or [r for r in rows if r.get("method") == "vs_reference"][:6]
     if top:
-        counts = pd.Series([str(r.get("verdict")) for r in top]).value_counts().to_dict()
-        st.markdown(
-            "Headline verdicts: "
-            + ", ".join(f"**{n} {md_escape(v)}**" for v, n in counts.items())
-            + f" (tolerances: ratio within {fmt_value(section.method.get('ratio_tolerance'))}x of the reference "
-            f"group, difference within ±{fmt_value(section.method.get('difference_tolerance'))}). Each verdict "
-            "compares every group with the reference group and names the pair that decided it: FAIL beyond the "
-            "tolerance at the Holm-adjusted level, PASS when every interval lies within it, INCONCLUSIVE otherwise."
+        lines = []
+        for r in top:
+            note = r.get("note") or ""
+            lines.append(
+                f"- {ui.verdict_html(str(r.get('verdict')))} {md_escape(humanize(str(r.get('metric', ''))))}"
+                + (f" — {md_escape(note)}" if note else "")
+            )
+        # the only HTML is the verdict tag written by ui.verdict_html; every data-derived string is escaped
+        st.markdown("Headline verdicts:\n" + "\n".join(lines), unsafe_allow_html=True)
+        st.caption(
+            f"Tolerances: ratio within {fmt_value(section.method.get('ratio_tolerance'))}x of the reference group, "
+            f"difference within ±{fmt_value(section.method.get('difference_tolerance'))}. FAIL: beyond the "
+            "tolerance at the Holm-adjusted level; PASS: every interval within it; INCONCLUSIVE otherwise."
         )
         st.plotly_chart(charts.disparity_intervals(top), key="fair.chart.disparities")
     if rows:
@@ -83,44 +110,92 @@ reference = section.tables.get("reference_groups")
 if reference is not None and "attribute" in reference.data:
     ref_rows = [r for r in reference.rows() if r.get("attribute") == attribute]
     if ref_rows:
-        base = (section.metrics.get("reference_groups") or {}).get(attribute) or ref_rows[0].get("reference")
-        st.subheader(f"Every group against the reference group ({md_escape(str(base))})")
-        ui.result_table(
-            Table(
-                title="",
-                data={k: [r.get(k) for r in ref_rows] for k in reference.columns},
-                note=reference.note,
-            ),
-            title=False,
-        )
+        with st.expander(
+            f"Every group against the reference group ({md_escape(reference_name)}): {len(ref_rows):,} rows"
+        ):
+            ui.result_table(
+                Table(
+                    title="",
+                    data={k: [r.get(k) for r in ref_rows] for k in reference.columns},
+                    note=reference.note,
+                ),
+                title=False,
+            )
 
 # --- group metrics ----------------------------------------------------------------------------------------------
-st.subheader("Group metrics")
+st.subheader("Group metrics", help=help_for("confidence interval"))
 metrics = [c[: -len("_ci_low")] for c in data if c.endswith("_ci_low") and c[: -len("_ci_low")] in data]
+groups = [str(g) for g in data.get("group", [])]
+metric = None
 if metrics:
     ordered = [m for m in PREFERRED_METRICS if m in metrics] + [
         m for m in metrics if m not in PREFERRED_METRICS
     ]
     if state.get(state.FAIR_METRIC) not in ordered:
         state.put(state.FAIR_METRIC, ordered[0])
-    st.selectbox("Metric", ordered, key=state.FAIR_METRIC, format_func=humanize)
+    if state.get(SORT_KEY) not in SORT_LABELS:
+        state.put(SORT_KEY, "size")
+    left, mid, right = st.columns([2, 3, 1])
+    with left:
+        st.selectbox(
+            "Metric",
+            ordered,
+            key=state.FAIR_METRIC,
+            format_func=humanize,
+            help=help_for(
+                ordered[0] if state.get(state.FAIR_METRIC) is None else state.get(state.FAIR_METRIC)
+            ),
+        )
+    with mid:
+        st.radio(
+            "Sort groups by", list(SORT_LABELS), key=SORT_KEY, format_func=SORT_LABELS.get, horizontal=True
+        )
+    with right:
+        st.toggle(
+            f"Show all {n_groups}",
+            key=SHOW_ALL_KEY,
+            disabled=n_groups <= 2 * SHOWN_EACH_SIDE,
+            help=f"Without it: the {SHOWN_EACH_SIDE} first and {SHOWN_EACH_SIDE} last groups of the order.",
+        )
     metric = state.get(state.FAIR_METRIC)
+    order = charts.order_groups(
+        groups,
+        by=state.get(SORT_KEY),
+        counts=data.get("count"),
+        values=data.get(metric),
+        attribute=attribute,
+        binning=binning,
+    )
+    shown, hidden = charts.top_and_bottom(order, SHOWN_EACH_SIDE, show_all=bool(state.get(SHOW_ALL_KEY)))
     overall = ui.as_mapping(ui.as_mapping(section.metrics.get("overall")).get(metric)).get("value")
+
+    def pick(column: str) -> list:
+        values = data.get(column) or [None] * n_groups
+        return [values[i] for i in shown]
+
     st.plotly_chart(
         charts.group_bars(
-            data["group"],
-            data[metric],
-            data[f"{metric}_ci_low"],
-            data[f"{metric}_ci_high"],
+            pick("group"),
+            pick(metric),
+            pick(f"{metric}_ci_low"),
+            pick(f"{metric}_ci_high"),
             metric=metric,
-            excluded=data.get("excluded"),
+            excluded=pick("excluded"),
+            counts=pick("count"),
             overall=overall if isinstance(overall, int | float) else None,
             title=f"{humanize(metric)} by {attribute} ({section.method.get('confidence_level', 0.95):.0%} intervals)",
         ),
         key="fair.chart.groups",
     )
-    if any(data.get("excluded") or []):
-        st.caption("Grey bars: groups too small for headline disparities (see the note column).")
+    notes = []
+    if hidden:
+        notes.append(
+            f"{hidden:,} groups in the middle of the order are hidden: switch on 'Show all', or read the table."
+        )
+    if excluded_names:
+        notes.append("Grey bars: groups too small for verdicts (see the note column).")
+    if notes:
+        st.caption(" ".join(notes))
     keep = [
         "group",
         "count",
@@ -132,9 +207,12 @@ if metrics:
         "excluded",
         "note",
     ]
-    ui.result_table(
-        Table(title="", data={k: data[k] for k in keep if k in data}, note=groups_table.note), title=False
+    sorted_table = Table(
+        title="",
+        data={k: [data[k][i] for i in order] for k in keep if k in data},
+        note=groups_table.note,
     )
+    ui.result_table(sorted_table, title=False, height=min(420, 40 + 35 * n_groups))
     with st.expander(f"All metrics for every group of {md_escape(attribute)}"):
         ui.result_table(groups_table, title=False)
 else:
@@ -142,7 +220,7 @@ else:
 
 # --- threshold ------------------------------------------------------------------------------------------------
 curves = (section.metrics.get("threshold_curves") or {}).get(attribute)
-st.subheader("Decision threshold")
+st.subheader("Decision threshold", help=help_for("threshold"))
 if not curves:
     st.caption("Threshold curves need a binary model with scores; this audit has none for this attribute.")
 else:
@@ -155,41 +233,109 @@ else:
         max_value=1.0,
         step=0.01,
         key=state.FAIR_THRESHOLD,
+        help="Moves every group's decisions at once; the verdicts below are recomputed at this threshold with the "
+        "audit's own rule (each group against the reference group, Holm-adjusted).",
     )
-    used, snap = services.threshold_snapshot(curves, state.get(state.FAIR_THRESHOLD))
+    used, verdict_rows, per_group = ui.threshold_verdicts(
+        curves,
+        data,
+        state.get(state.FAIR_THRESHOLD),
+        attribute=attribute,
+        reference=reference_name,
+        method=section.method,
+    )
+    if verdict_rows:
+        lines = [
+            f"- {ui.verdict_html(str(v['verdict']))} {md_escape(humanize(str(v['metric'])))}"
+            + (f" — {md_escape(v['note'])}" if v.get("note") else "")
+            for v in verdict_rows
+        ]
+        st.markdown(
+            f"Verdicts at t = {used:.2f} (the audit's used {fmt_value(default_t)}):\n" + "\n".join(lines),
+            unsafe_allow_html=True,
+        )
+    _, snap = services.threshold_snapshot(curves, used)
+    ratio = ui.eligible_ratio(snap, "selection_rate", excluded_names)
+    if ratio is not None:
+        st.markdown(
+            f"Selection-rate ratio (lowest / highest group) at t = {used:.2f}: **{fmt_value(ratio)}**"
+            + (
+                f", leaving out the {len(excluded_names)} groups too small for verdicts."
+                if excluded_names
+                else "."
+            )
+        )
+    order_names = [groups[i] for i in order] if metrics else [str(r["group"]) for r in snap]
+    rank = {g: k for k, g in enumerate(order_names)}
+    snap = sorted(snap, key=lambda r: rank.get(str(r["group"]), len(rank)))
     snap_table = Table(
         title=f"At threshold {used:.2f}",
-        data={k: [r.get(k) for r in snap] for k in ("group", "count", "selection_rate", "tpr", "fpr")},
-        note=f"Read from the stored curves ({len(curves.get('thresholds', []))} thresholds); the audit's verdicts use "
-        f"the model's threshold {fmt_value(default_t)}.",
+        data={
+            **{k: [r.get(k) for r in snap] for k in ("group", "count", "selection_rate", "tpr", "fpr")},
+            **({"excluded": [str(r.get("group")) in excluded_names for r in snap]} if excluded_names else {}),
+        },
+        note=f"Read from the stored curves ({len(curves.get('thresholds', []))} thresholds); groups marked excluded "
+        "take no part in the verdicts or the ratio.",
     )
-    rates = [r["selection_rate"] for r in snap if isinstance(r.get("selection_rate"), int | float)]
-    if len(rates) >= 2 and max(rates) > 0:
-        st.markdown(
-            f"Selection-rate ratio (lowest / highest group) at t = {used:.2f}: **{fmt_value(min(rates) / max(rates))}**."
+    ui.result_table(snap_table, height=min(420, 40 + 35 * len(snap)))
+    curve_metrics = {"selection_rate": "Selection rate", "tpr": "TPR", "fpr": "FPR"}
+    if state.get(CURVE_METRIC_KEY) not in curve_metrics:
+        state.put(CURVE_METRIC_KEY, "selection_rate")
+    st.segmented_control(
+        "Curves of",
+        list(curve_metrics),
+        key=CURVE_METRIC_KEY,
+        format_func=curve_metrics.get,
+        required=True,
+    )
+    panel_names = [groups[i] for i in shown] if metrics else order_names
+    st.plotly_chart(
+        charts.threshold_panels(
+            curves["thresholds"],
+            curves.get("groups", {}),
+            metric=state.get(CURVE_METRIC_KEY),
+            order=panel_names,
+            at=used,
+            reference=reference_name,
+            excluded=sorted(excluded_names),
+        ),
+        key="fair.chart.curves",
+    )
+    if metrics and hidden:
+        st.caption(
+            f"One panel per group shown above ({len(panel_names)} of {n_groups}); 'Show all' draws every one."
         )
-    ui.result_table(snap_table)
-    tabs = st.tabs(["Selection rate", "TPR", "FPR"])
-    for tab, metric in zip(tabs, ("selection_rate", "tpr", "fpr"), strict=True):
-        with tab:
-            st.plotly_chart(
-                charts.threshold_curves(
-                    curves["thresholds"], curves.get("groups", {}), metric=metric, at=used
-                ),
-                key=f"fair.chart.curve.{metric}",
-            )
 
+# --- this attribute's excluded groups and findings -----------------------------------------------------------
 excluded = section.tables.get("excluded_groups")
 if excluded is not None and excluded.n_rows:
-    st.subheader("Groups left out of headline disparities")
-    ui.result_table(excluded, title=False)
+    # a table without an attribute column (older results) cannot be scoped: shown whole
+    scoped = "attribute" in excluded.data
+    mine = [r for r in excluded.rows() if not scoped or r.get("attribute") == attribute]
+    if mine:
+        st.subheader(
+            f"Groups of {md_escape(attribute)} left out of the verdicts", help=help_for("excluded group")
+        )
+        ui.result_table(
+            Table(title="", data={k: [r.get(k) for r in mine] for k in excluded.columns}, note=excluded.note),
+            title=False,
+        )
 
-st.subheader("Other findings")
+st.subheader(f"Findings about {md_escape(attribute)}")
+own = [f for f in section.findings if f.subject == attribute]
+others = len([f for f in section.findings if f.subject and f.subject != attribute])
 ui.findings_list(
-    section.findings, skip_messages=section.summary, empty="No findings beyond the summary above."
+    own, skip_messages=section.summary, empty="No findings about this attribute beyond the summary."
 )
+if others:
+    st.caption(f"{others} finding(s) about other attributes: pick them above.")
 ui.other_tables(
     section,
-    shown=["disparities", "reference_groups", "excluded_groups", *[f"groups:{a}" for a in attributes]],
+    shown=[
+        "disparities",
+        "reference_groups",
+        "excluded_groups",
+        *[k for k in section.tables if ":" in k],  # every per-attribute table belongs to its attribute's view
+    ],
 )
 ui.method_box(section)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from audits.results import Status
+from audits.results import SectionResult, Status
+from dashboard import charts, services, state
 from dashboard import components as ui
-from dashboard import services, state
+from dashboard.glossary import help_for
 from dashboard.text import md_escape
-from reports.formatting import fmt_status, fmt_value_ci, humanize
+from reports.formatting import fmt_pct, fmt_status, fmt_value, fmt_value_ci, humanize
 
 AREAS = [
     ("performance", None, "How well the model predicts overall (the yardstick for group gaps)."),
@@ -30,6 +31,65 @@ AREAS = [
     ),
 ]
 TOP_FINDINGS = 3
+COHORTS_SHOWN = 5
+
+
+def quality_views(section: SectionResult) -> None:
+    """ROC and precision-recall curves, the confusion matrix, and the cohorts where the model errs most."""
+    curves = ui.as_mapping(section.metrics.get("curves"))
+    confusion = section.tables.get("confusion")
+    at = section.method.get("threshold")
+    at = float(at) if isinstance(at, int | float) else None
+    charts_shown = []
+    if curves.get("roc"):
+        charts_shown.append(("roc", charts.roc_chart(curves["roc"], at=at), help_for("roc curve")))
+    if curves.get("pr"):
+        charts_shown.append(("pr", charts.pr_chart(curves["pr"], at=at), help_for("precision-recall curve")))
+    if confusion is not None and confusion.n_rows and len(confusion.columns) > 1:
+        first = confusion.columns[0]
+        predicted = confusion.columns[1:]
+        matrix = [[confusion.data[c][i] for c in predicted] for i in range(confusion.n_rows)]
+        charts_shown.append(
+            (
+                "confusion",
+                charts.confusion_chart(confusion.data[first], predicted, matrix),
+                help_for("confusion matrix"),
+            )
+        )
+    if charts_shown:
+        cols = st.columns(len(charts_shown))
+        for col, (key, fig, _) in zip(cols, charts_shown, strict=True):
+            with col:
+                st.plotly_chart(fig, key=f"overview.chart.{key}")
+        st.caption(
+            " ".join(text for _, _, text in charts_shown if text)
+            + (f" The red dot marks the model's threshold {at:.2f}." if at is not None and curves else "")
+        )
+    ea = ui.as_mapping(section.metrics.get("error_analysis"))
+    table = section.tables.get("error_cohorts")
+    if ea and table is not None:
+        overall = ui.as_mapping(ea.get("overall"))
+        st.markdown(
+            f"**Where the model errs most** — held-out error rate {fmt_pct(overall.get('error_rate'))} "
+            f"({fmt_value(overall.get('errors'), 'count')} of {fmt_value(overall.get('rows'), 'count')} rows; "
+            f"error = {md_escape(ui.as_mapping(ea.get('definition')).get('rule', ''))}).",
+            help=help_for("error cohort"),
+        )
+        for c in list(ea.get("cohorts") or [])[:COHORTS_SHOWN]:
+            st.markdown(
+                f"- {md_escape(c.get('cohort'))}: **{fmt_pct(c.get('error_rate'))}** errors "
+                f"(95% CI {fmt_pct(c.get('ci_low'))}–{fmt_pct(c.get('ci_high'))}, "
+                f"{fmt_value(c.get('errors'), 'count')} of {fmt_value(c.get('rows'), 'count')} rows"
+                + (f", {c['lift']:.1f}x the overall rate)" if isinstance(c.get("lift"), int | float) else ")")
+            )
+        with st.expander("Every cohort, and how they were found"):
+            ui.result_table(table, title=False)
+            st.caption(
+                md_escape(
+                    " ".join(str(v) for v in ui.as_mapping(ea.get("method")).values() if isinstance(v, str))
+                )
+            )
+
 
 result = ui.require_result()
 if result is None:
@@ -82,7 +142,7 @@ for name, page, blurb in AREAS:
             st.caption(blurb)
         with right:
             if section is not None:
-                ui.status_badge(section.status)
+                ui.section_badge(section)
         if section is None:
             st.caption("Not part of this audit.")
             continue
@@ -102,6 +162,7 @@ for name, page, blurb in AREAS:
         if page is not None:
             st.page_link(page, label=f"Open {title}", icon=":material/arrow_forward:")
         elif name == "performance" and "overall" in section.tables:
+            quality_views(section)
             with st.expander("All performance metrics"):
                 ui.result_table(section.tables["overall"], title=False)
                 for key in ("confusion", "calibration"):
