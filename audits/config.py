@@ -233,9 +233,11 @@ class EmissionsConfig:
 
     ``country_iso_code`` is the ISO 3166-1 alpha-3 code whose grid carbon intensity codecarbon uses
     (default USA, stated in the result). ``training_data`` is a file with the rows to re-fit on; by default
-    the audited dataset, of which at most ``refit_max_rows`` rows (a seeded random sample, stated in the result)
-    are re-fitted. ``refit_time_budget_s`` bounds the re-fit: past it, the cost is extrapolated from seeded
-    samples (and says so). ``imported_csv`` is a codecarbon emissions.csv from the original training run.
+    the reference dataset, else the audited dataset (the result says which), of which at most ``refit_max_rows``
+    rows (a seeded random sample, stated in the result) are re-fitted. ``refit_time_budget_s`` bounds the
+    re-fit: past it, the cost is extrapolated from growing seeded samples (and says so). ``imported_csv`` is a
+    codecarbon emissions.csv from the original training run. ``inference_max_seconds`` caps the inference
+    measurement, which stops earlier once its per-1,000-rows figure is stable.
     """
 
     enabled: SBool = True
@@ -244,7 +246,7 @@ class EmissionsConfig:
     region: Annotated[str, Field(max_length=100)] | None = None
     training_data: Annotated[str, Field(min_length=1, max_length=4096)] | None = None
     imported_csv: Annotated[str, Field(min_length=1, max_length=4096)] | None = None
-    inference_min_seconds: Annotated[SFloat, Field(ge=0, le=600)] = 3.0
+    inference_max_seconds: Annotated[SFloat, Field(ge=0, le=600)] = 3.0
     refit_max_rows: Annotated[SInt, Field(ge=100, le=MAX_SAMPLE_ROWS)] = 200_000
     refit_time_budget_s: Annotated[SFloat, Field(gt=0, le=3600)] = 30.0
     compare_countries: Annotated[

@@ -36,14 +36,6 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def sha256_file(path: str | Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def pickle_allowed_by_operator() -> bool:
     """Whether the operator enabled pickle models for this process (``RAI_AUDIT_ALLOW_PICKLE=1``)."""
     return os.environ.get(PICKLE_ENV_VAR, "").strip().lower() in {"1", "true", "yes"}
@@ -196,7 +188,7 @@ def load_dataset(
     source: str | Path | bytes | BinaryIO,
     *,
     name: str | None = None,
-    na_values: Sequence[str] = ("?", ""),
+    na_values: Sequence[str] = ("",),
     format: str | None = None,
     limits: Limits | None = None,
 ) -> LoadedData:
@@ -206,7 +198,8 @@ def load_dataset(
     ----------
     source : path, raw bytes or a binary file object (e.g. a dashboard upload).
     name : name used in messages and provenance (default: the path).
-    na_values : cell spellings read as missing in CSV files (besides empty cells). ``"?"`` is the UCI spelling.
+    na_values : cell spellings read as missing in CSV files; only these (default: the empty cell), never pandas' own list
+        ("None", "NA", ... stay values). ``"?"`` is the UCI spelling; add it for UCI files.
     format : ``"csv"`` or ``"parquet"``; default from the file suffix, else sniffed from the bytes.
     limits : size caps (default :func:`audits.limits.default_limits`), checked before parsing: the file size,
         the column count and rows x columns (from a Parquet file's metadata, from a CSV's header and line

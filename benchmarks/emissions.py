@@ -1,19 +1,25 @@
-"""Benchmark of the emissions section: tracker overhead, tracked vs untracked re-fit, inference, whole section.
+"""Benchmark of the emissions section: the re-fit beside one plain fit, tracker start-up, time budget, audit.
 
-Targets (issue 6): tracker start + stop <= 2 s per measurement; the tracked re-fit duration within 10% of an
-untracked fit of the same model. Timings run without tracemalloc; peak memory (Python/numpy allocations,
-tracemalloc) comes from one extra run of each case.
+Targets (issue 14): the section's re-fit costs at most 1.2x one plain, untracked fit of the same estimator on the
+same rows, plus the tracker's one-off start-up (printed side by side); with the time budget
+(``emissions.refit_time_budget_s``, 30 s) a 1,000,000-row training set stays within the budget + 10%; the
+inference measurement takes only as long as a stable per-1,000 figure needs (its spread printed); the Adult
+demo audit (test split, train split as reference) including emissions <= 12 s on a quiet 2-core machine.
+Older target (issue 6): tracker start + stop <= 2 s per measurement.
 
-Run:  .venv/bin/python benchmarks/emissions.py [--repeats 3] [--write-sample]
+Run:  .venv/bin/python benchmarks/emissions.py [--repeats 3] [--quick] [--write-sample]
 
-``--write-sample`` (re)writes ``sample_data/adult/emissions_reported.csv``: a codecarbon emissions.csv from a
-real fit of the bundled gradient-boosting pipeline on ``adult_train.csv`` under codecarbon's offline tracker,
-as a trainer would have produced it.
+``--quick`` leaves out the 1,000,000-row case. ``--write-sample`` (re)writes
+``sample_data/adult/emissions_reported.csv``: a codecarbon emissions.csv from a real fit of the bundled
+gradient-boosting pipeline on ``adult_train.csv`` under codecarbon's offline tracker, as a trainer would have
+produced it.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import os
 import shutil
 import statistics
 import sys
@@ -30,8 +36,15 @@ sys.path.insert(0, str(ROOT))
 from sklearn.base import clone  # noqa: E402
 
 from audits import AuditConfig, build_context, load_dataset, load_model  # noqa: E402
-from audits.emissions import measure, run_emissions  # noqa: E402
+from audits.emissions import (  # noqa: E402
+    measure,
+    measure_training,
+    run_emissions,
+    tracker_calibration,
+    training_data,
+)
 from audits.emissions_equivalents import quiet_codecarbon  # noqa: E402
+from audits.inputs import frame_as_data  # noqa: E402
 
 ADULT = ROOT / "sample_data" / "adult"
 GERMAN = ROOT / "sample_data" / "german_credit"
@@ -52,46 +65,120 @@ def training_xy(model_path: Path, train_path: Path, target: str, na_values: tupl
     return model, frame[list(model.feature_names)], frame[target]
 
 
-def refit_case(name: str, model: Any, X: Any, y: Any, repeats: int) -> dict[str, Any]:
-    """Paired untracked/tracked fits, alternating which goes first; wall and process CPU time of each."""
-    est = model.estimator
+def refit_case(name: str, ctx: Any, repeats: int) -> dict[str, Any]:
+    """The section's re-fit (measure_training: once, tracked) beside one plain untracked fit on the same rows.
 
-    def fit() -> float:
-        c0 = time.process_time()  # all threads of this process, the tracker's included
-        clone(est).fit(X, y)
-        return time.process_time() - c0
-
-    fit()  # warm-up, as the section does (its untracked fit comes first)
-    wall_ratio, cpu_ratio, untracked, tracked, overhead = [], [], [], [], []
-    m = None
+    The two run in pairs, alternating which goes first, so that a change in the machine's load hits both; the
+    median of the paired ratios is reported.
+    """
+    cfg = ctx.config.emissions
+    calib = tracker_calibration(cfg.country_iso_code, cfg.region)  # once per process, paid before
+    data = training_data(ctx, cfg)
+    est = ctx.model.estimator
+    clone(est).fit(data.X, data.y)  # warm-up, for both
+    plain, walls, ratios, refits = [], [], [], []
+    rec = None
     for i in range(repeats):
-        for tracked_first in (i % 2 == 1,):
-            runs = {}
-            for kind in ("tracked", "untracked") if tracked_first else ("untracked", "tracked"):
-                if kind == "tracked":
-                    m = measure(fit, what="benchmark re-fit")
-                    runs[kind] = (m.call_s, m.value)
-                    overhead.append(m.start_overhead_s + m.stop_overhead_s)
-                else:
-                    t0 = time.perf_counter()
-                    cpu = fit()
-                    runs[kind] = (time.perf_counter() - t0, cpu)
-            untracked.append(runs["untracked"][0])
-            tracked.append(runs["tracked"][0])
-            wall_ratio.append(runs["tracked"][0] / runs["untracked"][0])
-            cpu_ratio.append(runs["tracked"][1] / runs["untracked"][1])
-    ratio = statistics.median(wall_ratio)
+        pair = {}
+        for kind in ("section", "plain") if i % 2 else ("plain", "section"):
+            t0 = time.perf_counter()
+            if kind == "plain":
+                clone(est).fit(data.X, data.y)
+            else:
+                rec, _m = measure_training(ctx, cfg)
+            pair[kind] = time.perf_counter() - t0
+        plain.append(pair["plain"])
+        walls.append(pair["section"])
+        refits.append(rec["refit_wall_s"])
+        # the re-fit (tracked fit and tracker start/stop) against the plain fit; reading the training file and
+        # the agreement check are part of the section, reported beside it
+        ratios.append((rec["refit_wall_s"] - rec["tracker_start_s"]) / pair["plain"])
+    ratio = statistics.median(ratios)
     return {
-        "case": f"re-fit {name} ({len(X):,} rows, {repeats} pairs)",
-        "time_s": statistics.median(tracked),
-        "peak_mb": peak_mb(fit),
+        "case": f"re-fit {name} ({len(data.X):,} rows)",
+        "time_s": statistics.median(refits),
+        "peak_mb": float("nan"),
         "ratio": ratio,
-        "target": "tracked/untracked <= 1.10",
-        "ok": ratio <= 1.10,
-        "detail": f"untracked median {statistics.median(untracked):.3f} s, tracked median "
-        f"{statistics.median(tracked):.3f} s; paired wall ratios {', '.join(f'{r:.3f}' for r in wall_ratio)}; "
-        f"median process-CPU ratio {statistics.median(cpu_ratio):.3f}; tracker overhead max "
-        f"{max(overhead):.3f} s; {m.methods['cpu_power_method']}; {m.data['energy_consumed']:.3g} kWh per fit",
+        "target": "(re-fit - start) / plain <= 1.2",
+        "ok": ratio <= 1.2,
+        "detail": f"plain untracked fit median {statistics.median(plain):.3f} s; re-fit median "
+        f"{statistics.median(refits):.3f} s (one tracked fit, tracker start {rec['tracker_start_s']:.3f} s); whole "
+        f"training measurement (reading the training rows, re-fit, agreement) {statistics.median(walls):.3f} s; paired "
+        f"ratios {', '.join(f'{r:.2f}' for r in ratios)}; one-off tracker start-up {calib['start_s']:.3f} s and "
+        f"slowdown {calib['slowdown']:.3f}x (calibrated once per process); {rec['cpu_power_method']}; "
+        f"{rec['energy_kwh']:.3g} kWh; rows from {rec['training_origin']}; agreement {rec['agreement']:.4f}",
+    }
+
+
+def budget_case(rows: int, budget: float) -> dict[str, Any]:
+    """A training set of ``rows`` (Adult train replicated with noise) re-fitted under the time budget."""
+    sys.path.insert(0, str(ROOT))
+    from benchmarks._common import replicate_adult
+
+    cfg = AuditConfig.from_yaml(ADULT / "audit.yaml")
+    emissions = dataclasses.replace(
+        cfg.emissions, training_data=None, refit_time_budget_s=budget, refit_max_rows=rows
+    )
+    cfg = cfg.replace(emissions=emissions)
+    big = replicate_adult(rows, seed=1, source=ADULT / "adult_train.csv")
+    ctx = build_context(
+        load_dataset(ADULT / "adult_test.csv", na_values=cfg.na_values),
+        config=cfg,
+        model=load_model(ADULT / "adult_gbm.skops"),
+        reference=frame_as_data(big, name="adult_train x noise"),
+    )
+    tracker_calibration(cfg.emissions.country_iso_code, cfg.emissions.region)
+    t0 = time.perf_counter()
+    rec, _m = measure_training(ctx, cfg.emissions)
+    wall = time.perf_counter() - t0
+    ex = rec["extrapolation"] or {}
+    samples = ", ".join(f"{pt['rows']:,} rows {pt['fit_s']:.2f} s" for pt in ex.get("points", []))
+    return {
+        "case": f"re-fit budget {budget:g} s, {rows:,} rows",
+        "time_s": wall,
+        "peak_mb": float("nan"),
+        "ratio": wall / budget,
+        "target": "wall / budget <= 1.10",
+        "ok": wall <= budget * 1.1,
+        "detail": (
+            f"{ex.get('label', 'fitted whole')}; samples "
+            f"{samples}; curve "
+            f"a={ex.get('a', float('nan')):.3g} b={ex.get('b', float('nan')):.2f}; predicted full fit "
+            f"{rec['fit_s']:.1f} s, {rec['energy_kwh']:.3g} kWh"
+        ),
+    }
+
+
+def demo_case() -> dict[str, Any]:
+    """The Adult demo audit (test split, train split as reference), every section including emissions."""
+    from audits import run_audit
+
+    cfg = AuditConfig.from_yaml(ADULT / "audit.yaml")
+    t0 = time.perf_counter()
+    res = run_audit(
+        ADULT / "adult_test.csv",
+        model=ADULT / "adult_gbm.skops",
+        reference=ADULT / "adult_train.csv",
+        config=cfg,
+    )
+    wall = time.perf_counter() - t0
+    sections = (
+        {s_.name: s_ for s_ in res.sections} if isinstance(res.sections, list | tuple) else res.sections
+    )
+    timings = ", ".join(
+        f"{k} {v.method.get('duration_s', float('nan')):.2f} s" if isinstance(v.method, dict) else k
+        for k, v in sections.items()
+    )
+    inf = sections["emissions"].metrics["inference"]
+    return {
+        "case": "demo audit Adult (all sections)",
+        "time_s": wall,
+        "peak_mb": float("nan"),
+        "ratio": wall / 12.0,
+        "target": "<= 12 s",
+        "ok": wall <= 12.0,
+        "detail": f"status {res.status.value}; {timings}; inference {inf['passes']} passes in "
+        f"{inf['duration_s']:.2f} s, spread ±{inf['relative_spread']:.1%}",
     }
 
 
@@ -173,19 +260,42 @@ def write_sample() -> Path:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="leave out the 1,000,000-row budget case")
     parser.add_argument("--write-sample", action="store_true")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="cap OpenMP/BLAS threads (threadpoolctl) for every case: on a shared, busy machine OpenMP models "
+        "such as HistGradientBoosting slow down erratically when their threads outnumber the free cores",
+    )
+    parser.add_argument("--skip-demo", action="store_true", help="leave out the whole demo audit")
     args = parser.parse_args()
     if args.write_sample:
         print(f"wrote {write_sample()}")
         return
+    if args.threads:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(limits=args.threads)
+    print(
+        f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; threads {args.threads or 'all'}"
+    )
     rows = overhead_case(args.repeats)
     adult = AuditConfig.from_yaml(ADULT / "audit.yaml")
+    test = load_dataset(ADULT / "adult_test.csv", na_values=adult.na_values)
     for name, path in (("Adult GBM", "adult_gbm.skops"), ("Adult logreg", "adult_logreg.skops")):
-        model, X, y = training_xy(ADULT / path, ADULT / "adult_train.csv", adult.target, adult.na_values)
-        rows.append(refit_case(name, model, X, y, args.repeats))
+        ctx = build_context(test, config=adult, model=load_model(ADULT / path))
+        rows.append(refit_case(name, ctx, args.repeats))
     german = AuditConfig.from_yaml(GERMAN / "audit.yaml")
-    model, X, y = training_xy(GERMAN / "german_logreg.skops", GERMAN / "german_credit.csv", german.target, ())
-    rows.append(refit_case("German logreg", model, X, y, max(args.repeats, 15)))
+    ctx = build_context(
+        load_dataset(GERMAN / "german_credit_test.csv", na_values=german.na_values),
+        config=german,
+        model=load_model(GERMAN / "german_logreg.skops"),
+    )
+    rows.append(refit_case("German logreg", ctx, max(args.repeats, 5)))
+    if not args.quick:
+        rows.append(budget_case(1_000_000, 30.0))
     rows.append(
         section_case(
             "Adult GBM (test 16,281 rows)",
@@ -202,15 +312,18 @@ def main() -> None:
             GERMAN / "audit.yaml",
         )
     )
-    header = f"{'case':<44} {'time_s':>8} {'peak_MB':>8} {'ratio':>7}  {'target':<26} ok"
+    if not args.skip_demo:
+        rows.append(demo_case())
+    header = f"{'case':<44} {'time_s':>8} {'peak_MB':>8} {'ratio':>7}  {'target':<32} ok"
     print(header)
     print("-" * len(header))
     for r in rows:
         print(
-            f"{r['case']:<44} {r['time_s']:>8.3f} {r['peak_mb']:>8.1f} {r['ratio']:>7.3f}  {r['target']:<26} "
+            f"{r['case']:<44} {r['time_s']:>8.3f} {r['peak_mb']:>8.1f} {r['ratio']:>7.3f}  {r['target']:<32} "
             f"{'yes' if r['ok'] else 'NO'}"
         )
         print(f"    {r['detail']}")
+    print(f"load average at the end: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

@@ -19,7 +19,11 @@ findings : ``Finding(code, severity, message, subject, evidence)``; codes are th
     (``DQ_MISSING``, ``DQ_MIXED_NULLS``, ``DQ_CONSTANT``, ``DQ_IDENTIFIER``, ``DQ_HIGH_CARDINALITY``,
     ``DQ_DOMINANT_CATEGORY``, ``DQ_LABEL_IMBALANCE``, ``DQ_ZEROS_INFINITE``, ``DQ_SKEW``, ``DQ_DUPLICATES``,
     ``DQ_CONFLICTING_LABELS``, ``DQ_STRING_MISMATCH``, ``DQ_MIXED_TYPES``, ``DQ_OUTLIERS``, ``DQ_CORRELATION``,
-    ``DQ_LEAKAGE``; drift: ``DQ_REFERENCE_COLUMNS``, ``DQ_DRIFT``, ``DQ_PSI``, ``DQ_DATASET_DRIFT``,
+    ``DQ_LEAKAGE``, ``DQ_NULL_TOKENS`` (missing-value spellings such as 'None' or 'NA' kept as values, with
+    their share), ``DQ_SENTINEL`` (a spike at -1, 99, 999, ... or at a far minimum/maximum),
+    ``DQ_NUMERIC_CODES`` (few distinct whole numbers: codes, not quantities), ``DQ_ALLOWED_VALUES`` (values
+    outside the config's codebook), ``DQ_POST_OUTCOME_NAME`` (info: a name suggesting post-outcome
+    information); drift: ``DQ_REFERENCE_COLUMNS``, ``DQ_DRIFT``, ``DQ_PSI``, ``DQ_DATASET_DRIFT``,
     ``DQ_LABEL_DRIFT``, ``DQ_NEW_CATEGORIES``, ``DQ_TRAIN_TEST_OVERLAP``, ``DQ_GROUP_MIX_DRIFT``; groups:
     ``DQ_REPRESENTATION``, ``DQ_BASE_RATE``, ``DQ_PROXY``, ``DQ_MISSING_BY_GROUP``), plus ``DQ_NOT_APPLICABLE``
     (info: a check that could not apply, with the reason), ``DQ_CHECK_ERROR`` (warn: a check raised; the
@@ -39,6 +43,11 @@ metrics (JSON-safe):
 
       groups ordered by count (largest first); for non-binary tasks positives/negatives/base_rate are lists of
       None. ``base_rate`` is None for an empty denominator.
+    (``DQ_LEAKAGE`` warns when a feature's cross-validated AUC/R² reaches ``policy.leakage_warn_relative`` of
+    the model's own score or ``leakage_warn_absolute``, fails at ``leakage_fail``; ``DQ_BASE_RATE`` is judged
+    both ways against a configured reference group; ``DQ_REPRESENTATION`` with a reference dataset compares
+    each group's share with its reference share both ways. Columns listed under the config's ``categorical``
+    are profiled as categories.)
     ``base_rate_gap`` — ``{group_column: {"reference_group": str|None, "reference_how": str,
       "difference": [float|None...], "ratio": [float|None...]}}`` aligned with ``representation[...]["group"]``;
       difference = rate(g) - rate(ref), ratio = rate(g) / rate(ref); the reference group is the configured
@@ -91,9 +100,8 @@ from __future__ import annotations
 import time
 import traceback
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from audits.context import AuditContext
 from audits.data_quality.base import CheckEnv, CheckOutput, DatasetProfile, Options
 from audits.data_quality.groups import base_rate_gap_of, representation_of
 from audits.data_quality.registry import CHECKS, CODES, Check, check_by_code
@@ -105,6 +113,9 @@ from audits.data_quality.summary import (
     summary_sentences,
 )
 from audits.results import Finding, SectionResult, Severity, Status
+
+if TYPE_CHECKING:  # annotations only: the context imports this package to validate check options
+    from audits.context import AuditContext
 
 NAME = "data_quality"
 TITLE = "Data quality"
@@ -143,11 +154,16 @@ def run_data_quality(
     """
     t_start = time.perf_counter()
     audited = audited_columns(ctx)
-    data = DatasetProfile(_frame_with_str_columns(ctx.data), columns=audited, name=ctx.data_info.name)
+    categorical = tuple(ctx.config.categorical)
+    data = DatasetProfile(
+        _frame_with_str_columns(ctx.data), columns=audited, name=ctx.data_info.name, categorical=categorical
+    )
     reference = None
     if ctx.reference is not None:
         ref_name = ctx.reference_info.name if ctx.reference_info is not None else "reference"
-        reference = DatasetProfile(_frame_with_str_columns(ctx.reference), name=ref_name)
+        reference = DatasetProfile(
+            _frame_with_str_columns(ctx.reference), name=ref_name, categorical=categorical
+        )
     cache: dict[str, Any] = {}
     findings: list[Finding] = []  # unknown check codes/options were refused by build_context
     tables: dict[str, Any] = {}

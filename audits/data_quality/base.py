@@ -109,10 +109,16 @@ class ColumnProfile:
         return v[np.isfinite(v)]
 
 
-def profile_column(name: str, s: pd.Series) -> ColumnProfile:
-    """Factorise one column; a column pandas cannot hash or convert is profiled as text."""
+def profile_column(name: str, s: pd.Series, *, as_category: bool = False) -> ColumnProfile:
+    """Factorise one column; a column pandas cannot hash or convert is profiled as text.
+
+    ``as_category`` (the config's ``categorical`` columns) profiles numeric codes as categories: every
+    check then treats each code as a label, not a quantity (the dtype is still reported as written).
+    """
     try:
         kind = column_kind(s)
+        if as_category and kind not in ("empty", "boolean"):
+            kind = "categorical"
         codes, uniques = factorize(s)
         values = numeric_values(s, kind)
     except (TypeError, ValueError, OverflowError):
@@ -136,10 +142,18 @@ def profile_column(name: str, s: pd.Series) -> ColumnProfile:
 class DatasetProfile:
     """A frame and its lazily computed column profiles (each column is factorised at most once)."""
 
-    def __init__(self, frame: pd.DataFrame, *, columns: Sequence[str] | None = None, name: str = "data"):
+    def __init__(
+        self,
+        frame: pd.DataFrame,
+        *,
+        columns: Sequence[str] | None = None,
+        name: str = "data",
+        categorical: Sequence[str] = (),
+    ):
         self.frame = frame
         self.name = name
         self.columns = list(dict.fromkeys(str(c) for c in (frame.columns if columns is None else columns)))
+        self.categorical = frozenset(str(c) for c in categorical)
         self._profiles: dict[str, ColumnProfile] = {}
 
     @property
@@ -152,7 +166,7 @@ class DatasetProfile:
             s = self.frame[column]
             if isinstance(s, pd.DataFrame):  # duplicate column names in an in-memory frame: the first one
                 s = s.iloc[:, 0]
-            prof = profile_column(column, s)
+            prof = profile_column(column, s, as_category=column in self.categorical)
             self._profiles[column] = prof
         return prof
 

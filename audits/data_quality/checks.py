@@ -6,6 +6,7 @@ Each function takes a :class:`CheckEnv` and returns a :class:`CheckOutput`; thre
 
 from __future__ import annotations
 
+import re
 import warnings
 from typing import Any
 
@@ -34,7 +35,11 @@ from audits.data_quality.base import (
 
 # Case, whitespace and these separators do not make a different category; symbols such as < > = + do.
 SEPARATORS = r"[\s.,;:\-_'\"/\\()\[\]]+"
-NULL_TOKENS = ("", "na", "n/a", "nan", "none", "null", "?", "-")
+# Spellings that commonly mean "missing" (pandas' default list among them), compared lower-cased and stripped.
+# The reader keeps them as written unless na_values lists them, so a real category "None" stays a category.
+NULL_TOKENS = (
+    "", "na", "n/a", "n.a.", "#n/a", "<na>", "nan", "-nan", "none", "null", "nil", "?", "-", "--", "missing",
+)  # fmt: skip
 MAX_PAIRS_KEPT = 100
 CATEGORY_KINDS = ("categorical", "boolean")
 
@@ -89,6 +94,19 @@ def check_missing(env: CheckEnv) -> CheckOutput:
     return out
 
 
+def null_token_hits(env: CheckEnv, column: str) -> np.ndarray:
+    """Which distinct values of a text column are common missing-value spellings (shared by three checks)."""
+
+    def compute() -> np.ndarray:
+        p = env.data[column]
+        if not _is_text_like(p) or p.values is not None:
+            return np.zeros(p.distinct, dtype=bool)
+        norm = pd.Series(p.uniques.astype(str), dtype=object).str.strip().str.lower()
+        return norm.isin(NULL_TOKENS).to_numpy()
+
+    return env.cached(f"null_tokens:{column}", compute)
+
+
 def check_mixed_nulls(env: CheckEnv) -> CheckOutput:
     """Different spellings of 'missing' in one column ('', 'N/A', '?', real NaN, ...)."""
     out = CheckOutput(
@@ -99,35 +117,70 @@ def check_mixed_nulls(env: CheckEnv) -> CheckOutput:
         p = env.data[c]
         if not _is_text_like(p):
             continue
-        norm = pd.Series(p.uniques.astype(str), dtype=object).str.strip().str.lower()
-        hit = norm.isin(NULL_TOKENS).to_numpy()
+        hit = null_token_hits(env, c)
         tokens = sorted({repr(str(v)) for v in p.uniques[hit]})
         kinds = tokens + (["NaN"] if p.n_missing else [])
-        if not tokens:
-            continue
+        if len(kinds) < 2 or not tokens:
+            continue  # a single token is DQ_NULL_TOKENS's finding, with its share
         found[c] = kinds
         n_tok = int(p.counts[hit].sum())
-        if len(kinds) > 1:
-            out.add(
-                "DQ_MIXED_NULLS",
-                "fail",
-                f"{c} spells missing values {len(kinds)} ways ({', '.join(kinds)}); only real NaN is counted as "
-                "missing, so the others are treated as categories.",
-                subject=c,
-                kinds=kinds,
-                token_rows=n_tok,
-            )
-        else:
-            out.add(
-                "DQ_MIXED_NULLS",
-                "info",
-                f"{c} uses {kinds[0]} in {_rows(n_tok)}, which looks like a missing value but is read as a "
-                "category; add it to na_values if it means missing.",
-                subject=c,
-                kinds=kinds,
-                token_rows=n_tok,
-            )
+        out.add(
+            "DQ_MIXED_NULLS",
+            "fail",
+            f"{c} spells missing values {len(kinds)} ways ({', '.join(kinds)}); only what na_values lists (and the "
+            "empty cell) is read as missing, so the others are treated as categories.",
+            subject=c,
+            kinds=kinds,
+            token_rows=n_tok,
+        )
     out.values = {"columns": found}
+    return out
+
+
+def check_null_tokens(env: CheckEnv) -> CheckOutput:
+    """Common missing-value spellings ('None', 'NA', 'null', '-', ...) held as values, with their share."""
+    warn_numeric = bool(env.opts("warn_numeric"))
+    na_values = [str(v) for v in env.ctx.config.na_values]
+    out = CheckOutput(
+        method=(
+            f"values equal to one of {list(NULL_TOKENS)} (case and surrounding spaces ignored) in text columns; "
+            f"the file was read with na_values {na_values} (the empty cell always), so these were kept as written"
+        )
+    )
+    found: dict[str, dict[str, Any]] = {}
+    for c in env.audited:
+        p = env.data[c]
+        if not _is_text_like(p):
+            continue
+        hit = null_token_hits(env, c)
+        if not hit.any():
+            continue
+        shares = {str(v): int(k) / p.n for v, k in zip(p.uniques[hit], p.counts[hit], strict=True)}
+        rest = ~hit
+        # a number column with a token in it is read as text: the token changed the column's type
+        numeric_rest = bool(rest.any()) and bool(_numberlike(p.uniques[rest]).all())
+        found[c] = {"tokens": shares, "rest_is_numeric": numeric_rest}
+        share = sum(shares.values())
+        listed = ", ".join(
+            f"{v!r} in {fmt_pct(s_)} of rows" for v, s_ in sorted(shares.items(), key=lambda t: -t[1])
+        )
+        tokens = ", ".join(repr(v) for v in shares)
+        if numeric_rest:
+            msg = (
+                f"{c} holds {listed}; its other values are numbers, so the whole column is read as text. Add "
+                f"{tokens} to na_values if it means missing (the column then reads as numbers)."
+            )
+            sev = "warn" if warn_numeric else "info"
+        else:
+            msg = (
+                f"{c} holds {listed}, read as a category; add {tokens} to na_values if it means missing, keep it "
+                "if it is a real answer (e.g. 'None' = test not taken)."
+            )
+            sev = "info"
+        out.add(
+            "DQ_NULL_TOKENS", sev, msg, subject=c, share=share, tokens=shares, rest_is_numeric=numeric_rest
+        )
+    out.values = {"columns": found, "na_values": na_values}
     return out
 
 
@@ -337,6 +390,205 @@ def check_zeros_infinite(env: CheckEnv) -> CheckOutput:
     return out
 
 
+SENTINEL_CODES = (-1.0, -9.0, -99.0, -999.0, -9999.0, 9.0, 99.0, 999.0, 9999.0, 99999.0, 999999.0)
+
+
+def _fmt_num(v: float) -> str:
+    return f"{int(v):,}" if float(v).is_integer() else f"{v:,.6g}"
+
+
+def _edge_sentinels(
+    u: np.ndarray, cnt: np.ndarray, *, spike: float, far: float, min_rows: int
+) -> list[dict[str, Any]]:
+    """Sentinel candidates at the two ends of a numeric column's distinct values ``u`` (counts ``cnt``).
+
+    An end value is a sentinel when it is a spike (at least ``spike`` times the rows of a typical other value
+    and of its neighbour, and ``min_rows`` rows) and either a common code (-1, 99, 999, ...) or far from the
+    rest (its gap to the next value exceeds ``far`` times the range of the other values).
+    """
+    k = len(u)
+    if k < 3:
+        return []
+    order = np.argsort(u, kind="stable")
+    found = []
+    for end, nb, other in ((order[0], order[1], order[1:]), (order[-1], order[-2], order[:-1])):
+        v, c = float(u[end]), int(cnt[end])
+        typical = max(float(np.median(cnt[other])), float(cnt[nb]))
+        if c < min_rows or c < spike * typical:
+            continue
+        rest_range = float(u[other].max() - u[other].min())
+        gap = abs(v - float(u[nb]))
+        is_code = v in SENTINEL_CODES
+        is_far = rest_range > 0 and gap > far * rest_range
+        if is_code or is_far:
+            found.append(
+                {
+                    "value": v,
+                    "rows": c,
+                    "end": "minimum" if end == order[0] else "maximum",
+                    "next_value": float(u[nb]),
+                    "typical_rows": typical,
+                    "common_code": is_code,
+                    "far_from_rest": is_far,
+                }
+            )
+    return found
+
+
+def check_sentinels(env: CheckEnv) -> CheckOutput:
+    """Codes posing as numbers: a spike at -1, 99, 999, ... or at a minimum/maximum far from the rest."""
+    spike, far, min_rows = float(env.opts("spike")), float(env.opts("far")), int(env.opts("min_rows"))
+    cols = _numeric_columns(env, exclude_target=True)
+    if not cols:
+        return CheckOutput.not_applicable("no numeric feature")
+    out = CheckOutput(
+        method=(
+            f"per numeric column, its smallest and largest value: flagged when it is a spike (>= {spike:g}x the rows "
+            f"of a typical other value and of its neighbour, >= {min_rows} rows) and either a common code "
+            f"({', '.join(_fmt_num(v) for v in SENTINEL_CODES)}) or far from the rest (gap to the next value > "
+            f"{far:g}x the range of the other values); a column holding one common code only is flagged too"
+        )
+    )
+    found: dict[str, list[dict[str, Any]]] = {}
+    for c in cols:
+        p = env.data[c]
+        u = np.asarray(p.uniques, dtype=float)
+        fin = np.isfinite(u)
+        u, cnt = u[fin], p.counts[fin]
+        if len(u) == 1 and float(u[0]) in SENTINEL_CODES:
+            v = float(u[0])
+            found[c] = [{"value": v, "rows": int(cnt[0]), "end": "only value", "common_code": True}]
+            out.add(
+                "DQ_SENTINEL",
+                "warn",
+                f"{c} holds the code {_fmt_num(v)} in every non-missing row ({_rows(int(cnt[0]))}): it is all "
+                "sentinel and carries no measured value. Declare the code in na_values or drop the column.",
+                subject=c,
+                value=v,
+                share=int(cnt[0]) / p.n,
+            )
+            continue
+        hits = _edge_sentinels(u, cnt, spike=spike, far=far, min_rows=min_rows)
+        if not hits:
+            continue
+        found[c] = hits
+        for h in hits:
+            share = h["rows"] / p.n
+            why = []
+            if h["common_code"]:
+                why.append("a common code for 'unknown' or 'not applicable'")
+            if h["far_from_rest"]:
+                why.append(f"far from the rest (next value {_fmt_num(h['next_value'])})")
+            out.add(
+                "DQ_SENTINEL",
+                "warn",
+                f"{c} holds {_fmt_num(h['value'])} in {fmt_pct(share, 2)} of rows ({_rows(h['rows'])}), its "
+                f"{h['end']}, {' and '.join(why)}: it looks like a code or a cap, not a measured number. If it "
+                "means missing, add it to na_values; if it is a category, list the column under categorical or "
+                "add an indicator column.",
+                subject=c,
+                value=h["value"],
+                share=share,
+                rows=h["rows"],
+                end=h["end"],
+            )
+    out.values = {"columns": found}
+    return out
+
+
+def check_numeric_codes(env: CheckEnv) -> CheckOutput:
+    """Numeric columns that look like category codes (few distinct whole numbers), and their rare codes."""
+    max_distinct, min_rows = int(env.opts("max_distinct")), int(env.opts("min_rows"))
+    rare = float(env.opts("rare_share"))
+    declared = set(env.ctx.config.categorical)
+    cols = [c for c in _numeric_columns(env, min_distinct=3, exclude_target=True) if c not in declared]
+    out = CheckOutput(
+        method=(
+            f"numeric columns (not listed under categorical) with 3 to {max_distinct} distinct whole-number values "
+            f"and at least {min_rows} rows; codes under {fmt_pct(rare)} of rows listed as rare"
+        )
+    )
+    if env.data.n < min_rows:
+        return CheckOutput.not_applicable(f"fewer than {min_rows} rows")
+    found: dict[str, dict[str, Any]] = {}
+    for c in cols:
+        p = env.data[c]
+        if p.distinct > max_distinct:
+            continue
+        u = np.asarray(p.uniques, dtype=float)
+        if not (np.isfinite(u).all() and np.all(np.mod(u, 1) == 0)):
+            continue
+        order = np.argsort(u)
+        codes_txt = [_fmt_num(v) for v in u[order]]
+        rare_codes = [_fmt_num(u[i]) for i in order if p.counts[i] / p.n < rare]
+        found[c] = {"codes": codes_txt, "rare_codes": rare_codes}
+        extra = (
+            f"; code(s) {', '.join(rare_codes)} hold under {fmt_pct(rare)} of rows each: check that they are "
+            "documented (allowed_values)"
+            if rare_codes
+            else ""
+        )
+        out.add(
+            "DQ_NUMERIC_CODES",
+            "info",
+            f"{c} holds only {p.distinct} distinct whole numbers ({', '.join(codes_txt)}): if they are codes rather "
+            f"than quantities, list {c} under categorical so the checks and groups treat each code as a "
+            f"category{extra}.",
+            subject=c,
+            codes=codes_txt,
+            rare_codes=rare_codes,
+        )
+    out.values = {"columns": found}
+    return out
+
+
+def _as_code(v: Any) -> str:
+    """A value as codebook text: 1.0 -> '1' (an integer code stored as float), else ``str``."""
+    if isinstance(v, float | np.floating) and float(v).is_integer():
+        return str(int(v))
+    return str(v).strip()
+
+
+def check_allowed_values(env: CheckEnv) -> CheckOutput:
+    """Values outside the codebook given in the config's ``allowed_values``."""
+    books = dict(env.ctx.config.allowed_values)
+    out = CheckOutput(
+        method="distinct non-missing values of each column compared as text with its allowed_values (1.0 = 1)"
+        if books
+        else "no allowed_values in the config: no codebook to compare with"
+    )
+    found: dict[str, dict[str, Any]] = {}
+    for c, allowed in books.items():
+        if c not in env.data.frame.columns:
+            continue  # refused at the entry (build_context); kept safe for in-memory callers
+        p = env.data[c]
+        book = {_as_code(v) for v in allowed}
+        outside = [i for i, v in enumerate(p.uniques) if _as_code(v) not in book]
+        if not outside:
+            found[c] = {"outside": {}, "rows": 0, "share": 0.0}
+            continue
+        outside.sort(key=lambda i: -p.counts[i])
+        vals = {_short(p.uniques[i]): int(p.counts[i]) for i in outside}
+        rows = int(sum(vals.values()))
+        share = rows / p.n
+        found[c] = {"outside": vals, "rows": rows, "share": share}
+        listed = ", ".join(f"{v!r} ({k:,})" for v, k in list(vals.items())[:8]) + (
+            f", … (+{len(vals) - 8} more)" if len(vals) > 8 else ""
+        )
+        out.add(
+            "DQ_ALLOWED_VALUES",
+            "warn",
+            f"{c} holds {len(vals)} value(s) outside its allowed_values in {_rows(rows)} ({fmt_pct(share, 2)}): "
+            f"{listed}. Correct them, or add them to the codebook if they are valid codes.",
+            subject=c,
+            outside=vals,
+            rows=rows,
+            share=share,
+        )
+    out.values = {"columns": found}
+    return out
+
+
 def check_skew(env: CheckEnv) -> CheckOutput:
     """Sample skewness of numeric columns."""
     limit = float(env.opts("max_abs_skew"))
@@ -523,8 +775,9 @@ def check_mixed_types(env: CheckEnv) -> CheckOutput:
         if not _is_text_like(p):
             continue
         is_num = _numberlike(p.uniques)
+        token = null_token_hits(env, c)  # reported by DQ_NULL_TOKENS, not as a stray type
         num_rows = int(p.counts[is_num].sum())
-        txt_rows = int(p.counts[~is_num].sum())
+        txt_rows = int(p.counts[~is_num & ~token].sum())
         if not num_rows or not txt_rows:
             continue
         rare = min(num_rows, txt_rows) / (num_rows + txt_rows)
@@ -700,10 +953,58 @@ def tree_method(sample: int, n: int, folds: int, seed: int, stratum: str) -> str
     )
 
 
+def _model_score(ctx: Any, idx: np.ndarray, y: np.ndarray) -> tuple[float | None, str]:
+    """The model's own score on the rows ``idx``: ROC AUC of its scores (labels without scores), or R²."""
+    if ctx.task == "regression":
+        pred = np.asarray(ctx.y_pred, dtype=float)[idx]
+        ss = float(((y - y.mean()) ** 2).sum())
+        if ss <= 0 or not np.isfinite(pred).all():
+            return None, "R² undefined (constant target or non-finite predictions)"
+        return 1 - float(((y - pred) ** 2).sum()) / ss, "R² of the model's predictions"
+    if ctx.y_score is not None:
+        score = np.asarray(ctx.y_score, dtype=float)[idx]
+        how = "ROC AUC of the model's scores"
+    else:
+        score = np.asarray(ctx.y_pred)[idx]
+        how = "ROC AUC of the model's predicted labels (no scores given)"
+    if ctx.task == "binary":
+        return rank_auc_fast(y == 1, score.ravel()), how
+    k = int(max(y.max(), np.asarray(ctx.y_true).max())) + 1
+    if score.ndim == 1:  # labels only: one-hot "probabilities"
+        onehot = np.zeros((len(score), k))
+        onehot[np.arange(len(score)), score.astype(np.int64)] = 1.0
+        score = onehot
+    return weighted_ovr_auc(y, score), how
+
+
+def leakage_severity(
+    value: float | None, model: float | None, *, relative: float, absolute: float, fail: float, floor: float
+) -> tuple[str, str]:
+    """``fail`` / ``warn`` / ``pass`` of a single feature's power, and which tier decided it.
+
+    The relative tier applies only to features with real power of their own (at least ``floor``), so that a
+    weak model does not make every weak feature look like a leak.
+    """
+    if value is None or not np.isfinite(value):
+        return "pass", ""
+    if value >= fail:
+        return "fail", f"at or above {fail:g}"
+    if value >= absolute:
+        return "warn", f"at or above {absolute:g}"
+    if model is not None and model > 0 and value >= floor and value >= relative * model:
+        return "warn", f"{value / model:.2f} of the model's own score (warn from {relative:g})"
+    return "pass", ""
+
+
 def check_leakage(env: CheckEnv) -> CheckOutput:
-    """Predictive power of each single feature for the label."""
+    """Predictive power of each single feature for the label, in tiers against the model's own score."""
     ctx = env.ctx
-    fail_auc, fail_r2 = float(env.opts("fail_auc")), float(env.opts("fail_r2"))
+    pol = ctx.policy
+    relative, absolute, fail = (
+        float(pol.leakage_warn_relative),
+        float(pol.leakage_warn_absolute),
+        float(pol.leakage_fail),
+    )
     size, n_folds = int(env.opts("sample_size")), int(env.opts("folds"))
     feats = [c for c in ctx.features if c in env.data.frame.columns and c != ctx.target]
     if not feats:
@@ -730,7 +1031,7 @@ def check_leakage(env: CheckEnv) -> CheckOutput:
         out.method = tree_method(len(idx), n, n_folds, ctx.seed, "nothing (simple random sample)").replace(
             "ROC AUC (weighted one-vs-rest beyond two classes)", "R²"
         )
-        measure, limit = "r2", fail_r2
+        measure, floor = "r2", float(env.opts("relative_floor_r2"))
     else:
         y_all = np.asarray(ctx.y_true, dtype=np.int64)
         idx = stratified_sample(y_all, size, rng)
@@ -740,17 +1041,86 @@ def check_leakage(env: CheckEnv) -> CheckOutput:
         for c in feats:
             powers[c] = single_feature_power(env.data[c], idx, y, k, folds, n_folds)
         out.method = tree_method(len(idx), n, n_folds, ctx.seed, "label")
-        measure, limit = "auc", fail_auc
-    out.values = {"measure": measure, "power": powers, "sample_size": int(len(idx))}
+        measure, floor = "auc", float(env.opts("relative_floor_auc"))
+    model, model_how = _model_score(ctx, idx, y)
+    out.method += (
+        f"; the model's own score on the same rows: {model_how}; warn at {relative:g}x the model's score (features "
+        f"of at least {floor:g}) or at {absolute:g}, fail at {fail:g} (policy leakage_warn_relative, "
+        "leakage_warn_absolute, leakage_fail)"
+    )
+    label = "AUC" if measure == "auc" else "R²"
+    out.values = {
+        "measure": measure,
+        "power": powers,
+        "sample_size": int(len(idx)),
+        "model_score": model,
+        "model_score_how": model_how,
+        "relative": {c: (v / model if v is not None and model else None) for c, v in powers.items()},
+        "thresholds": {"warn_relative": relative, "warn_absolute": absolute, "fail": fail, "floor": floor},
+    }
     for c, v in powers.items():
-        if v is not None and v >= limit:
-            what = f"AUC {v:.3f}" if measure == "auc" else f"R² {v:.3f}"
-            out.add(
-                "DQ_LEAKAGE",
-                "fail",
-                f"{c} alone predicts {ctx.target} with {what}: it may leak the label (recorded after the outcome).",
-                subject=c,
-                measure=measure,
-                value=v,
-            )
+        sev, tier = leakage_severity(v, model, relative=relative, absolute=absolute, fail=fail, floor=floor)
+        if sev == "pass":
+            continue
+        own = f" (the model's own {label}: {model:.3f})" if model is not None else ""
+        out.add(
+            "DQ_LEAKAGE",
+            sev,
+            f"{c} alone predicts {ctx.target} with {label} {v:.3f}, {tier}{own}: check that {c} is known at the "
+            "moment the prediction is made, not recorded after the outcome.",
+            subject=c,
+            measure=measure,
+            value=v,
+            model_score=model,
+            ratio=(v / model) if model else None,
+            tier=tier,
+        )
+    return out
+
+
+# Words in a column name that suggest information recorded after the outcome (the call's duration, the loan's
+# final status, a payment made later); an info finding only: the name is a hint, not evidence.
+POST_OUTCOME_WORDS = frozenset(
+    {
+        "duration", "outcome", "outcomes", "result", "results", "paid", "repaid", "payoff", "settled", "closed",
+        "final", "resolution", "disposition", "discharge", "discharged", "followup", "churned", "readmitted",
+        "readmission", "recovered", "recovery", "chargeoff", "writeoff", "collected", "collection",
+    }
+)  # fmt: skip
+POST_OUTCOME_PHRASES = ("default_after", "after_", "_after", "post_", "days_to_", "time_to_", "follow_up")
+
+
+def _name_words(name: str) -> list[str]:
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)
+    return [w for w in re.split(r"[^0-9a-zA-Z]+", spaced.lower()) if w]
+
+
+def check_post_outcome_names(env: CheckEnv) -> CheckOutput:
+    """Feature names that suggest post-outcome information (duration, outcome, result, paid, ...)."""
+    ctx = env.ctx
+    feats = [c for c in ctx.features if c != ctx.target]
+    out = CheckOutput(
+        method=(
+            f"feature names containing one of the words {sorted(POST_OUTCOME_WORDS)} or the parts "
+            f"{list(POST_OUTCOME_PHRASES)} (case and separators ignored); a hint, not a measurement"
+        )
+    )
+    found: dict[str, list[str]] = {}
+    for c in feats:
+        words = _name_words(str(c))
+        joined = "_" + "_".join(words) + "_"
+        hits = [w for w in words if w in POST_OUTCOME_WORDS]
+        hits += [ph.strip("_") for ph in POST_OUTCOME_PHRASES if ph in joined]
+        if not hits:
+            continue
+        found[c] = sorted(set(hits))
+        out.add(
+            "DQ_POST_OUTCOME_NAME",
+            "info",
+            f"The name of {c} suggests information recorded after the outcome ({', '.join(found[c])}): check that "
+            "its value is known when the prediction is made; if not, the model leaks the answer.",
+            subject=c,
+            words=found[c],
+        )
+    out.values = {"columns": found}
     return out

@@ -14,7 +14,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from audits.context import MISSING_GROUP, group_labels, group_str
 from audits.data_quality.base import (
     CheckEnv,
     CheckOutput,
@@ -28,6 +27,7 @@ from audits.data_quality.base import (
     row_hash,
     severity_by,
 )
+from audits.group_labels import MISSING_GROUP, group_labels, group_str
 from audits.results import Table
 
 NO_REFERENCE = "no reference dataset was given (pass reference=... or --reference to compare two datasets)"

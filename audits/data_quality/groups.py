@@ -74,7 +74,10 @@ def check_representation(env: CheckEnv) -> CheckOutput:
     out = CheckOutput(
         method=(
             f"rows per group of each protected attribute and intersection; groups under {min_size} rows, or with "
-            f"fewer than {min_events} positives or negatives, are marked insufficient for error-rate metrics"
+            f"fewer than {min_events} positives or negatives, are marked insufficient for error-rate metrics; with "
+            f"a reference, each group's share against its reference share, judged both ways (ratio < "
+            f"{ctx.policy.ratio_tolerance:g} or > {1 / ctx.policy.ratio_tolerance:.3g}, groups of at least "
+            f"{min_size} rows in either)"
         ),
         metrics={"representation": rep},
     )
@@ -136,8 +139,56 @@ def check_representation(env: CheckEnv) -> CheckOutput:
             if ctx.task == "binary"
             else f"{ctx.n_rows:,} rows; positives and base rates apply to binary tasks only.",
         )
-    out.values = {"small_groups": small_all}
+    out.values = {"small_groups": small_all, "against_reference": _representation_vs_reference(env, out)}
     return out
+
+
+def _representation_vs_reference(env: CheckEnv, out: CheckOutput) -> dict[str, Any] | None:
+    """Each group's share against its share in the reference data, judged both ways (under and over).
+
+    A group can shrink (under-represented: its errors weigh less than in training) or grow (over-represented:
+    the audit is dominated by people the model saw few of); both change what the model was built for.
+    """
+    if env.reference is None:
+        return None
+    from audits.data_quality.drift import reference_group_counts  # drift imports this package's base only
+
+    ctx = env.ctx
+    tol = float(ctx.policy.ratio_tolerance)
+    min_size = int(ctx.policy.min_group_size)
+    result: dict[str, Any] = {}
+    for pc in ctx.protected_columns:
+        if pc not in env.reference.frame.columns:
+            continue
+        ref_counts, _ = reference_group_counts(env, pc)
+        if not ref_counts:
+            continue
+        e = representation_of(env)[pc]
+        ref_total = sum(ref_counts.values())
+        rows = []
+        for g, c, share in zip(e["group"], e["count"], e["share"], strict=True):
+            rc = ref_counts.get(g, 0)
+            rshare = rc / ref_total if ref_total else None
+            ratio = share / rshare if rshare else None
+            rows.append({"group": g, "share": share, "reference_share": rshare, "ratio": ratio})
+            if ratio is None or max(c, rc) < min_size or tol <= ratio <= 1 / tol:
+                continue
+            under = ratio < tol
+            out.add(
+                "DQ_REPRESENTATION",
+                "warn",
+                f"{pc} = {g} is {fmt_pct(share)} of the audited rows vs {fmt_pct(rshare)} of the reference "
+                f"(ratio {ratio:.2f} {'<' if under else '>'} {tol if under else 1 / tol:.3g}): "
+                f"{'under' if under else 'over'}-represented compared with the data the model was built on.",
+                subject=pc,
+                group=g,
+                share=share,
+                reference_share=rshare,
+                ratio=ratio,
+                direction="under" if under else "over",
+            )
+        result[pc] = rows
+    return result
 
 
 def _reference_group(env: CheckEnv, gc: str, e: dict[str, Any], min_size: int) -> tuple[str | None, str]:
@@ -188,8 +239,8 @@ def check_base_rate(env: CheckEnv) -> CheckOutput:
     gaps = base_rate_gap_of(env)
     out = CheckOutput(
         method=(
-            f"share of label {ctx.positive_label!r} per group; difference and ratio to the reference group; groups "
-            f"under {min_size} rows shown but not judged"
+            f"share of label {ctx.positive_label!r} per group; difference and ratio to the reference group, judged "
+            f"both ways (ratio < {tol:g} or > {1 / tol:.3g}); groups under {min_size} rows shown but not judged"
         ),
         metrics={"base_rate_gap": gaps},
     )
@@ -205,14 +256,19 @@ def check_base_rate(env: CheckEnv) -> CheckOutput:
         ]
         if not judged:
             continue
-        g, r, q = min(judged, key=lambda t: t[2])
-        if q < tol:
-            rr = e["base_rate"][e["group"].index(ref)]
+        rr = e["base_rate"][e["group"].index(ref)]
+        low = min(judged, key=lambda t: t[2])
+        high = max(judged, key=lambda t: t[2])
+        # a configured reference group can sit anywhere: a group far above it is as much a gap as one below
+        for (g, r, q), hit, sign in ((low, low[2] < tol, "<"), (high, high[2] > 1 / tol, ">")):
+            if not hit:
+                continue
+            bound = tol if sign == "<" else 1 / tol
             out.add(
                 "DQ_BASE_RATE",
                 "warn",
                 f"The share of {ctx.target} = {ctx.positive_label!r} is {r:.3f} for {gc} = {g} vs {rr:.3f} for "
-                f"{ref} (ratio {q:.2f} < {tol:g}): a model that learns these labels inherits the gap.",
+                f"{ref} (ratio {q:.2f} {sign} {bound:.3g}): a model that learns these labels inherits the gap.",
                 subject=gc,
                 group=g,
                 reference_group=ref,
@@ -220,6 +276,7 @@ def check_base_rate(env: CheckEnv) -> CheckOutput:
                 reference_rate=rr,
                 ratio=q,
                 difference=r - rr,
+                direction="below" if sign == "<" else "above",
             )
     return out
 

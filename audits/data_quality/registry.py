@@ -38,6 +38,13 @@ CHECKS: list[Check] = [
     # --- one dataset ---
     Check("DQ_MISSING", "Missing values", "data", checks.check_missing, {"warn": 0.01, "fail": 0.05}),
     Check("DQ_MIXED_NULLS", "Mixed null spellings", "data", checks.check_mixed_nulls),
+    Check(
+        "DQ_NULL_TOKENS",
+        "Missing-value spellings kept as values",
+        "data",
+        checks.check_null_tokens,
+        {"warn_numeric": True},
+    ),
     Check("DQ_CONSTANT", "Constant columns", "data", checks.check_constant),
     Check(
         "DQ_IDENTIFIER",
@@ -64,6 +71,21 @@ CHECKS: list[Check] = [
         checks.check_zeros_infinite,
         {"inf_fail": 0.01, "zeros_info": 0.5},
     ),
+    Check(
+        "DQ_SENTINEL",
+        "Sentinel codes in numbers",
+        "data",
+        checks.check_sentinels,
+        {"spike": 5.0, "far": 1.0, "min_rows": 5},
+    ),
+    Check(
+        "DQ_NUMERIC_CODES",
+        "Numbers that look like codes",
+        "data",
+        checks.check_numeric_codes,
+        {"max_distinct": 10, "min_rows": 50, "rare_share": 0.01},
+    ),
+    Check("DQ_ALLOWED_VALUES", "Values outside the codebook", "data", checks.check_allowed_values),
     Check("DQ_SKEW", "Heavy skew", "data", checks.check_skew, {"max_abs_skew": 20.0}),
     Check("DQ_DUPLICATES", "Duplicate rows", "data", checks.check_duplicates, {"warn": 0.0, "fail": 0.05}),
     Check(
@@ -90,8 +112,10 @@ CHECKS: list[Check] = [
         "Label leakage",
         "data",
         checks.check_leakage,
-        {"fail_auc": 0.95, "fail_r2": 0.8, "sample_size": 20_000, "folds": 5},
+        # warn/fail thresholds are the policy's leakage_warn_relative, leakage_warn_absolute and leakage_fail
+        {"sample_size": 20_000, "folds": 5, "relative_floor_auc": 0.7, "relative_floor_r2": 0.3},
     ),
+    Check("DQ_POST_OUTCOME_NAME", "Post-outcome column names", "data", checks.check_post_outcome_names),
     # --- reference vs current ---
     Check("DQ_REFERENCE_COLUMNS", "Reference columns", "reference", drift.check_reference_columns),
     Check(

@@ -315,19 +315,30 @@ def run_explanation(
             evidence={feats[i]: float(point[i]) for i in order[:5]},
         ),
     )
+    # Every protected attribute the model reads is reported, whatever its rank: a low-ranked one still moves
+    # individual decisions, and its absence from the list must mean it is not an input.
     for col in ctx.protected_columns:
-        if col in feats and rank[feats.index(col)] <= 5 and point[feats.index(col)] > 0:
+        if col in feats:
             r = int(rank[feats.index(col)])
+            share = float(point[feats.index(col)] / point.sum()) if point.sum() > 0 else None
+            weight = (
+                f"ranks #{r} of {len(feats)} in importance"
+                + (f" ({share:.1%} of the total mean |SHAP|)" if share is not None else "")
+                if point[feats.index(col)] > 0
+                else "has no measurable effect on the explained rows (mean |SHAP| 0)"
+            )
             findings.append(
                 Finding(
                     code="EXPLAIN_PROTECTED_FEATURE",
                     severity=Severity.INFO,
                     subject=col,
-                    message=(
-                        f"The protected attribute {col} is itself an input of the model and ranks #{r} in "
-                        "importance."
-                    ),
-                    evidence={"rank": r, "mean_abs_shap": float(point[feats.index(col)])},
+                    message=f"The protected attribute {col} is itself an input of the model and {weight}.",
+                    evidence={
+                        "rank": r,
+                        "n_features": len(feats),
+                        "mean_abs_shap": float(point[feats.index(col)]),
+                        "share_of_total": share,
+                    },
                 )
             )
     for col, gap in gaps.items():

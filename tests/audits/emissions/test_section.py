@@ -113,7 +113,7 @@ def test_onnx_model_measures_inference_only(make_ctx: Callable[..., AuditContext
 
     root = Path(__file__).resolve().parents[3] / "sample_data" / "adult"
     cfg = AuditConfig.from_yaml(root / "audit.yaml").replace(
-        emissions={"inference_min_seconds": 0.2, "country_iso_code": "FRA"}
+        emissions={"inference_max_seconds": 0.2, "country_iso_code": "FRA"}
     )
     data = load_dataset(root / "adult_test.csv", na_values=cfg.na_values)
     small = data.frame.iloc[:500]

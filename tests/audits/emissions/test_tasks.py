@@ -48,6 +48,8 @@ def test_regression_agreement_uses_a_tolerance(data: pd.DataFrame) -> None:
     ctx = build_context(frame_as_data(data), config=cfg, model=adapt_estimator(est))
     assert ctx.task == "regression"
     res = run_emissions(ctx, prior={}, progress=no_progress)
-    assert res.metrics["training"]["agreement"] == 1.0
-    assert "within 1%" in res.metrics["training"]["agreement_note"]
+    t = res.metrics["training"]
+    assert t["agreement"] == pytest.approx(1.0)  # R² of the re-fit against the upload
+    assert t["agreement_within_tolerance"] == 1.0
+    assert "R²" in t["agreement_note"] and "within 5% relative error" in t["agreement_note"]
     assert res.metrics["inference"]["call"] == "predict"

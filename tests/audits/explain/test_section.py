@@ -137,7 +137,7 @@ def test_tree_on_ordinal_codes_is_exact(forest_ctx):
 
 
 def test_time_budget_cuts_the_sample(hgb_ctx):
-    ctx = context(hgb_ctx.data, hgb_ctx.model.estimator, explain_sample_size=400, explain_time_budget_s=0.0)
+    ctx = context(hgb_ctx.data, hgb_ctx.model.estimator, explain_sample_size=400, explain_time_budget_s=1e-6)
     res = _run(ctx)
     assert res.method["sample_size"] < res.method["sample_planned"] == 400
     assert "EXPLAIN_SAMPLE_CUT" in {f.code for f in res.findings}
