@@ -12,6 +12,7 @@ re-uploading the same file, recomputes nothing:
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import logging
 import os
@@ -20,6 +21,7 @@ import sys
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +31,8 @@ import yaml
 from audits import errors as E
 from audits.config import SECTION_NAMES, AuditConfig, ProtectedAttribute, parse_yaml_mapping
 from audits.context import AuditContext, build_context
+from audits.emissions import uploaded_inputs
+from audits.emissions_import import parse_codecarbon_csv
 from audits.errors import AuditInputError
 from audits.inputs import (
     DATA_SUFFIXES,
@@ -44,8 +48,10 @@ from audits.inputs import (
 )
 from audits.limits import MB, Limits, check_bytes, dashboard_limits
 from audits.results import AuditResult
-from audits.runner import CancelledError, audit_context
+from audits.runner import SECTIONS, CancelledError
+from audits.runner import audit_context as run_sections  # services.audit_context is an audit's context
 from audits.samples import require_samples, samples_dir
+from dashboard import jobs
 from dashboard.store import BoundedStore, new_token
 
 log = logging.getLogger("rai_audit.dashboard")
@@ -382,13 +388,27 @@ def build_config(
     )
 
 
-def content_key(data: Upload, model: Upload | None, reference: Upload | None, config: AuditConfig) -> str:
+def content_key(
+    data: Upload,
+    model: Upload | None,
+    reference: Upload | None,
+    config: AuditConfig,
+    *,
+    training: Upload | None = None,
+    emissions_csv: Upload | None = None,
+) -> str:
     """The cache key of a deterministic computation on these inputs (parsing, validation, the context):
-    hashes of every input, the config and the pickle setting. Never an audit's id: see :func:`run`."""
+    hashes of every input, the config and the pickle setting. Never an audit's id: see :func:`run`.
+
+    ``training`` and ``emissions_csv`` (the emissions section's uploads) change the audit, not the validated
+    context: the live check leaves them out so that its context is the audit's."""
     h = hashlib.sha256()
     for up in (data, model, reference):
         # names too: they are part of the result's provenance
         h.update(f"{up.sha256}:{up.name}|".encode() if up is not None else b"-|")
+    for up in (training, emissions_csv):
+        if up is not None:
+            h.update(f"+{up.sha256}:{up.name}|".encode())
     h.update(config.to_yaml().encode())
     h.update(str(pickle_allowed_by_operator()).encode())
     return h.hexdigest()
@@ -406,18 +426,30 @@ class Validation:
     facts: Mapping[str, Any] = field(default_factory=dict)
 
 
-@st.cache_resource(show_spinner="Checking the inputs…", max_entries=4)
+# Validated contexts by content key, shared by the live check (page threads), the audit (the job worker) and
+# the row explanations, so one audit costs one prediction pass. A plain locked LRU rather than st.cache_resource:
+# the job worker has no script run to draw a spinner into.
+CONTEXT_CACHE_ITEMS = 4
+_CONTEXTS: BoundedStore[str, Outcome] = BoundedStore(
+    max_items=CONTEXT_CACHE_ITEMS, max_bytes=CONTEXT_CACHE_ITEMS, size=lambda _o: 1
+)
+
+
 def _context(
-    key: str, _data: LoadedData, _model: ModelAdapter | None, _ref: LoadedData | None, _config: AuditConfig
+    key: str, data: LoadedData, model: ModelAdapter | None, ref: LoadedData | None, config: AuditConfig
 ) -> Outcome:
-    """The validated context of these inputs (predictions made once), shared by the live check, the audit and
-    the row explanations, so one audit costs one prediction pass."""
+    """The validated context of these inputs (predictions made once per content key)."""
+    found = _CONTEXTS.get(key)
+    if found is not None:
+        return found
     try:
-        return Outcome(build_context(_data, config=_config, model=_model, reference=_ref))
+        out = Outcome(build_context(data, config=config, model=model, reference=ref))
     except AuditInputError as exc:
-        return Outcome(error=str(exc))
+        out = Outcome(error=str(exc))
     except Exception as exc:  # the check must never show a traceback
-        return Outcome(error=_unexpected(exc, file=_data.name, what="check"))
+        out = Outcome(error=_unexpected(exc, file=data.name, what="check"))
+    _CONTEXTS.put(key, out)
+    return out
 
 
 @st.cache_resource(show_spinner="Checking the inputs…", max_entries=16)
@@ -444,6 +476,7 @@ def _validate(
 def describe_context(ctx: AuditContext) -> dict[str, Any]:
     """Plain facts about a validated context for the form: task, classes, groups per attribute."""
     groups = {col: ctx.sensitive[col].value_counts().to_dict() for col in ctx.protected_columns}
+    config = ctx.config
     return {
         "task": ctx.task,
         "positive_label": None if ctx.positive_label is None else str(ctx.positive_label),
@@ -452,6 +485,8 @@ def describe_context(ctx: AuditContext) -> dict[str, Any]:
         "groups": {c: {str(k): int(v) for k, v in g.items()} for c, g in groups.items()},
         "intersections": list(ctx.intersection_columns),
         "prediction_source": ctx.prediction_source,
+        "prediction_column": config.prediction_column,
+        "score_column": config.score_column,
         "notes": list(ctx.notes),
     }
 
@@ -471,17 +506,21 @@ def _facts_from_result(result: AuditResult) -> dict[str, Any]:
     facts["groups"] = groups
     facts.setdefault("features", [])
     facts.setdefault("prediction_source", "model")
+    config = result.provenance.config or {}
+    facts.setdefault("prediction_column", config.get("prediction_column"))
+    facts.setdefault("score_column", config.get("score_column"))
     return facts
 
 
 def validate(data: Upload, model: Upload | None, reference: Upload | None, config: AuditConfig) -> Validation:
     """Check the inputs and config as the audit would (cached per content and config)."""
-    ckey = content_key(data, model, reference, config)
-    done = audits().find(ckey)
+    done = audits().find(content_key(data, model, reference, config))
     if (
         done is not None
     ):  # these exact inputs were audited: they are valid, and the result says what was found
         return Validation(True, "ready", _facts_from_result(done[1].result))
+    config = validation_config(config)
+    ckey = content_key(data, model, reference, config)
     loaded = load_data(data, na_values=config.na_values)
     if not loaded.ok:
         return Validation(False, loaded.error or "")
@@ -500,21 +539,50 @@ def validate(data: Upload, model: Upload | None, reference: Upload | None, confi
     return _validate(ckey, loaded.value, adapter, ref, config)
 
 
+def check_emissions_uploads(
+    training: Upload | None, emissions_csv: Upload | None, config: AuditConfig
+) -> str | None:
+    """A message when the training data or the trainer's codecarbon CSV cannot be read (else None)."""
+    if training is not None:
+        loaded = load_data(training, na_values=config.na_values)
+        if not loaded.ok:
+            return loaded.error
+        missing = [c for c in (config.target,) if c not in loaded.value.frame.columns]
+        if missing:
+            return (
+                f"{training.name}: the training data has no column '{missing[0]}' (the target). Upload the "
+                "rows the model was trained on, with the same columns as the audited data."
+            )
+    if emissions_csv is not None:
+        try:
+            parse_codecarbon_csv(emissions_csv.data, name=emissions_csv.name)
+        except AuditInputError as exc:
+            return str(exc)
+    return None
+
+
 # ------------------------------------------------------------------------------------------------------------
-# The audits kept on the server: bounded, locked, named by random ids
+# The audits kept on the server: bounded, locked, named by random ids; the audit store behind them when set
 # ------------------------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class AuditRecord:
     """One audit kept for every session: its result and the uploads and config it was computed from (the row
-    explanations re-read them)."""
+    explanations re-read them). An audit read back from the audit store has its result only (``data`` None)."""
 
     result: AuditResult
-    data: Upload = field(repr=False)
+    data: Upload | None = field(repr=False)
     model: Upload | None = field(repr=False)
     reference: Upload | None = field(repr=False)
-    config: AuditConfig = field(repr=False)
+    config: AuditConfig | None = field(repr=False)
     content_key: str = ""
     nbytes: int = 0
+    context_key: str = ""  # the key of its validated context (the content key without emissions uploads)
+    training: Upload | None = field(default=None, repr=False)
+    emissions_csv: Upload | None = field(default=None, repr=False)
+
+    @property
+    def uploads(self) -> tuple[Upload | None, ...]:
+        return (self.data, self.model, self.reference, self.training, self.emissions_csv)
 
 
 def _record_bytes(result: AuditResult, *uploads: Upload | None) -> int:
@@ -546,11 +614,14 @@ class AuditStore:
             max_items=max_items, max_bytes=max_bytes, size=lambda r: r.nbytes, on_evict=self._evicted
         )
 
-    def add(self, record: AuditRecord) -> str:
-        """Keep ``record`` and return its new id (a random token; kept nowhere when it alone exceeds the bound)."""
-        token = new_token()
+    def add(self, record: AuditRecord, *, token: str | None = None) -> str:
+        """Keep ``record`` under ``token`` (default: a new random token) and return the id.
+
+        Kept nowhere when it alone exceeds the bound. ``token`` is given by the job that computed it (the id
+        already in the user's URL) or by the audit store (its run id)."""
+        token = token or new_token()
         with self._lock:
-            if self.store.put(token, record):
+            if self.store.put(token, record) and record.content_key:
                 self._by_content[record.content_key] = token
         return token
 
@@ -588,17 +659,111 @@ def _forget_audit(token: str, record: AuditRecord) -> None:
     """Drop what the server derived from an evicted audit, so its uploads can be freed."""
     _audit_context.clear(token)
     _shap_engine.clear(token)
-    for up in (record.data, record.reference):
-        if up is not None:
-            _load_data.clear(up.sha256, up.name, tuple(record.config.na_values), None)
+    if record.context_key:
+        _CONTEXTS.pop(record.context_key)
+    if record.config is not None:
+        for up in (record.data, record.reference, record.training):
+            if up is not None:
+                _load_data.clear(up.sha256, up.name, tuple(record.config.na_values), None)
     if record.model is not None:
         _load_model.clear(record.model.sha256, record.model.name, pickle_allowed_by_operator(), None)
     reports().forget(token)
 
 
-def cached_result(token: str) -> AuditResult | None:
-    """The result of the audit with id ``token``, if the server still holds it."""
+# --- the audit store (audits.store), when the operator sets one ----------------------------------------------
+PERSIST_ENV = "RAI_AUDIT_STORE"  # the same variable as `rai-audit --store`
+PERSIST_SECRET = "store_url"  # or store_url = "..." in .streamlit/secrets.toml
+KEEP_UPLOADS_ENV = "RAI_AUDIT_KEEP_UPLOADS"  # a folder: uploads are kept there by SHA-256 (off by default)
+_persistent_lock = threading.Lock()
+_persistent: dict[str, Any] = {}
+
+
+def store_url() -> str | None:
+    """The audit store URL the operator configured (environment first, then secrets), else None."""
+    url = os.environ.get(PERSIST_ENV, "").strip()
+    if url:
+        return url
+    try:
+        value = st.secrets.get(PERSIST_SECRET)
+    except (FileNotFoundError, KeyError):  # no secrets file
+        value = None
+    return str(value).strip() or None if value else None
+
+
+def persistent_store() -> Any:
+    """The :class:`audits.store.AuditStore` the dashboard saves audits in, or None when none is configured.
+
+    Opened once per URL and process. Raises AuditInputError (from the store) when the URL cannot be opened."""
+    url = store_url()
+    if url is None:
+        return None
+    with _persistent_lock:
+        if url not in _persistent:
+            from audits.store import AuditStore as Persistent
+
+            _persistent[url] = Persistent(url)
+        return _persistent[url]
+
+
+def keep_uploads_dir() -> Path | None:
+    """Where uploads are kept beside the audit store (``RAI_AUDIT_KEEP_UPLOADS``), else None: by default the
+    store keeps results only, which record the uploads' SHA-256."""
+    folder = os.environ.get(KEEP_UPLOADS_ENV, "").strip()
+    return Path(folder).expanduser() if folder else None
+
+
+def _keep_uploads(record: AuditRecord) -> None:
+    folder = keep_uploads_dir()
+    if folder is None:
+        return
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    for up in record.uploads:
+        if up is not None and not (folder / up.sha256).exists():
+            # content-addressed: the name is the hash, so no uploaded name reaches the file system
+            (folder / up.sha256).write_bytes(up.data)
+
+
+def _persist(record: AuditRecord, *, tag: str | None) -> str | None:
+    """Save the result in the audit store; its run id, or None when no store is configured or it failed."""
+    try:
+        store = persistent_store()
+        if store is None:
+            return None
+        run_id = store.save(record.result, tag=tag or None)
+        _keep_uploads(record)
+        return run_id
+    except Exception:  # the audit is still kept in memory; the operator sees why in the log
+        log.exception("the audit could not be saved in the audit store")
+        return None
+
+
+def lookup(token: str) -> AuditRecord | None:
+    """The audit with id ``token``: kept in memory, else read back from the audit store (result only)."""
     record = audits().get(token)
+    if record is not None:
+        return record
+    if not token or len(token) > 64:
+        return None
+    try:
+        store = persistent_store()
+        if store is None:
+            return None
+        result = store.load(token)
+    except AuditInputError:  # unknown id, or a row this version cannot read: the page says it is gone
+        return None
+    except Exception:
+        log.exception("the audit store could not be read")
+        return None
+    record = AuditRecord(
+        result=result, data=None, model=None, reference=None, config=None, nbytes=len(result.to_json())
+    )
+    audits().add(record, token=token)
+    return record
+
+
+def cached_result(token: str) -> AuditResult | None:
+    """The result of the audit with id ``token``, if the server holds it (in memory or in the audit store)."""
+    record = lookup(token)
     return None if record is None else record.result
 
 
@@ -610,6 +775,175 @@ def find_audit(
     return None if found is None else (found[0], found[1].result)
 
 
+# ------------------------------------------------------------------------------------------------------------
+# Running audits: in the job worker (start_audit), or in the caller's thread (run)
+# ------------------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class AuditInputs:
+    """Everything an audit is computed from, as uploads (bytes and hashes), and the config."""
+
+    data: Upload
+    model: Upload | None
+    reference: Upload | None
+    config: AuditConfig
+    training: Upload | None = None
+    emissions_csv: Upload | None = None
+    config_path: str | None = None  # bundled samples only
+
+    @property
+    def context_key(self) -> str:
+        return content_key(self.data, self.model, self.reference, validation_config(self.config))
+
+    @property
+    def audit_key(self) -> str:
+        return content_key(
+            self.data,
+            self.model,
+            self.reference,
+            self.config,
+            training=self.training,
+            emissions_csv=self.emissions_csv,
+        )
+
+
+def _load_plain(inputs: AuditInputs) -> tuple[LoadedData, ModelAdapter | None, LoadedData | None]:
+    """Parse the uploads with the engine's loaders directly (in the job worker: no page cache to draw into)."""
+    na = inputs.config.na_values
+    data = load_dataset(inputs.data.data, name=inputs.data.name, na_values=na, limits=limits())
+    model = None
+    if inputs.model is not None:
+        model = load_model(
+            inputs.model.data,
+            name=inputs.model.name,
+            trust_pickle=pickle_allowed_by_operator(),
+            limits=limits(),
+        )
+    ref = None
+    if inputs.reference is not None:
+        ref = load_dataset(inputs.reference.data, name=inputs.reference.name, na_values=na, limits=limits())
+    return data, model, ref
+
+
+def _audit_work(inputs: AuditInputs, parsed: tuple | None = None) -> Callable[[Callable], AuditResult]:
+    """The audit as a function of a progress callback: parse (unless ``parsed``), validate, run the sections."""
+
+    def work(progress: Callable[[str, float, str], None]) -> AuditResult:
+        progress("setup", 0.02, f"Reading {inputs.data.name}")
+        data, model, ref = parsed if parsed is not None else _load_plain(inputs)
+        progress("setup", 0.3, f"Validating {len(data.frame):,} rows and making predictions")
+        ctx = _context(inputs.context_key, data, model, ref, validation_config(inputs.config))
+        if not ctx.ok:
+            raise AuditInputError(ctx.error)
+        checked = _with_config(ctx.value, inputs.config)
+        training = None
+        if inputs.training is not None:
+            training = load_dataset(
+                inputs.training.data,
+                name=inputs.training.name,
+                na_values=inputs.config.na_values,
+                limits=limits(),
+            )
+        csv = None if inputs.emissions_csv is None else (inputs.emissions_csv.name, inputs.emissions_csv.data)
+        with uploaded_inputs(training=training, imported_csv=csv):
+            return run_sections(checked, progress=progress)
+
+    return work
+
+
+def _with_config(ctx: AuditContext, config: AuditConfig) -> AuditContext:
+    """The checked context under the audit's full config (see :func:`validation_config`); the one check the
+    shared context skipped, the reference groups, is made here."""
+    for attr in config.protected:
+        if attr.reference_group is None:
+            continue
+        groups = sorted(map(str, ctx.sensitive[attr.column].unique()))
+        if str(attr.reference_group) not in groups:
+            raise AuditInputError(
+                f"reference_group {attr.reference_group!r} of protected column '{attr.column}' is not one of its "
+                f"groups ({', '.join(groups[:20])}). Choose one of them as the reference group."
+            )
+    return dataclasses.replace(ctx, config=config)
+
+
+def _record(inputs: AuditInputs, result: AuditResult) -> AuditRecord:
+    return AuditRecord(
+        result=result,
+        data=inputs.data,
+        model=inputs.model,
+        reference=inputs.reference,
+        config=inputs.config,
+        content_key=inputs.audit_key,
+        context_key=inputs.context_key,
+        training=inputs.training,
+        emissions_csv=inputs.emissions_csv,
+        nbytes=_record_bytes(result, inputs.data, inputs.model, inputs.reference, inputs.training),
+    )
+
+
+def parsed_inputs(inputs: AuditInputs) -> tuple[LoadedData, ModelAdapter | None, LoadedData | None]:
+    """The uploads parsed through the page caches (hits after the live check). Raises AuditInputError."""
+    loaded = load_data(inputs.data, na_values=inputs.config.na_values)
+    if not loaded.ok:
+        raise AuditInputError(loaded.error)
+    adapter = None
+    if inputs.model is not None:
+        m = load_model_upload(inputs.model)
+        if not m.ok:
+            raise AuditInputError(m.error)
+        adapter = m.value
+    ref = None
+    if inputs.reference is not None:
+        r = load_data(inputs.reference, na_values=inputs.config.na_values)
+        if not r.ok:
+            raise AuditInputError(r.error)
+        ref = r.value
+    return loaded.value, adapter, ref
+
+
+def job_steps(config: AuditConfig) -> list[tuple[str, str]]:
+    """The steps a job of ``config`` reports: loading and validating, then each selected section."""
+    titles = {name: title for name, title, _ in SECTIONS}
+    return [("setup", "Load and validate"), *[(n, titles[n]) for n in SECTION_NAMES if n in config.sections]]
+
+
+def start_audit(
+    inputs: AuditInputs,
+    *,
+    description: Mapping[str, Any],
+    tag: str | None = None,
+    parsed: tuple | None = None,
+) -> str:
+    """Start the audit of ``inputs`` in the server's job worker; returns the id the user's URL carries.
+
+    The id names a job until the audit is done, then the kept audit (the job remembers where it went). The same
+    inputs audited before, or being audited now, give that audit's or that job's id instead of a new run.
+    """
+    found = audits().find(inputs.audit_key)
+    if found is not None:
+        return found[0]
+
+    def done(job: jobs.Job, result: AuditResult) -> str:
+        record = _record(inputs, result)
+        run_id = _persist(record, tag=tag)
+        return audits().add(record, token=run_id or job.id)
+
+    def failed(exc: BaseException) -> str:
+        from dashboard.guard import error_message
+
+        return error_message(exc, what="running the audit")
+
+    return jobs.board().submit(
+        new_token(),
+        _audit_work(inputs, parsed),
+        label=f"Auditing {inputs.data.name}",
+        steps=job_steps(inputs.config),
+        content_key=inputs.audit_key,
+        inputs=dict(description),
+        on_done=done,
+        on_error=failed,
+    )
+
+
 def run(
     data: Upload,
     model: Upload | None,
@@ -618,7 +952,7 @@ def run(
     *,
     progress: Callable[[str, float, str], None] | None = None,
 ) -> tuple[str, AuditResult]:
-    """Run (or fetch) the audit of these inputs; returns ``(audit id, result)``.
+    """Run (or fetch) the audit of these inputs in this thread; returns ``(audit id, result)``.
 
     The id is a random 128-bit token, never derived from the content, so it names the audit without revealing or
     being guessable from its inputs.
@@ -628,69 +962,154 @@ def run(
     AuditInputError : the inputs cannot be audited (message for the user).
     CancelledError : the progress callback cancelled the run.
     """
-    ckey = content_key(data, model, reference, config)
-    found = audits().find(ckey)
+    inputs = AuditInputs(data, model, reference, config)
+    found = audits().find(inputs.audit_key)
     if found is not None:
         return found[0], found[1].result
-    loaded = load_data(data, na_values=config.na_values)
-    if not loaded.ok:
-        raise AuditInputError(loaded.error)
-    adapter = None
-    if model is not None:
-        m = load_model_upload(model)
-        if not m.ok:
-            raise AuditInputError(m.error)
-        adapter = m.value
-    ref = None
-    if reference is not None:
-        r = load_data(reference, na_values=config.na_values)
-        if not r.ok:
-            raise AuditInputError(r.error)
-        ref = r.value
-    ctx = _context(ckey, loaded.value, adapter, ref, config)
-    if not ctx.ok:
-        raise AuditInputError(ctx.error)
-    result = audit_context(ctx.value, progress=progress)
-    record = AuditRecord(
-        result=result,
-        data=data,
-        model=model,
-        reference=reference,
-        config=config,
-        content_key=ckey,
-        nbytes=_record_bytes(result, data, model, reference),
-    )
-    return audits().add(record), result
+    result = _audit_work(inputs, parsed_inputs(inputs))(progress or (lambda *_: None))
+    return audits().add(_record(inputs, result)), result
+
+
+def run_audit_inputs(
+    inputs: AuditInputs, *, progress: Callable[[str, float, str], None] | None = None
+) -> AuditResult:
+    """Audit ``inputs`` in this thread, parsing them with the engine's loaders (no page cache involved)."""
+    return _audit_work(inputs)(progress or (lambda *_: None))
+
+
+def sample_audit_inputs(key: str) -> AuditInputs:
+    """The bundled sample ``key`` as audit inputs (its config read from its path: it may name its own files)."""
+    raw = sample_inputs(key)
+    config, error, _ = parse_config(raw["config"], path=raw["config_path"])
+    if config is None:
+        raise AuditInputError(error)
+    return AuditInputs(raw["data"], raw["model"], raw["reference"], config, config_path=raw["config_path"])
 
 
 def run_sample(
     key: str, *, progress: Callable[[str, float, str], None] | None = None
 ) -> tuple[str, AuditResult, dict[str, Any]]:
     """Audit bundled sample ``key`` with its config; returns ``(audit id, result, inputs description)``."""
-    inputs = sample_inputs(key)
-    config, error, _ = parse_config(inputs["config"], path=inputs["config_path"])
-    if config is None:
-        raise AuditInputError(error)
-    akey, result = run(inputs["data"], inputs["model"], inputs["reference"], config, progress=progress)
-    return akey, result, describe_inputs(inputs["data"], inputs["model"], inputs["reference"], sample=key)
+    inputs = sample_audit_inputs(key)
+    akey, result = run(inputs.data, inputs.model, inputs.reference, inputs.config, progress=progress)
+    return akey, result, describe_inputs(inputs.data, inputs.model, inputs.reference, sample=key)
+
+
+# --- the demo: computed before the server starts (dashboard.prebuild), else as a job ---------------------------
+DEMO_CACHE_ENV = "RAI_AUDIT_DEMO_CACHE"
+DEMO_CACHE_DIR = REPO_ROOT / "artifacts" / "demo_cache"
+
+
+def demo_cache_dir() -> Path:
+    folder = os.environ.get(DEMO_CACHE_ENV, "").strip()
+    return Path(folder).expanduser() if folder else DEMO_CACHE_DIR
+
+
+@functools.cache
+def code_fingerprint() -> str:
+    """SHA-256 of the engine's source: a cached demo result is reused only by the code that computed it."""
+    h = hashlib.sha256()
+    for path in sorted((REPO_ROOT / "audits").rglob("*.py")):
+        h.update(path.relative_to(REPO_ROOT).as_posix().encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def demo_cache_path(inputs: AuditInputs) -> Path:
+    return demo_cache_dir() / f"demo-{inputs.audit_key[:24]}-{code_fingerprint()}.json"
+
+
+def load_prebuilt(key: str) -> str | None:
+    """Keep the prebuilt result of sample ``key`` (``python -m dashboard.prebuild``) and return its id, if the
+    cache folder holds one computed from these inputs by this code."""
+    inputs = sample_audit_inputs(key)
+    found = audits().find(inputs.audit_key)
+    if found is not None:
+        return found[0]
+    path = demo_cache_path(inputs)
+    if not path.is_file():
+        return None
+    try:
+        result = AuditResult.load_json(path)
+    except Exception:  # a damaged cache file: audit again rather than fail
+        log.warning("the prebuilt demo result %s could not be read; auditing again", path, exc_info=True)
+        return None
+    return audits().add(_record(inputs, result))
+
+
+def start_sample(key: str) -> str:
+    """The id of sample ``key``'s audit: prebuilt, kept, running, or started now as a job."""
+    prebuilt = load_prebuilt(key)
+    if prebuilt is not None:
+        return prebuilt
+    inputs = sample_audit_inputs(key)
+    return start_audit(
+        inputs, description=describe_inputs(inputs.data, inputs.model, inputs.reference, sample=key)
+    )
 
 
 def describe_inputs(
-    data: Upload, model: Upload | None, reference: Upload | None, *, sample: str | None = None
+    data: Upload,
+    model: Upload | None,
+    reference: Upload | None,
+    *,
+    sample: str | None = None,
+    training: Upload | None = None,
+    emissions_csv: Upload | None = None,
 ) -> dict[str, Any]:
     return {
         "data": data.name,
         "model": model.name if model else None,
         "reference": reference.name if reference else None,
         "sample": SAMPLES[sample].title if sample else None,
+        "training": training.name if training else None,
+        "emissions_csv": emissions_csv.name if emissions_csv else None,
+    }
+
+
+def describe_record(record: AuditRecord) -> dict[str, Any]:
+    """What the sidebar and Overview say about a kept audit's inputs (from the result when no uploads are kept)."""
+    if record.data is not None:
+        sample = next(
+            (
+                k
+                for k in SAMPLES
+                if record.config is not None
+                and record.data.name == Path(SAMPLES[k].data).name
+                and record.model is not None
+                and record.model.name == Path(SAMPLES[k].model).name
+            ),
+            None,
+        )
+        return describe_inputs(
+            record.data,
+            record.model,
+            record.reference,
+            sample=sample,
+            training=record.training,
+            emissions_csv=record.emissions_csv,
+        )
+    prov = record.result.provenance
+    return {
+        "data": prov.data.get("name"),
+        "model": (prov.model or {}).get("name"),
+        "reference": (prov.reference or {}).get("name") if prov.reference else None,
+        "sample": None,
+        "training": None,
+        "emissions_csv": None,
     }
 
 
 @st.cache_resource(show_spinner="Preparing the data for row explanations…", max_entries=2)
 def _audit_context(key: str) -> Outcome:
-    record = audits().get(key)
+    record = lookup(key)
     if record is None:
         return Outcome(error="The inputs of this audit are no longer on the server; run the audit again.")
+    if record.data is None or record.config is None:
+        return Outcome(
+            error="This audit was read back from the audit store, which keeps results, not uploaded files; "
+            "run the audit again to explain other rows."
+        )
     config = record.config
     loaded = load_data(record.data, na_values=config.na_values)
     if not loaded.ok:
@@ -707,8 +1126,14 @@ def _audit_context(key: str) -> Outcome:
         if not r.ok:
             return r
         ref = r.value
-    # the audit's own context while it is still cached
-    return _context(record.content_key, loaded.value, adapter, ref, config)
+    # the audit's own context while it is still cached, under the audit's full config
+    ctx = _context(record.context_key, loaded.value, adapter, ref, validation_config(config))
+    if not ctx.ok:
+        return ctx
+    try:
+        return Outcome(_with_config(ctx.value, config))
+    except AuditInputError as exc:
+        return Outcome(error=str(exc))
 
 
 @st.cache_resource(show_spinner="Preparing the explainer…", max_entries=2)
@@ -997,6 +1422,19 @@ def card_defaults(result: AuditResult) -> dict[str, Any]:
 
 __all__ = [
     "DEMO_SAMPLE",
+    "TEMPLATES",
+    "AuditInputs",
+    "HistoryRow",
+    "card_draft",
+    "compare_audits",
+    "guess_target",
+    "history",
+    "lookup",
+    "persistent_store",
+    "save_card_draft",
+    "start_audit",
+    "start_sample",
+    "validation_config",
     "PICKLE_RISK",
     "SAMPLES",
     "CancelledError",
@@ -1089,3 +1527,236 @@ def group_columns(result: AuditResult) -> list[str]:
     if fair is None:
         return []
     return [k.split(":", 1)[1] for k in fair.tables if k.startswith("groups:")]
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Model-card drafts: saved as they are typed, by audit id, for every session (a reload keeps them)
+# ------------------------------------------------------------------------------------------------------------
+CARD_DRAFT_ITEMS = 256
+CARD_DRAFT_MAX_BYTES = 8 * MB
+
+
+def _draft_bytes(card: Mapping[str, Any]) -> int:
+    return len(_freeze(card).encode("utf-8"))
+
+
+@st.cache_resource(show_spinner=False)
+def card_drafts() -> BoundedStore[str, dict[str, Any]]:
+    """The model-card fields edited for each audit (bounded like the other stores)."""
+    return BoundedStore(max_items=CARD_DRAFT_ITEMS, max_bytes=CARD_DRAFT_MAX_BYTES, size=_draft_bytes)
+
+
+def card_draft(audit_id: str | None) -> dict[str, Any] | None:
+    """The fields edited for audit ``audit_id`` so far, or None when it was never edited."""
+    if not audit_id:
+        return None
+    found = card_drafts().get(audit_id)
+    return None if found is None else dict(found)
+
+
+def save_card_draft(audit_id: str | None, card: Mapping[str, Any]) -> None:
+    if audit_id:
+        card_drafts().put(audit_id, dict(card))
+
+
+# ------------------------------------------------------------------------------------------------------------
+# The Setup form: what it guesses from a dataset's own columns, and its templates
+# ------------------------------------------------------------------------------------------------------------
+# Names of a label column, most specific first (compared without case, spaces, "-" or "_").
+LABEL_NAMES = (
+    "target",
+    "label",
+    "y",
+    "ytrue",
+    "outcome",
+    "class",
+    "income",
+    "default",
+    "creditrisk",
+    "risk",
+    "churn",
+    "approved",
+    "response",
+    "result",
+    "survived",
+    "fraud",
+)
+PREDICTION_NAMES = ("pred", "prediction", "predicted", "ypred", "yhat", "predictedlabel")
+SCORE_NAMES = ("score", "proba", "probability", "yscore", "yproba", "prob", "predictedprobability")
+WEIGHT_NAMES = ("sampleweight", "weight", "weights")
+
+
+def _norm(name: str) -> str:
+    return "".join(ch for ch in str(name).lower() if ch.isalnum())
+
+
+def guess_column(columns: Sequence[str], names: Sequence[str], *, exclude: Sequence[str] = ()) -> str | None:
+    """The first column whose name matches one of ``names`` (in their order), ignoring case and separators."""
+    by_norm: dict[str, str] = {}
+    for c in columns:
+        if c not in exclude:
+            by_norm.setdefault(_norm(c), c)
+    return next((by_norm[n] for n in names if n in by_norm), None)
+
+
+def guess_target(columns: Sequence[str]) -> str | None:
+    """The column named like a label (target, label, y, outcome, class, income, default, credit_risk, ...), or
+    None: then the form asks instead of picking the last column (which is often a prediction)."""
+    return guess_column(columns, LABEL_NAMES)
+
+
+# Form presets. Each names the widget values it sets; column guesses are made on the dataset's own columns.
+TEMPLATES: dict[str, dict[str, Any]] = {
+    "model": {
+        "title": "A classifier with its model file",
+        "note": "Every section; the model predicts. Favourable outcome: the positive class.",
+        "task": "auto",
+        "decision": "assistive",
+        "sections": list(SECTION_NAMES),
+        "predictions": False,
+    },
+    "predictions": {
+        "title": "Predictions only (prediction and score columns in the data)",
+        "note": "No model file: performance, data quality and fairness from the columns you pick.",
+        "task": "auto",
+        "decision": "assistive",
+        "sections": ["performance", "data_quality", "fairness"],
+        "predictions": True,
+    },
+    "punitive": {
+        "title": "A punitive decision (a fraud flag, a refusal)",
+        "note": "Being selected harms the person: false positives are what fairness compares first.",
+        "task": "binary",
+        "decision": "punitive",
+        "sections": list(SECTION_NAMES),
+        "predictions": False,
+    },
+    "regression": {
+        "title": "A regression model",
+        "note": "A numeric target; errors are compared between groups.",
+        "task": "regression",
+        "decision": "assistive",
+        "sections": list(SECTION_NAMES),
+        "predictions": False,
+    },
+}
+
+
+def validation_config(config: AuditConfig) -> AuditConfig:
+    """``config`` without the settings the live check does not depend on (resamples, tolerances, seed, rows
+    explained, reference groups), so changing them on the form re-checks nothing: the context is shared and the
+    audit runs it under the full config."""
+    default = AuditConfig(target=config.target, protected=config.protected)
+    policy = dataclasses.replace(
+        config.policy,
+        n_bootstrap=default.policy.n_bootstrap,
+        ratio_tolerance=default.policy.ratio_tolerance,
+        difference_tolerance=default.policy.difference_tolerance,
+    )
+    protected = tuple(dataclasses.replace(p, reference_group=None) for p in config.protected)
+    return dataclasses.replace(
+        config,
+        protected=protected,
+        policy=policy,
+        seed=default.seed,
+        explain_sample_size=default.explain_sample_size,
+    )
+
+
+# ------------------------------------------------------------------------------------------------------------
+# History: the audit store's listing, or the audits this session ran or opened when no store is set
+# ------------------------------------------------------------------------------------------------------------
+HISTORY_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    """One past audit as the History page lists it."""
+
+    run_id: str
+    started_at: datetime | None
+    model: str
+    dataset: str
+    tag: str | None
+    status: str
+    headline: tuple[tuple[str, str, float | None], ...] = ()  # (kind, key, value): metrics and disparities
+
+
+def _started(text: Any) -> datetime | None:
+    try:
+        t = datetime.fromisoformat(str(text))
+    except (TypeError, ValueError):
+        return None
+    return t if t.tzinfo is not None else t.replace(tzinfo=UTC)
+
+
+def _row_from_result(run_id: str, result: AuditResult) -> HistoryRow:
+    from audits.compare import read_items
+
+    prov = result.provenance
+    items = read_items(result, headline_only=True).values()
+    return HistoryRow(
+        run_id=run_id,
+        started_at=_started(prov.started_at),
+        model=str((prov.model or {}).get("name") or "predictions only"),
+        dataset=str(prov.data.get("name") or ""),
+        tag=None,
+        status=result.status.value,
+        headline=tuple((i.kind, i.key, i.value) for i in items if i.headline),
+    )
+
+
+def history(
+    *, model: str | None = None, tag: str | None = None, session_ids: Sequence[str] = ()
+) -> tuple[list[HistoryRow], str]:
+    """Past audits, newest first, and where they come from (the store's URL, or "this session").
+
+    Raises AuditInputError when the configured store cannot be read."""
+    store = persistent_store()
+    if store is not None:
+        rows = [
+            HistoryRow(
+                run_id=s.run_id,
+                started_at=s.started_at or s.created_at,
+                model=s.model_name or s.model_display_name,
+                dataset=s.dataset_name,
+                tag=s.tag,
+                status=s.status,
+                headline=tuple((h.kind, h.key, h.value) for h in s.headline),
+            )
+            for s in store.list(model=model or None, tag=tag or None, limit=HISTORY_LIMIT)
+        ]
+        return rows, store.url
+    rows = []
+    for run_id in session_ids:
+        record = audits().get(run_id)
+        if record is None:
+            continue
+        row = _row_from_result(run_id, record.result)
+        if (model and row.model != model) or tag:
+            continue
+        rows.append(row)
+    rows.sort(key=lambda r: r.started_at or datetime.min.replace(tzinfo=UTC), reverse=True)
+    return rows, "this session"
+
+
+def compare_audits(a: str, b: str) -> Any:
+    """:func:`audits.compare.compare` of two kept audits (B against the baseline A). Raises AuditInputError when
+    one is gone or they are not comparable (different targets or tasks)."""
+    from audits.compare import compare
+
+    ra, rb = lookup(a), lookup(b)
+    missing = [i for i, r in ((a, ra), (b, rb)) if r is None]
+    if missing:
+        raise AuditInputError(f"The audit {missing[0]} is no longer on the server or in the audit store.")
+    return compare(ra.result, rb.result, labels=(a[:8], b[:8]))
+
+
+def audit_context(key: str) -> Outcome:
+    """The validated context of audit ``key`` while the server keeps its inputs (what-if, drift distributions)."""
+    return _audit_context(key)
+
+
+def shap_engine(key: str) -> Any:
+    """The SHAP explainer of audit ``key`` (built once per audit), or None without a model."""
+    return _shap_engine(key)

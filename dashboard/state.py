@@ -12,6 +12,7 @@ from typing import Any
 import streamlit as st
 
 from audits.results import AuditResult
+from dashboard import jobs, services
 
 # --- app-wide ----------------------------------------------------------------------------------------------
 RESULT = "rai.result"  # the AuditResult being explored
@@ -23,12 +24,20 @@ AUTHENTICATED = "rai.authenticated"  # this session passed the password gate (da
 GATE_INPUT = "rai.gate.input"  # the gate's password widget (emptied after each try)
 GATE_ERROR = "rai.gate.error"
 CSV_SEQ = "rai.csv_seq"  # counter of CSV download buttons drawn in this run (reset by app.py on every run)
+JOB = "rai.job"  # id of the job (dashboard/jobs.py) computing this session's next audit, while it runs
+FLASH = "rai.flash"  # (level, text) shown once at the top of the next page drawn
+HISTORY_IDS = "rai.history_ids"  # ids of the audits this session ran or opened (History without a store)
+URL_PARAM = "audit"  # ?audit=<id>: the audit (or the job computing it) a reload, bookmark or link opens
 
 # --- Setup page ------------------------------------------------------------------------------------------------
 SETUP_DATA = "setup.data"  # services.Upload of the dataset (kept across pages; uploader widgets are not)
 SETUP_MODEL = "setup.model"
 SETUP_REFERENCE = "setup.reference"
 SETUP_CONFIG = "setup.config"  # services.Upload of a config YAML
+SETUP_TRAINING = "setup.training"  # services.Upload of the training data (the emissions re-fit)
+SETUP_EMISSIONS_CSV = "setup.emissions_csv"  # services.Upload of the trainer's codecarbon emissions.csv
+SETUP_FORM_FOR = "setup.form_for"  # which dataset (sample key or upload SHA-256) the form's choices belong to
+SETUP_TEMPLATE = "setup.template"  # the template applied to the form, if any
 SETUP_APPLIED_CONFIG = "setup.applied_config"  # sha of the config whose values were last copied into the form
 SETUP_CANCEL = "setup.cancel_requested"
 SETUP_RUNNING = "setup.running"  # set while an audit runs; still set on the next run if Cancel interrupted it
@@ -51,6 +60,14 @@ W_COUNTRY = "setup.w.country"
 W_SEED = "setup.w.seed"
 W_RATIO_TOL = "setup.w.ratio_tolerance"
 W_DIFF_TOL = "setup.w.difference_tolerance"
+W_PREDICTION = "setup.w.prediction_column"
+W_SCORE = "setup.w.score_column"
+W_WEIGHT = "setup.w.sample_weight_column"
+W_FAVOURABLE = "setup.w.favourable_label"
+W_DECISION = "setup.w.decision"
+W_REFERENCE_PREFIX = "setup.w.reference."  # + column name: the reference group of a protected attribute
+W_TAG = "setup.w.tag"
+W_TEMPLATE = "setup.w.template"
 
 # --- other pages -------------------------------------------------------------------------------------------------
 FAIR_ATTRIBUTE = "fair.attribute"
@@ -61,6 +78,9 @@ EXPLAIN_ROW = "explain.row"
 EXPLAIN_GROUP_ATTR = "explain.group_attribute"
 DQ_COLUMN = "dq.column"
 CARD_FIELD_PREFIX = "card.w."  # + field name
+HIST_MODEL = "hist.model"
+HIST_TAG = "hist.tag"
+HIST_PICK = "hist.pick"  # the run ids picked for comparison
 
 
 def get(key: str, default: Any = None) -> Any:
@@ -106,3 +126,75 @@ def keep_widgets(prefix: str, *, extra: Iterable[str] = ()) -> None:
     for key in [*list(st.session_state.keys()), *extra]:
         if str(key).startswith(prefix) and key in st.session_state:
             st.session_state[key] = st.session_state[key]
+
+
+# --- the session's audit, its job and the URL ----------------------------------------------------------------
+def open_audit(audit_id: str) -> None:
+    """Make ``audit_id`` (from the URL, a link, History or a finished job) this session's audit or job."""
+    view = jobs.board().snapshot(audit_id)
+    if view is not None and not view.finished:
+        put(JOB, audit_id)
+        return
+    if view is not None and view.status != jobs.DONE:
+        _job_ended(view)
+        return
+    target = view.audit_id if view is not None and view.audit_id else audit_id
+    record = services.lookup(target)
+    if record is None:
+        put(
+            FLASH,
+            (
+                "warning",
+                "The audit in this link is no longer on the server (the server keeps a few recent audits, "
+                "or it was restarted without an audit store). Run it again from Setup.",
+            ),
+        )
+        st.query_params.pop(URL_PARAM, None)
+        return
+    set_result(record.result, key=target, inputs=services.describe_record(record))
+    remember(target)
+    if get(JOB) == audit_id:
+        drop(JOB)
+    st.query_params[URL_PARAM] = target
+
+
+def remember(audit_id: str) -> None:
+    """Note an audit this session ran or opened (the History page lists them when no store is set)."""
+    ids = [i for i in (get(HISTORY_IDS) or []) if i != audit_id]
+    put(HISTORY_IDS, [audit_id, *ids][:50])
+
+
+def _job_ended(view: jobs.JobView) -> None:
+    """Forget a job that was cancelled or failed, and say so once."""
+    drop(JOB)
+    if view.status == jobs.CANCELLED:
+        put(FLASH, ("warning", "The audit was cancelled; no result was kept."))
+    else:
+        put(FLASH, ("error", view.error or "The audit failed."))
+    current = audit_key()
+    if current:
+        st.query_params[URL_PARAM] = current
+    else:
+        st.query_params.pop(URL_PARAM, None)
+
+
+def sync_with_url() -> None:
+    """Follow the URL's audit id, and finish this session's job when it is done."""
+    wanted = st.query_params.get(URL_PARAM)
+    if wanted and wanted not in (audit_key(), get(JOB)):
+        open_audit(wanted)
+    job_id = get(JOB)
+    if job_id:
+        view = jobs.board().snapshot(job_id)
+        if view is None:
+            drop(JOB)
+        elif view.finished:
+            if view.status == jobs.DONE:
+                open_audit(job_id)
+                verdict = result().status.value.upper() if result() is not None else "?"
+                put(FLASH, ("success", f"The audit is ready (overall verdict: {verdict})."))
+            else:
+                _job_ended(view)
+    shown = get(JOB) or audit_key()
+    if shown and st.query_params.get(URL_PARAM) != shown:
+        st.query_params[URL_PARAM] = shown  # page links drop query params: put it back

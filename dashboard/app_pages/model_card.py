@@ -14,18 +14,47 @@ result = ui.require_result()
 if result is None:
     st.stop()
 key = state.audit_key() or "unkeyed"
+CARD_FOR = "card.for"  # the audit whose fields the widgets hold
 
 st.title("Model card & export")
 fields = services.card_fields()
-card = {
-    **services.card_defaults(result),
-    **services.sample_card(state.get(state.INPUTS)),
-    **(state.get(state.CARD_INFO) or {}),
-}
 
 
 def _as_text(value: object) -> str:
     return "\n".join(map(str, value)) if isinstance(value, list | tuple) else str(value or "")
+
+
+def _from_widgets() -> dict[str, object]:
+    new: dict[str, object] = {}
+    for name, _, is_list in fields:
+        text = str(st.session_state.get(state.CARD_FIELD_PREFIX + name) or "").strip()
+        if text:
+            new[name] = [line.strip() for line in text.splitlines() if line.strip()] if is_list else text
+    return new
+
+
+def _save_card() -> None:
+    """Save the fields as they are typed: into the session and the server's drafts, by audit id, so changing
+    page, downloading or reloading keeps them."""
+    new = _from_widgets()
+    state.put(state.CARD_INFO, new)
+    services.save_card_draft(key, new)
+
+
+if state.get(CARD_FOR) != key:
+    # another audit: its own fields (kept on the server by audit id), never the previous audit's
+    for k in [k for k in st.session_state if str(k).startswith(state.CARD_FIELD_PREFIX)]:
+        del st.session_state[k]
+    draft = services.card_draft(key)
+    state.put(
+        state.CARD_INFO,
+        draft
+        if draft is not None
+        else {**services.card_defaults(result), **services.sample_card(state.get(state.INPUTS))},
+    )
+    state.put(CARD_FOR, key)
+state.keep_widgets(state.CARD_FIELD_PREFIX)
+card = dict(state.get(state.CARD_INFO) or {})
 
 
 def _on_card_upload() -> None:
@@ -43,7 +72,13 @@ def _on_card_upload() -> None:
     if not loaded.ok:
         state.put("card.upload_error", loaded.error)
         return
-    state.put(state.CARD_INFO, loaded.value)
+    merged = {
+        **services.card_defaults(result),
+        **services.sample_card(state.get(state.INPUTS)),
+        **loaded.value,
+    }
+    state.put(state.CARD_INFO, merged)
+    services.save_card_draft(key, merged)
     for k in [k for k in st.session_state if str(k).startswith(state.CARD_FIELD_PREFIX)]:
         del st.session_state[k]  # the text widgets take the new values instead of their own
 
@@ -56,7 +91,7 @@ with edit:
     else:
         st.caption(
             "What the audit cannot measure: intended use, limitations, ethics. Fields already known from the audit "
-            "are filled in. List fields take one entry per line. Saved for this session."
+            "are filled in. List fields take one entry per line."
         )
         st.file_uploader(
             "Load the fields from a model card YAML (optional)",
@@ -66,33 +101,24 @@ with edit:
         )
         if state.get("card.upload_error"):
             st.error(md_escape(state.get("card.upload_error")))
-        with st.form("card.form"):
-            present = {group for _, group, _ in fields}
-            groups = [g for g in services.CARD_GROUPS if g in present] + sorted(
-                present - set(services.CARD_GROUPS)
-            )
-            for i, group in enumerate(groups):
-                with st.expander(group, expanded=i < 2):
-                    for name, g, is_list in fields:
-                        if g != group:
-                            continue
-                        label = humanize(name) + (" (one per line)" if is_list else "")
-                        widget = (
-                            st.text_area if is_list or name in services.LONG_CARD_FIELDS else st.text_input
-                        )
-                        widget(label, value=_as_text(card.get(name)), key=state.CARD_FIELD_PREFIX + name)
-            saved = st.form_submit_button("Save the card", type="primary")
-        if saved:
-            new: dict[str, object] = {}
-            for name, _, is_list in fields:
-                text = str(st.session_state.get(state.CARD_FIELD_PREFIX + name) or "").strip()
-                if text:
-                    new[name] = (
-                        [line.strip() for line in text.splitlines() if line.strip()] if is_list else text
-                    )
-            state.put(state.CARD_INFO, new)
-            card = new
-            st.success("Saved. The preview and the downloads use these fields.")
+        present = {group for _, group, _ in fields}
+        groups = [g for g in services.CARD_GROUPS if g in present] + sorted(
+            present - set(services.CARD_GROUPS)
+        )
+        for i, group in enumerate(groups):
+            with st.expander(group, expanded=i < 2):
+                for name, g, is_list in fields:
+                    if g != group:
+                        continue
+                    label = humanize(name) + (" (one per line)" if is_list else "")
+                    widget = st.text_area if is_list or name in services.LONG_CARD_FIELDS else st.text_input
+                    wkey = state.CARD_FIELD_PREFIX + name
+                    if wkey not in st.session_state:
+                        st.session_state[wkey] = _as_text(card.get(name))
+                    widget(label, key=wkey, on_change=_save_card)
+        st.caption(
+            "Saved as you type (when a field loses focus): the preview and the downloads use these fields."
+        )
         yaml_text = services.card_yaml(card)
         if yaml_text:
             st.download_button(

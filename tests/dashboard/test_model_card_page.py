@@ -17,18 +17,22 @@ def card_page(german_result):
     return open_page(at, "model_card")
 
 
-def test_the_form_is_prefilled_from_the_result_and_saving_updates_the_preview(card_page):
+def test_the_form_is_prefilled_from_the_result_and_edits_save_as_typed(card_page):
     at = card_page
     no_exception(at)
     assert (
         at.text_input(key=state.CARD_FIELD_PREFIX + "model_name").value
         == "German credit — logistic regression (sample)"
     )
+    assert not at.get("form")  # no separate Save step to forget
     at.text_area(key=state.CARD_FIELD_PREFIX + "intended_uses").set_value(
         "Teaching fairness audits\nNot for lending"
-    )
-    at.button(key="FormSubmitter:card.form-Save the card").click().run()
+    ).run()
     no_exception(at)
+    assert services.card_draft("german-real")["intended_uses"] == [
+        "Teaching fairness audits",
+        "Not for lending",
+    ]
     assert at.session_state[state.CARD_INFO]["intended_uses"] == [
         "Teaching fairness audits",
         "Not for lending",

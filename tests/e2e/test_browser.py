@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from audits import AuditConfig
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = ROOT / "artifacts" / "screenshots"
@@ -147,7 +149,10 @@ def test_upload_run_visit_every_page_and_download_pdf(page, tmp_path):
 
     _upload(pg, "Dataset (CSV or Parquet)", GERMAN / "german_credit_test.csv")
     _upload(pg, "Model (.skops or .onnx)", GERMAN / "german_logreg.skops")
-    _upload(pg, "Config YAML (optional)", GERMAN / "audit.yaml")
+    # the sample's config names its training split, a server file an upload may not name: the shareable copy
+    shareable = tmp_path / "audit.yaml"
+    shareable.write_text(AuditConfig.from_yaml(GERMAN / "audit.yaml").to_yaml(file_keys=False))
+    _upload(pg, "Config YAML (optional)", shareable)
     pg.get_by_text("Ready:").first.wait_for()
     _shot(pg, "01_setup")
 
