@@ -293,7 +293,7 @@ def _load_data(sha256: str, name: str, na_values: tuple[str, ...], _raw: bytes) 
         return Outcome(error=_unexpected(exc, file=name, what="read"))
 
 
-def load_data(upload: Upload, *, na_values: Sequence[str] = ("?", "")) -> Outcome:
+def load_data(upload: Upload, *, na_values: Sequence[str] = ("",)) -> Outcome:
     """Parse a dataset upload once per content (Outcome of :class:`~audits.inputs.LoadedData`)."""
     return _load_data(upload.sha256, upload.name, tuple(na_values), upload.data)
 

@@ -456,7 +456,7 @@ if config_error:
 if config_note:
     st.warning(md_escape(config_note))
 
-loaded = services.load_data(data, na_values=base.na_values if base else ("?", ""))
+loaded = services.load_data(data, na_values=base.na_values if base else ("",))
 if not loaded.ok:
     st.error(md_escape(loaded.error))
     st.stop()
