@@ -33,6 +33,8 @@ import numpy as np
 from scipy import stats
 
 from audits.errors import AuditInputError
+from audits.fairness.view import GROUPS, FairnessResult
+from audits.performance_view import PerformanceResult
 from audits.results import AuditResult
 
 DEFAULT_CHANGE_TOLERANCE = 0.02
@@ -102,25 +104,12 @@ def _metric_direction(name: str) -> str:
     return "lower" if name in LOWER_IS_BETTER else "higher"
 
 
-def _rows(table: Mapping[str, Any] | None) -> list[dict[str, Any]]:
-    """Rows of a stored table ``{"data": {column: [...]}}``."""
-    if not table:
-        return []
-    data = table.get("data", table)
-    cols = list(data)
-    return [dict(zip(cols, vals, strict=False)) for vals in zip(*data.values(), strict=False)]
-
-
 def section_dicts(result: AuditResult | Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
-    """``{name: section}`` in the dict form of :meth:`SectionResult.to_dict` (only what the readers use)."""
+    """``{name: section}`` in the dict form of :meth:`SectionResult.to_dict` (status and findings only: the
+    metrics and tables are read through the sections' views)."""
     if isinstance(result, AuditResult):
         return {
-            s.name: {
-                "status": s.status.value,
-                "metrics": s.metrics,
-                "tables": {k: {"data": t.data} for k, t in s.tables.items()},
-                "findings": [f.to_dict() for f in s.findings],
-            }
+            s.name: {"status": s.status.value, "findings": [f.to_dict() for f in s.findings]}
             for s in result.sections
         }
     return {s["name"]: s for s in result.get("sections", ())}
@@ -145,65 +134,46 @@ def read_items(
 ) -> dict[tuple[str, str], Item]:
     """Every performance metric and fairness disparity of a result (object or dict), keyed by (kind, key);
     with ``headline_only`` only the headline disparities."""
-    sections = section_dicts(result)
     items: dict[tuple[str, str], Item] = {}
-    perf = sections.get("performance")
-    if perf:
-        overall = perf.get("metrics", {}).get("overall")
-        rows = (
-            list(overall.values()) if isinstance(overall, Mapping) else _rows(perf["tables"].get("overall"))
+    for row in PerformanceResult.of(result, ran_only=False).overall_rows():
+        name = str(row.get("metric", ""))
+        if not name:
+            continue
+        items[(METRIC, name)] = Item(
+            kind=METRIC,
+            key=name,
+            label=name,
+            value=_num(row.get("value")),
+            lower=_num(row.get("ci_low")),
+            upper=_num(row.get("ci_high")),
+            direction=_metric_direction(name),
+            headline=True,
         )
-        for row in rows:
-            name = str(row.get("metric", ""))
-            if not name:
-                continue
-            items[(METRIC, name)] = Item(
-                kind=METRIC,
-                key=name,
-                label=name,
-                value=_num(row.get("value")),
-                lower=_num(row.get("ci_low")),
-                upper=_num(row.get("ci_high")),
-                direction=_metric_direction(name),
-                headline=True,
-            )
-    fair = sections.get("fairness")
-    if fair:
-        metrics = fair.get("metrics", {})
-        rows = metrics.get("disparities")
-        if not isinstance(rows, list):
-            rows = _rows(fair.get("tables", {}).get("disparities"))
-        headline = {disparity_key(r) for r in metrics.get("headline", []) if isinstance(r, Mapping)}
-        for row in rows:
-            key = disparity_key(row)
-            if not key or (DISPARITY, key) in items or (headline_only and key not in headline):
-                continue
-            items[(DISPARITY, key)] = Item(
-                kind=DISPARITY,
-                key=key,
-                label=_disparity_label(row),
-                value=_num(row.get("value")),
-                lower=_num(row.get("ci_low")),
-                upper=_num(row.get("ci_high")),
-                direction="ratio" if row.get("kind") == "ratio" else "difference",
-                headline=key in headline,
-            )
+    fair = FairnessResult.of(result, ran_only=False)
+    headline = {disparity_key(r) for r in fair.headline()}
+    for row in fair.disparities():
+        key = disparity_key(row)
+        if not key or (DISPARITY, key) in items or (headline_only and key not in headline):
+            continue
+        items[(DISPARITY, key)] = Item(
+            kind=DISPARITY,
+            key=key,
+            label=_disparity_label(row),
+            value=_num(row.get("value")),
+            lower=_num(row.get("ci_low")),
+            upper=_num(row.get("ci_high")),
+            direction="ratio" if row.get("kind") == "ratio" else "difference",
+            headline=key in headline,
+        )
     return items
 
 
 def read_groups(result: AuditResult | Mapping[str, Any]) -> set[tuple[str, str]]:
     """(group column, group) of every group the fairness section measured."""
-    fair = section_dicts(result).get("fairness")
-    if not fair:
-        return set()
-    groups = fair.get("metrics", {}).get("groups")
-    if isinstance(groups, Mapping):
-        return {(str(col), str(g)) for col, by_group in groups.items() for g in by_group}
-    out: set[tuple[str, str]] = set()
-    for name, table in fair.get("tables", {}).items():
-        if name.startswith("groups:"):
-            out |= {(name.removeprefix("groups:"), str(r.get("group"))) for r in _rows(table)}
-    return out
+    fair = FairnessResult.of(result, ran_only=False)
+    if isinstance(fair.metric(GROUPS), Mapping):
+        return {(col, str(g)) for col, by_group in fair.group_values().items() for g in by_group}
+    return {(col, str(r.get("group"))) for col, table in fair.group_tables().items() for r in table.rows()}
 
 
 def read_findings(result: AuditResult | Mapping[str, Any]) -> dict[tuple[str, str, str], Mapping[str, Any]]:
@@ -219,9 +189,8 @@ def read_identity(result: AuditResult | Mapping[str, Any]) -> dict[str, Any]:
     """What makes two audits comparable (target, task, positive label) and what tells them apart."""
     prov = result.provenance.to_dict() if isinstance(result, AuditResult) else result.get("provenance", {})
     config = prov.get("config") or {}
-    perf = section_dicts(result).get("performance") or {}
     context = (prov.get("platform") or {}).get("context") or {}
-    task = perf.get("metrics", {}).get("task") or context.get("task") or config.get("task")
+    task = PerformanceResult.of(result, ran_only=False).task() or context.get("task") or config.get("task")
     return {
         "target": config.get("target"),
         "task": None if task == "auto" else task,

@@ -15,6 +15,12 @@ import pandas as pd
 MISSING_GROUP = "missing"
 INTERSECTION_SEP = " × "
 AUTO_BIN_MIN_DISTINCT = 12  # numeric protected columns with more distinct values are binned at quartiles
+GROUPS_PREFIX = "groups:"  # the fairness result's per-column table key: ``groups:<group column>``
+
+
+def groups_key(column: str) -> str:
+    """The fairness table key of a group column's groups: ``sex`` -> ``groups:sex``."""
+    return f"{GROUPS_PREFIX}{column}"
 
 
 def group_labels(s: pd.Series, binning: Mapping[str, Any] | None = None) -> pd.Series:

@@ -92,6 +92,7 @@ def _rejudge_fairness(section: dict[str, Any], config: Mapping[str, Any]) -> str
     from audits.fairness.families import reference_families
     from audits.fairness.framing import make_framing
     from audits.fairness.summary import headline_rows, status_of, summarise
+    from audits.group_labels import GROUPS_PREFIX
 
     metrics, method, tables = section.get("metrics", {}), section.get("method", {}), section.get("tables", {})
     if metrics.get("task") != "binary":
@@ -127,8 +128,8 @@ def _rejudge_fairness(section: dict[str, Any], config: Mapping[str, Any]) -> str
     verdicts: list[dict[str, Any]] = []
     references: dict[str, str] = {}
     overall: dict[str, Any] | None = None
-    for key in [k for k in tables if k.startswith("groups:")]:
-        col = key.split(":", 1)[1]
+    for key in [k for k in tables if k.startswith(GROUPS_PREFIX)]:
+        col = key.removeprefix(GROUPS_PREFIX)
         data = tables[key]["data"]
         counts = _counts(data)
         if counts is None:

@@ -1,7 +1,8 @@
 """Does a change make the audit slower? Median of N interleaved runs of the Adult full audit, here and at a base
 commit, each in a fresh subprocess.
 
-Usage: ``python benchmarks/audit_overhead.py [--base REV] [--runs 5] [--sections ...]``. The base commit is
+Usage: ``python benchmarks/audit_overhead.py [--base REV] [--current REV] [--runs 5] [--sections ...]``
+(``--current`` default: the working tree). The base commit is
 checked out into a temporary git worktree and run with this venv's Python (PYTHONPATH points at the worktree,
 so its own ``audits`` package is imported). Runs alternate base / current so that machine load affects both
 alike. Goal (issues 11 and 13): the current median within 5% of the base median.
@@ -48,6 +49,7 @@ def one_run(tree: Path, sections: str) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--base", default="HEAD~1", help="git revision to compare with (default HEAD~1)")
+    parser.add_argument("--current", default=None, help="git revision to measure (default: the working tree)")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--sections", default="performance,data_quality,fairness,explanation")
     args = parser.parse_args()
@@ -59,17 +61,27 @@ def main() -> None:
             check=True,
             capture_output=True,
         )
+        current_tree = ROOT
+        if args.current:
+            current_tree = Path(tmp) / "current"
+            subprocess.run(
+                ["git", "worktree", "add", "--detach", str(current_tree), args.current],
+                cwd=ROOT,
+                check=True,
+                capture_output=True,
+            )
         try:
             base, current = [], []
             for _ in range(args.runs):
                 base.append(one_run(base_tree, args.sections))
-                current.append(one_run(ROOT, args.sections))
+                current.append(one_run(current_tree, args.sections))
         finally:
-            subprocess.run(["git", "worktree", "remove", "--force", str(base_tree)], cwd=ROOT, check=False)
+            for tree in {base_tree, current_tree} - {ROOT}:
+                subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, check=False)
     mb, mc = statistics.median(base), statistics.median(current)
     rows = [
         [f"base {args.base}", f"{mb:.2f} s", ", ".join(f"{t:.2f}" for t in base)],
-        ["current tree", f"{mc:.2f} s", ", ".join(f"{t:.2f}" for t in current)],
+        [args.current or "working tree", f"{mc:.2f} s", ", ".join(f"{t:.2f}" for t in current)],
         ["change", f"{(mc / mb - 1) * 100:+.1f}%", "goal: <= +5%"],
     ]
     print_table(

@@ -237,12 +237,12 @@ def method_box(section: SectionResult, *, label: str = "How these numbers were o
 
 def other_tables(section: SectionResult, *, shown: Sequence[str] = ()) -> None:
     """Every table of the section not already drawn by the page (so new result keys are never hidden)."""
-    rest = [k for k in section.tables if k not in set(shown)]
+    rest = [table for key, table in section.tables.items() if key not in set(shown)]
     if not rest:
         return
     with st.expander(f"All tables of this section ({len(rest)})"):
-        for k in rest:
-            result_table(section.tables[k])
+        for table in rest:
+            result_table(table)
 
 
 def generic_section(section: SectionResult) -> None:

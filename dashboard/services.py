@@ -34,6 +34,7 @@ from audits.context import AuditContext, build_context
 from audits.emissions import uploaded_inputs
 from audits.emissions_import import parse_codecarbon_csv
 from audits.errors import AuditInputError
+from audits.fairness.view import FairnessResult
 from audits.inputs import (
     DATA_SUFFIXES,
     ONNX_SUFFIXES,
@@ -494,9 +495,9 @@ def describe_context(ctx: AuditContext) -> dict[str, Any]:
 def _facts_from_result(result: AuditResult) -> dict[str, Any]:
     facts = dict((result.provenance.platform or {}).get("context") or {})
     groups: dict[str, dict[str, int]] = {}
-    fair = result.section("fairness")
+    fair = FairnessResult.from_section(result.section("fairness"))
     for col in facts.get("protected", []):
-        table = fair.tables.get(f"groups:{col}") if fair is not None else None
+        table = fair.groups(col)
         if table is not None and "group" in table.data and "count" in table.data:
             groups[col] = {
                 str(g): int(c or 0) for g, c in zip(table.data["group"], table.data["count"], strict=True)
@@ -1523,10 +1524,7 @@ def threshold_snapshot(curves: Mapping[str, Any], threshold: float) -> tuple[flo
 
 def group_columns(result: AuditResult) -> list[str]:
     """Protected attributes and intersections that have a group table in the fairness section."""
-    fair = result.section("fairness")
-    if fair is None:
-        return []
-    return [k.split(":", 1)[1] for k in fair.tables if k.startswith("groups:")]
+    return list(FairnessResult.from_section(result.section("fairness")).group_tables())
 
 
 # ------------------------------------------------------------------------------------------------------------

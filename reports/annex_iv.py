@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from audits.fairness.view import FairnessResult
 from audits.results import AuditResult
 from reports import ranking, readers
 from reports.document import Block, Bullets, Document, Heading, KeyValues, Paragraph, TableBlock
@@ -234,8 +235,7 @@ def build_annex_iv_document(result: AuditResult, card_info: Any = None) -> Docum
     # 4-9
     b.append(Heading("4. Appropriateness of the performance metrics", level=1))
     lead = readers.lead_metrics(result)
-    fair = readers.ran(result, "fairness")
-    framing = fair.metrics.get("framing") if fair is not None else None
+    framing = dict(FairnessResult.of(result).framing()) or None
     text = (
         f"Fairness lead metrics {', '.join(readers.metric_titles(result).get(m, humanize(m)) for m in lead)} were chosen "
         f"for a {framing.get('decision')} decision with favourable outcome {framing.get('favourable_label')!r}."

@@ -20,6 +20,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.figure import Figure as MplFigure  # noqa: E402
 
+from audits.emissions_view import EmissionsResult  # noqa: E402
 from audits.intervals import wilson  # noqa: E402
 from audits.results import SectionResult, Table  # noqa: E402
 from reports.formatting import fmt_sig, fmt_value, humanize  # noqa: E402
@@ -504,9 +505,10 @@ def group_attribution_chart(table: Table) -> bytes:
 
 def emissions_statement(section: SectionResult) -> str:
     """One sentence with the measured/estimated status of the training figure."""
-    training = section.metrics.get("training")
-    if not isinstance(training, Mapping):
-        reason = section.metrics.get("training_not_measured")
+    view = EmissionsResult.from_section(section)
+    training = view.training
+    if not training:
+        reason = view.training_not_measured
         return f"Training emissions were not measured: {reason}." if reason else ""
     method = training.get("overall_method") or "estimated"
     grams = _num(training.get("emissions_kg")) * 1000
@@ -520,9 +522,7 @@ def emissions_statement(section: SectionResult) -> str:
 
 def emissions_bars_data(section: SectionResult) -> list[tuple[str, float]]:
     """(country, grams CO2eq) of the same energy on other grids, from ``metrics["country_comparison"]``."""
-    rows = section.metrics.get("country_comparison")
-    if not isinstance(rows, Sequence) or isinstance(rows, str):
-        return []
+    rows = EmissionsResult.from_section(section).country_comparison
     out = []
     for r in rows:
         if isinstance(r, Mapping) and _num(r.get("emissions_kg")) == _num(r.get("emissions_kg")):

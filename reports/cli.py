@@ -118,6 +118,18 @@ def _add_run_options(p: argparse.ArgumentParser, *, demo: bool = False) -> None:
         )
         p.add_argument("--reference", help="reference dataset (train, or last period) for drift")
         p.add_argument(
+            "--engine",
+            choices=["pandas", "spark"],
+            default="pandas",
+            help="where the audit runs: pandas (in memory) or spark (--data is a Parquet file or folder, or a "
+            "table name; binary tasks; see docs/spark.md)",
+        )
+        p.add_argument(
+            "--spark-master",
+            default="local[*]",
+            help="Spark master URL with --engine spark (default local[*])",
+        )
+        p.add_argument(
             "--config", help="audit config YAML (target, protected, policy, ...); flags override it"
         )
         p.add_argument(
@@ -484,16 +496,28 @@ def _run(args: argparse.Namespace, *, demo: bool, run_id: str) -> int:
     card_info = _load_card_info(card_path)
     if trust_pickle:
         print(PICKLE_WARNING, file=sys.stderr)
-    result = run_audit(
-        data,
-        model=model,
-        reference=reference,
-        config=cfg,
-        progress=progress,
-        trust_pickle=trust_pickle,
-        trusted_types=tuple(args.trust_type),
-        run_id=run_id,
-    )
+    if getattr(args, "engine", "pandas") == "spark":
+        from audits.spark_audit import run_spark_audit  # pyspark is imported only for this engine
+
+        if reference is not None:
+            raise AuditInputError(
+                "--reference: drift needs the pandas engine; leave it out with --engine spark."
+            )
+        result = run_spark_audit(
+            data, model=model, config=cfg, master=args.spark_master, progress=progress,
+            trust_pickle=trust_pickle, trusted_types=tuple(args.trust_type), run_id=run_id,
+        )  # fmt: skip
+    else:
+        result = run_audit(
+            data,
+            model=model,
+            reference=reference,
+            config=cfg,
+            progress=progress,
+            trust_pickle=trust_pickle,
+            trusted_types=tuple(args.trust_type),
+            run_id=run_id,
+        )
     written = export.write_report(
         result,
         args.out,

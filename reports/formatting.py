@@ -22,7 +22,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from audits.emissions_view import RECORD_KEYS as EMISSIONS_RECORD_KEYS
+from audits.fairness.view import GROUP_METRICS as FAIRNESS_GROUP_METRICS
+from audits.performance_view import METRIC_NAMES as PERFORMANCE_METRICS
 from audits.results import Status, Table
+from audits.views import SECTION_VIEWS
 
 UNDEFINED = "undefined"
 DECIMALS = 3
@@ -412,106 +416,16 @@ def format_table(
     )
 
 
-# Column names of the result schema, shown humanized ("base_rate" -> "Base rate"). Any other column name
-# comes from the user's data (a feature, a group) and is shown exactly as it is spelled there.
+# Column names of the result schema, shown humanized ("base_rate" -> "Base rate"): the columns each section's view
+# declares, its metric names, and the columns of the report's own tables. Any other column name comes from the
+# user's data (a feature, a group) and is shown exactly as it is spelled there.
+REPORT_COLUMNS = ("status", "section", "duration")
 SCHEMA_COLUMNS = frozenset(
-    [
-        "group",
-        "count",
-        "positives",
-        "negatives",
-        "share",
-        "base_rate",
-        "base_rate_difference",
-        "base_rate_ratio",
-        "note",
-        "feature",
-        "measure",
-        "association",
-        "auc",
-        "auc_method",
-        "severity",
-        "column",
-        "ratio",
-        "p_value",
-        "flagged",
-        "type",
-        "test",
-        "statistic",
-        "psi",
-        "drifted",
-        "protected",
-        "reference_count",
-        "reference_share",
-        "current_count",
-        "current_share",
-        "difference",
-        "rank",
-        "code",
-        "subject",
-        "message",
-        "dtype",
-        "missing_share",
-        "distinct",
-        "score",
-        "grade",
-        "issues",
-        "mean_abs_shap",
-        "mean_output",
-        "metric",
-        "value",
-        "n",
-        "method",
-        "attribute",
-        "kind",
-        "tolerance",
-        "verdict",
-        "label",
-        "reference",
-        "excluded",
-        "reason",
-        "actual",
-        "bin",
-        "rows",
-        "mean_score",
-        "observed_rate",
-        "quantity",
-        "unit",
-        "source",
-        "country_iso_code",
-        "country_name",
-        "carbon_intensity_g_per_kwh",
-        "emissions_kg",
-        "emissions_g",
-        "energy_kwh",
-        "duration_s",
-        "factor",
-        "selection_rate",
-        "tpr",
-        "fpr",
-        "fnr",
-        "tnr",
-        "precision",
-        "fdr",
-        "for_",
-        "accuracy",
-        "balanced_accuracy",
-        "roc_auc",
-        "mean_prediction",
-        "mean_target",
-        "mae",
-        "rmse",
-        "r2",
-        "ks",
-        "recall",
-        "specificity",
-        "f1",
-        "log_loss",
-        "brier_score",
-        "status",
-        "section",
-        "duration",
-    ]
+    set().union(*(view.declared_columns() for view in SECTION_VIEWS))
+    | set(PERFORMANCE_METRICS)
+    | set(FAIRNESS_GROUP_METRICS)
+    | set(EMISSIONS_RECORD_KEYS)
+    | set(REPORT_COLUMNS)
 )
 
 

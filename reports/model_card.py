@@ -24,7 +24,11 @@ from typing import Any
 
 import yaml
 
+from audits.emissions_view import EmissionsResult
 from audits.errors import AuditInputError
+from audits.explain.view import ExplanationResult
+from audits.fairness.view import FairnessResult
+from audits.performance_view import PerformanceResult
 from audits.results import AuditResult, Severity, Status, Table
 from reports import readers
 from reports.document import Block, Bullets, Document, Heading, KeyValues, Paragraph, Preformatted, TableBlock
@@ -37,7 +41,7 @@ from reports.formatting import (
     fmt_value_ci,
     humanize,
 )
-from reports.readers import base_name, emissions_hf_block, group_mix, refit_on_audited_data
+from reports.readers import base_name, group_mix
 
 CARD_UNKNOWN_KEYS = "{source}: unknown key(s) {keys} in the model card. Known keys: {known}."
 CARD_BAD_VALUE = "{source}: model card key '{key}' must be {expected}; got {got}."
@@ -260,9 +264,9 @@ class CardInfo:
 
 
 def _task(result: AuditResult) -> str:
-    perf = result.section("performance")
-    if perf is not None and perf.metrics.get("task"):
-        return str(perf.metrics["task"])
+    perf_task = PerformanceResult.of(result, ran_only=False).task()
+    if perf_task:
+        return perf_task
     ctx = (result.provenance.platform or {}).get("context") or {}
     return str(ctx.get("task") or "binary")
 
@@ -523,20 +527,15 @@ def _displayed_number(x: Any, *, kind: str = "rate") -> float | None:
 
 
 def _group_tables(result: AuditResult) -> dict[str, Table]:
-    fair = result.section("fairness")
-    if fair is None or fair.status in (Status.SKIPPED, Status.ERROR):
-        return {}
     out = {}
-    for key, table in fair.tables.items():
-        if not key.startswith("groups:"):
-            continue
+    for column, table in FairnessResult.of(result).group_tables().items():
         keep = ["group", "count", "positives", "negatives"]
         for m in CARD_GROUP_METRICS:
             if m in table.data:
                 keep += [m, f"{m}_ci_low", f"{m}_ci_high"]
         keep += ["excluded"]
-        out[key.split(":", 1)[1]] = Table(
-            title=f"Groups of {key.split(':', 1)[1]}",
+        out[column] = Table(
+            title=f"Groups of {column}",
             data={c: table.data[c] for c in keep if c in table.data},
             note=table.note,
         )
@@ -549,9 +548,10 @@ def _verdicts(result: AuditResult) -> tuple[list[dict[str, Any]], str]:
         return [], ""
     if fair.status in (Status.SKIPPED, Status.ERROR):
         return [], fair.status.value
-    rows = fair.metrics.get("headline")
-    if not isinstance(rows, list) or not rows:
-        table = fair.table("disparities")
+    view = FairnessResult.from_section(fair)
+    rows = view.headline()
+    if not rows:
+        table = view.disparities_table()
         rows = table.rows() if table is not None else []
     keys = (
         "attribute",
@@ -583,10 +583,10 @@ def _emissions(result: AuditResult) -> tuple[dict[str, Any] | None, str]:
         return None, "The emissions section is not part of this result."
     if em.status in (Status.SKIPPED, Status.ERROR):
         return None, em.reason or f"The emissions section was {em.status.value}."
-    imported = em.metrics.get("imported")
-    training = em.metrics.get("training")
-    hf = dict(emissions_hf_block(result))
-    if isinstance(imported, Mapping) and imported.get("emissions_kg") is not None:
+    view = EmissionsResult.from_section(em)
+    imported, training = view.imported, view.training
+    hf = dict(view.co2_eq_emissions)
+    if imported.get("emissions_kg") is not None:
         return {
             "emissions_g": float(imported["emissions_kg"]) * 1000,
             "energy_kwh": imported.get("energy_kwh"),
@@ -608,9 +608,9 @@ def _emissions(result: AuditResult) -> tuple[dict[str, Any] | None, str]:
             "carbon_intensity_g_per_kwh": imported.get("carbon_intensity_g_per_kwh"),
             "is_training": True,
         }, ""
-    if isinstance(training, Mapping) and training.get("emissions_kg") is not None:
+    if training.get("emissions_kg") is not None:
         method = str(training.get("overall_method") or "estimated")
-        on_test = refit_on_audited_data(result)
+        on_test = view.refit_on_audited_data
         return {
             "emissions_g": float(training["emissions_kg"]) * 1000,
             "energy_kwh": training.get("energy_kwh"),
@@ -638,7 +638,7 @@ def _emissions(result: AuditResult) -> tuple[dict[str, Any] | None, str]:
             },
             "is_training": not on_test,
         }, ""
-    return None, str(em.metrics.get("training_not_measured") or "Training emissions were not measured.")
+    return None, view.training_not_measured or "Training emissions were not measured."
 
 
 def build_model_card(
@@ -666,13 +666,11 @@ def build_model_card(
     threshold = None
     variation = ""
     if perf is not None and perf.status not in (Status.SKIPPED, Status.ERROR):
-        overall = perf.metrics.get("overall") or {}
-        for name, row in overall.items():
-            if isinstance(row, Mapping):
-                performance.append(
-                    {k: row.get(k) for k in ("metric", "value", "ci_low", "ci_high", "n", "note")}
-                    | {"metric": name}
-                )
+        for name, row in PerformanceResult.from_section(perf).metrics().items():
+            performance.append(
+                {k: row.get(k) for k in ("metric", "value", "ci_low", "ci_high", "n", "note")}
+                | {"metric": name}
+            )
         threshold = perf.method.get("threshold")
         level = perf.method.get("confidence_level")
         variation = (
@@ -700,7 +698,7 @@ def build_model_card(
     ex = result.section("explanation")
     top: list[dict[str, Any]] = []
     if ex is not None and ex.status not in (Status.SKIPPED, Status.ERROR):
-        imp = ex.table("global_importance")
+        imp = ExplanationResult.from_section(ex).global_importance()
         if imp is not None:
             rows = sorted(imp.rows(), key=lambda r: -(r.get("mean_abs_shap") or 0))[:TOP_FEATURES]
             top = [{k: r.get(k) for k in ("feature", "mean_abs_shap", "ci_low", "ci_high")} for r in rows]
@@ -722,7 +720,7 @@ def build_model_card(
         group_tables=_group_tables(result),
         fairness_verdicts=tuple(verdicts),
         fairness_status=fair_status,
-        metric_titles=dict(fair.metrics.get("metric_titles") or {}) if fair is not None else {},
+        metric_titles=FairnessResult.from_section(fair).metric_titles(),
         data_quality=tuple(dq_rows),
         data_quality_status="" if dq is None else dq.status.value,
         top_features=tuple(top),

@@ -14,6 +14,8 @@ from typing import Any
 
 import yaml
 
+from audits.emissions_view import EmissionsResult
+from audits.fairness.view import FairnessResult
 from audits.results import AuditResult, Status
 from reports import ranking, readers
 from reports.document import (
@@ -207,13 +209,14 @@ def not_measured(result: AuditResult) -> list[str]:
                 items.append(f"{s.title}: {f.message}")
         if s.status in (Status.SKIPPED, Status.ERROR):
             continue
-        excluded = s.metrics.get("excluded") if s.name == "fairness" else None
-        if isinstance(excluded, list) and excluded:
+        excluded = FairnessResult.from_section(s).excluded() if s.name == FairnessResult.NAME else []
+        if excluded:
             items.append(
                 f"{s.title}: {len(excluded)} small group(s) are left out of the headline disparities (too few rows, "
                 "positives or negatives for a stable rate); their numbers are listed in the fairness section."
             )
-        if s.name == "emissions" and s.metrics.get("training") and not s.metrics.get("imported"):
+        em = EmissionsResult.from_section(s) if s.name == EmissionsResult.NAME else None
+        if em is not None and em.training and not em.imported:
             items.append(
                 f"{s.title}: the emissions of the original training run were not imported (no codecarbon CSV from "
                 "the trainer); the training figure is a re-fit measured during this audit."

@@ -11,6 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from audits.data_quality.view import DataQualityResult
+from audits.emissions_view import EmissionsResult
+from audits.explain.view import BY_GROUP_PREFIX, ExplanationResult
+from audits.fairness.view import FairnessResult, is_intersection
+from audits.performance_view import PerformanceResult
 from audits.results import SectionResult, Severity, Status, Table
 from reports import charts
 from reports.document import Block, Bullets, Figure, Heading, KeyValues, Paragraph, TableBlock
@@ -140,7 +145,7 @@ def _shown(d: Mapping[str, Any], skip: Sequence[str]) -> dict[str, Any]:
 
 def _performance(section: SectionResult) -> list[Block]:
     blocks: list[Block] = []
-    cal = section.table("calibration")
+    cal = PerformanceResult.from_section(section).calibration_table()
     level = section.method.get("confidence_level") or 0.95
     if cal is not None and section.status not in (Status.SKIPPED, Status.ERROR):
         blocks.append(
@@ -188,7 +193,8 @@ def roc_pr_figure(result: Any) -> Figure | None:
 
 
 def _groups_tables(section: SectionResult) -> list[tuple[str, Table]]:
-    return [(k, t) for k, t in section.tables.items() if k.startswith("groups:")]
+    """(group column, its groups table) of the fairness section."""
+    return list(FairnessResult.from_section(section).group_tables().items())
 
 
 DISPARITY_COLUMNS = ("Attribute", "Disparity", "Groups compared", "Value [CI]", "Tolerance", "Verdict")
@@ -370,13 +376,13 @@ def compact_group_table(table: Table, lead: Sequence[str]) -> Table:
 
 def chosen_attribute(section: SectionResult, lead: Sequence[str] = ()) -> str | None:
     """The attribute of the most severe headline verdict (single attributes first), for the curves."""
-    headline = [h for h in (section.metrics.get("headline") or []) if isinstance(h, Mapping)]
+    headline = FairnessResult.from_section(section).headline()
     order = {"fail": 0, "inconclusive": 1, "pass": 2}
     singles = [h for h in headline if "×" not in str(h.get("attribute"))]
     for rows in (singles, headline):
         if rows:
             return str(min(rows, key=lambda h: order.get(str(h.get("verdict")), 3)).get("attribute"))
-    groups = [k.split(":", 1)[1] for k, _ in _groups_tables(section)]
+    groups = [column for column, _ in _groups_tables(section)]
     return groups[0] if groups else None
 
 
@@ -396,17 +402,13 @@ def appendix_blocks(section: SectionResult) -> list[Block]:
     if section.status in (Status.SKIPPED, Status.ERROR):
         return []
     if section.name == "emissions":
-        tables = [table_block(section.tables[k]) for k in EMISSIONS_APPENDIX_TABLES if k in section.tables]
+        tables = [table_block(t) for t in EmissionsResult.from_section(section).appendix_tables()]
         return [Heading("Emissions in detail", level=2), *tables] if tables else []
     if section.name == "fairness":
-        titles = (
-            section.metrics.get("metric_titles")
-            if isinstance(section.metrics.get("metric_titles"), Mapping)
-            else {}
-        )
-        headline = [h for h in (section.metrics.get("headline") or []) if isinstance(h, Mapping)]
-        lead = {str(h.get("metric")) for h in headline}
-        ref = section.table("reference_groups")
+        fair = FairnessResult.from_section(section)
+        titles = fair.metric_titles()
+        lead = {str(h.get("metric")) for h in fair.headline()}
+        ref = fair.reference_table()
         out: list[Block] = []
         if ref is not None and ref.n_rows:
             rows = [r for r in ref.rows() if r.get("metric") in lead and "×" in str(r.get("attribute"))]
@@ -459,12 +461,13 @@ def _data_quality(section: SectionResult) -> list[Block]:
                 status_column=0,
             )
         )
+    dq = DataQualityResult.from_section(section)
     for key in DQ_MAIN_TABLES:
-        table = section.table(key)
+        table = dq.table(key)
         if table is not None:
             blocks.append(table_block(table))
-    score = section.metrics.get("score")
-    if isinstance(score, Mapping):
+    score = dq.score()
+    if score:
         figures = format_mapping({k: v for k, v in score.items() if not isinstance(v, Mapping | list)})
         if figures:
             blocks.append(KeyValues(tuple(figures), title="Data-quality score"))
@@ -477,9 +480,10 @@ def _fairness(section: SectionResult) -> list[Block]:
     blocks: list[Block] = []
     if section.summary:
         blocks.append(Bullets(tuple(section.summary)))
-    headline = [h for h in (section.metrics.get("headline") or []) if isinstance(h, Mapping)]
+    fair = FairnessResult.from_section(section)
+    headline = fair.headline()
     lead = list(dict.fromkeys(str(h.get("metric")) for h in headline))
-    disparities = section.table("disparities")
+    disparities = fair.disparities_table()
     if headline:
         n = disparities.n_rows if disparities is not None else 0
         blocks.append(
@@ -492,18 +496,13 @@ def _fairness(section: SectionResult) -> list[Block]:
             )
         )
     elif disparities is not None and disparities.n_rows:
-        titles = (
-            section.metrics.get("metric_titles")
-            if isinstance(section.metrics.get("metric_titles"), Mapping)
-            else {}
-        )
+        titles = fair.metric_titles()
         blocks.append(Heading("Disparity verdicts", level=2))
         blocks.append(_cut(disparity_table(disparities.rows(), title="Disparities", metric_titles=titles)))
         blocks.extend(findings_block(section))
     intersections = []
-    for key, table in _groups_tables(section):
-        column = key.split(":", 1)[1]
-        if "×" in column:
+    for column, table in _groups_tables(section):
+        if is_intersection(column):
             intersections.append(column)
             continue
         blocks.append(Heading(f"Groups of {column}", level=2))
@@ -525,11 +524,11 @@ def _fairness(section: SectionResult) -> list[Block]:
             )
         )
     chosen = chosen_attribute(section, lead)
-    curves = section.metrics.get("threshold_curves")
-    calib = section.metrics.get("calibration")
+    curves = fair.threshold_curves()
+    calib = fair.calibration()
     level = float(section.method.get("confidence_level") or 0.95)
-    threshold = section.metrics.get("threshold")
-    if chosen and isinstance(curves, Mapping) and isinstance(curves.get(chosen), Mapping):
+    threshold = fair.metric("threshold")
+    if chosen and chosen in curves:
         blocks.append(Heading(f"Threshold and calibration by group: {chosen}", level=2))
         c = curves[chosen]
         blocks.append(
@@ -541,7 +540,7 @@ def _fairness(section: SectionResult) -> list[Block]:
                 render=lambda c=c, t=threshold: charts.threshold_curves_chart(c, threshold=t),
             )
         )
-    if chosen and isinstance(calib, Mapping) and isinstance(calib.get(chosen), Mapping):
+    if chosen and chosen in calib:
         blocks.append(
             Figure(
                 title=f"Calibration by group: {chosen}",
@@ -572,7 +571,8 @@ def _explanation(section: SectionResult) -> list[Block]:
     if section.status in (Status.SKIPPED, Status.ERROR):
         return generic_blocks(section)
     blocks: list[Block] = []
-    importance = section.table("global_importance")
+    ex = ExplanationResult.from_section(section)
+    importance = ex.global_importance()
     if importance is not None and importance.n_rows:
         blocks.append(
             Figure(
@@ -583,8 +583,8 @@ def _explanation(section: SectionResult) -> list[Block]:
                 render=lambda: charts.importance_chart(importance),
             )
         )
-    beeswarm = section.metrics.get("beeswarm")
-    if isinstance(beeswarm, Mapping) and charts.beeswarm_ok(beeswarm):
+    beeswarm = ex.beeswarm()
+    if beeswarm and charts.beeswarm_ok(beeswarm):
         blocks.append(
             Figure(
                 title="SHAP values per row (beeswarm)",
@@ -592,8 +592,9 @@ def _explanation(section: SectionResult) -> list[Block]:
                 render=lambda: charts.beeswarm_chart(beeswarm),
             )
         )
-    wide = [k for k in section.tables if k.startswith(("by_group", "group_importance"))]
-    by_group = [section.tables[k] for k in wide if "×" not in k]
+    by_group_tables = ex.by_group()
+    wide = [f"{BY_GROUP_PREFIX}{column}" for column in by_group_tables]
+    by_group = [t for column, t in by_group_tables.items() if not is_intersection(column)]
     for table in by_group:
         if charts.group_attribution_ok(table):
             blocks.append(
@@ -621,8 +622,8 @@ GAP_FEATURES = 10
 
 def _group_gap_blocks(section: SectionResult) -> list[Block]:
     """Which features account for the gap in mean model output between two groups (SHAP contributions)."""
-    gaps = section.metrics.get("group_gap")
-    if not isinstance(gaps, Mapping) or not gaps:
+    gaps = ExplanationResult.from_section(section).group_gap()
+    if not gaps:
         return []
     blocks: list[Block] = [Heading("What drives the gap between groups", level=2)]
     for column, gap in gaps.items():

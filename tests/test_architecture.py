@@ -182,3 +182,48 @@ def test_sections_come_from_the_section_modules_and_match_the_config():
 def test_shared_helpers_are_leaves(leaf):
     graph = import_graph()
     assert graph[module_name(ROOT / leaf)] <= {"audits.errors"}, "a shared helper must not import the engine"
+
+
+# --- result schema: readers go through the sections' typed views (audits/section_view.py) ------------------
+# Readers of a SectionResult: the report renderers and CLI, the dashboard result pages, compare and store.
+READER_FILES = (
+    *sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "reports").glob("*.py")),
+    "dashboard/charts.py",
+    "dashboard/components.py",
+    "dashboard/services.py",
+    *(
+        f"dashboard/app_pages/{p}.py"
+        for p in ("overview", "fairness", "data_quality", "explanations", "emissions", "history", "model_card")
+    ),
+    "audits/compare.py",
+    "audits/store.py",
+)
+SCHEMA_ATTRIBUTES = {"metrics", "tables"}
+
+
+def direct_schema_reads(source: str) -> list[str]:
+    """``x.metrics[...]``, ``x.tables[...]``, ``x.metrics.get(...)`` and ``x.tables.get(...)`` in ``source``:
+    a reader picking a key out of a section result without its view."""
+    out = []
+    for node in ast.walk(ast.parse(source)):
+        target = None
+        if isinstance(node, ast.Subscript):
+            target = node.value
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get":
+            target = node.func.value
+        if isinstance(target, ast.Attribute) and target.attr in SCHEMA_ATTRIBUTES:
+            out.append(f"line {node.lineno}: {ast.unparse(node)[:80]}")
+    return out
+
+
+def test_the_schema_scan_sees_direct_reads():
+    source = (
+        "a = s.metrics['x']\nb = s.tables.get('groups:sex')\nc = view.table('x')\nd = s.metrics.items()\n"
+    )
+    assert [r.split(":")[0] for r in direct_schema_reads(source)] == ["line 1", "line 2"]
+
+
+@pytest.mark.parametrize("path", READER_FILES)
+def test_readers_use_the_section_views(path):
+    offenders = direct_schema_reads((ROOT / path).read_text(encoding="utf-8"))
+    assert not offenders, f"{path} reads section keys directly; use the section's view: {offenders}"

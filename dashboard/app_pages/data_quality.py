@@ -6,6 +6,16 @@ from typing import Any
 
 import streamlit as st
 
+from audits.data_quality.view import (
+    COLUMNS,
+    DRIFT,
+    FINDINGS,
+    GROUP_MIX_DRIFT,
+    MISSING_BY_GROUP_PREFIX,
+    PROXIES_PREFIX,
+    REPRESENTATION_PREFIX,
+    DataQualityResult,
+)
 from audits.results import Table
 from dashboard import charts, services, state
 from dashboard import components as ui
@@ -54,8 +64,9 @@ section = result.section("data_quality")
 if not ui.section_header(section, name="data_quality"):
     st.stop()
 
-score = ui.as_mapping(section.metrics.get("score"))
-drift = ui.as_mapping(section.metrics.get("drift"))
+dq = DataQualityResult.from_section(section)
+score = dq.score()
+drift = dq.drift()
 tiles = []
 if score:
     # the grade letter is left out: "A" beside a FAIL verdict read as a contradiction (issue 15)
@@ -76,10 +87,10 @@ binning = (result.provenance.platform.get("context") or {}).get("binning") or {}
 tab_findings, tab_columns, tab_groups, tab_drift = st.tabs(
     ["Findings", "Columns", "Protected groups", "Drift"]
 )
-shown: list[str] = ["findings", "columns", "drift", "group_mix_drift"]
+shown: list[str] = [FINDINGS, COLUMNS, DRIFT, GROUP_MIX_DRIFT]
 
 with tab_findings:
-    table = section.tables.get("findings")
+    table = dq.findings_table()
     if table is not None and table.n_rows:
         ui.result_table(table, title=False, height=min(600, 40 + 35 * table.n_rows))
     else:
@@ -92,7 +103,7 @@ with tab_findings:
                 st.markdown(f"- `{md_escape(code)}`: {text}")
 
 with tab_columns:
-    cols_table = section.tables.get("columns")
+    cols_table = dq.columns_table()
     if cols_table is None or "column" not in cols_table.data:
         st.caption("No per-column table in this result.")
     else:
@@ -102,7 +113,7 @@ with tab_columns:
             state.put(state.DQ_COLUMN, names[0])
         st.selectbox("Details of a column", names, key=state.DQ_COLUMN)
         col = state.get(state.DQ_COLUMN)
-        details = ui.as_mapping(ui.as_mapping(section.metrics.get("columns")).get(col))
+        details = dq.column_details(col)
         left, right = st.columns([1, 2])
         with left:
             if details:
@@ -118,11 +129,11 @@ with tab_columns:
             ui.findings_list(col_findings, empty=f"No findings about '{col}'.")  # escaped by findings_list
 
 with tab_groups:
-    rep = [k for k in section.tables if k.startswith("representation:")]
-    proxies = [k for k in section.tables if k.startswith("proxies:")]
-    missing = [k for k in section.tables if k.startswith("missing_by_group:")]
-    shown += rep + proxies + missing
-    group_cols = list(dict.fromkeys(k.split(":", 1)[1] for k in rep + proxies + missing))
+    by_prefix = {
+        p: dq.group_tables(p) for p in (REPRESENTATION_PREFIX, PROXIES_PREFIX, MISSING_BY_GROUP_PREFIX)
+    }
+    shown += [f"{p}{c}" for p, tables in by_prefix.items() for c in tables]
+    group_cols = list(dict.fromkeys(c for tables in by_prefix.values() for c in tables))
     if not group_cols:
         st.caption("No protected-group checks in this result.")
     else:
@@ -133,7 +144,7 @@ with tab_groups:
             "Protected attribute", group_cols, key=GROUP_KEY, required=True, format_func=md_escape
         )
         group_col = state.get(GROUP_KEY)
-        t = section.tables.get(f"representation:{group_col}")
+        t = by_prefix[REPRESENTATION_PREFIX].get(group_col)
         if t is not None and "group" in t.data and "base_rate" in t.data:
             sort = st.radio(
                 "Sort groups by",
@@ -168,17 +179,17 @@ with tab_groups:
         if t is not None:
             ui.result_table(t, height=min(400, 40 + 35 * t.n_rows))
         for prefix, label in (
-            ("proxies:", "Possible proxies"),
-            ("missing_by_group:", "Missing values by group"),
+            (PROXIES_PREFIX, "Possible proxies"),
+            (MISSING_BY_GROUP_PREFIX, "Missing values by group"),
         ):
-            other = section.tables.get(f"{prefix}{group_col}")
+            other = by_prefix[prefix].get(group_col)
             if other is not None:
                 with st.expander(f"{label} ({other.n_rows} rows)"):
                     ui.result_table(other, title=False)
         st.caption(help_for("DQ_PROXY") or "")
 
 with tab_drift:
-    dtable = section.tables.get("drift")
+    dtable = dq.drift_table()
     if dtable is None:
         st.caption(
             "No reference dataset was given, so drift was not checked. Upload a reference (e.g. the training data) on "
@@ -215,7 +226,7 @@ with tab_drift:
         kept = {k: v for k, v in data.items() if any(x is not None for x in v)}
         ui.result_table(Table(title="", data=kept, note=dtable.note), title=False)
         distribution_view([str(c) for c in data.get("column", [])])
-        mix = section.tables.get("group_mix_drift")
+        mix = dq.group_mix_drift_table()
         if mix is not None:
             ui.result_table(mix)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from audits.emissions_view import COMPARISON, EmissionsResult
 from audits.results import Table
 from dashboard import charts
 from dashboard import components as ui
@@ -28,9 +29,9 @@ section = result.section("emissions")
 if not ui.section_header(section, name="emissions"):
     st.stop()
 
-m = section.metrics
-training = ui.as_mapping(m.get("training"))
-inference = ui.as_mapping(m.get("inference"))
+em = EmissionsResult.from_section(section)
+training = em.training
+inference = em.inference
 
 st.subheader("Training (re-fit of the model)")
 if training:
@@ -71,9 +72,7 @@ if training:
             f"The re-fit predicts the same label as the uploaded model on {fmt_value(training.get('agreement'), 'pct')} of rows."
         )
 else:
-    st.info(
-        f"Training was not measured: {md_escape(m.get('training_not_measured') or 'no reason recorded')}."
-    )
+    st.info(f"Training was not measured: {md_escape(em.training_not_measured or 'no reason recorded')}.")
 
 st.subheader("Inference")
 if inference:
@@ -100,7 +99,7 @@ if inference:
 else:
     st.caption("Inference was not measured.")
 
-equivalents = m.get("equivalents") or []
+equivalents = em.equivalents
 if equivalents:
     st.subheader("Equivalents")
     for e in equivalents:
@@ -112,7 +111,7 @@ if equivalents:
             unsafe_allow_html=True,
         )
 
-countries = m.get("country_comparison") or []
+countries = em.country_comparison
 if countries:
     st.subheader("The same energy elsewhere")
     st.plotly_chart(
@@ -126,10 +125,10 @@ if countries:
         key="emissions.chart.countries",
     )
 
-imported = ui.as_mapping(m.get("imported"))
+imported = em.imported
 if imported:
     st.subheader("Reported by the trainer")
-    comparison = section.tables.get("comparison")
+    comparison = em.comparison_table()
     if comparison is not None and "measured here" in comparison.data:
         # "measured" only for measured values: the column says how this audit's numbers were obtained
         how_here = str(training.get("overall_method", "estimated")) if training else "estimated"
@@ -147,5 +146,5 @@ st.subheader("Other findings")
 ui.findings_list(
     section.findings, skip_messages=section.summary, empty="No findings beyond the summary above."
 )
-ui.other_tables(section, shown=["comparison"])
+ui.other_tables(section, shown=[COMPARISON])
 ui.method_box(section)

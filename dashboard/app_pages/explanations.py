@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from audits.explain.view import GLOBAL_IMPORTANCE, ExplanationResult, by_group_key
 from audits.what_if import FAST_KINDS, editable_features, explain_estimate_s, probability_of, what_if
 from dashboard import charts, guard, services, state
 from dashboard import components as ui
@@ -56,7 +57,7 @@ def what_if_editor(key: str, n: int) -> None:
             state.put(WI_PREFIX + f, _widget_value(original[f], spec))
         state.put(WI_LOADED, (key, row))
         state.drop(WI_EXPLAIN)
-    imp = section.tables.get("global_importance")
+    imp = ExplanationResult.from_section(section).global_importance()
     ranked = [f for f in (imp.data.get("feature", []) if imp is not None else []) if f in specs]
     ranked += [f for f in specs if f not in ranked]
     cols = st.columns(4)
@@ -138,12 +139,9 @@ section = result.section("explanation")
 if not ui.section_header(section, name="explanation"):
     st.stop()
 
+explanation = ExplanationResult.from_section(section)
 method = section.method
-sample = (
-    method.get("sample_size")
-    or method.get("rows")
-    or ui.as_mapping(section.metrics.get("beeswarm")).get("rows")
-)
+sample = method.get("sample_size") or method.get("rows") or explanation.beeswarm().get("rows")
 st.caption(
     f"Explainer: {md_escape(method.get('explainer', 'not recorded'))}; explained rows: {fmt_value(sample)} "
     f"(of {services.n_rows(result):,}); "
@@ -164,7 +162,7 @@ def output_text(value: object) -> str:
 
 
 with tab_global:
-    imp = section.tables.get("global_importance")
+    imp = explanation.global_importance()
     if imp is not None and imp.n_rows and "feature" in imp.data:
         value_col = "mean_abs_shap" if "mean_abs_shap" in imp.data else imp.columns[1]
         st.plotly_chart(
@@ -179,7 +177,7 @@ with tab_global:
         )
         if imp.n_rows > 20:
             st.caption(f"Top 20 of {imp.n_rows} features shown; all are in the table below.")
-    bees = ui.as_mapping(section.metrics.get("beeswarm"))
+    bees = explanation.beeswarm()
     if bees.get("features"):
         n_points = max((len(v) for v in ui.as_mapping(bees.get("shap")).values()), default=0)
         st.markdown("**Beeswarm**")
@@ -191,7 +189,7 @@ with tab_global:
     ui.result_table(imp)
 
 with tab_dep:
-    dep = ui.as_mapping(section.metrics.get("dependence"))
+    dep = explanation.dependence()
     if not dep:
         st.caption("No dependence data in this result.")
     else:
@@ -206,7 +204,7 @@ with tab_dep:
         )
 
 with tab_row:
-    local = [e for e in section.metrics.get("local") or [] if isinstance(e, dict)]
+    local = explanation.local()
     options = [int(e["row"]) for e in local if "row" in e]
     reasons = {int(e["row"]): str(e.get("reason", "")) for e in local if "row" in e}
     n = services.n_rows(result)
@@ -256,7 +254,8 @@ with tab_whatif:
     what_if_editor(state.audit_key() or "", services.n_rows(result))
 
 with tab_group:
-    by_group = [k.split(":", 1)[1] for k in section.tables if k.startswith("by_group:")]
+    by_group_tables = explanation.by_group()
+    by_group = list(by_group_tables)
     if not by_group:
         st.caption("No attribution by group in this result.")
     else:
@@ -264,8 +263,8 @@ with tab_group:
             state.put(state.EXPLAIN_GROUP_ATTR, by_group[0])
         st.selectbox("Protected attribute", by_group, key=state.EXPLAIN_GROUP_ATTR)  # options: plain text
         col = state.get(state.EXPLAIN_GROUP_ATTR)
-        table = section.tables[f"by_group:{col}"]
-        imp = section.tables.get("global_importance")
+        table = by_group_tables[col]
+        imp = explanation.global_importance()
         feats = [
             f
             for f in (imp.data["feature"] if imp is not None and "feature" in imp.data else table.columns)
@@ -282,7 +281,7 @@ with tab_group:
                 ),
                 key="explain.chart.heatmap",
             )
-        gap = ui.as_mapping(ui.as_mapping(section.metrics.get("group_gap")).get(col))
+        gap = ui.as_mapping(explanation.group_gap().get(col))
         if gap:
             st.markdown(md_escape(gap.get("sentence") or ""))
             contrib = ui.as_mapping(gap.get("contributions"))
@@ -303,7 +302,5 @@ st.subheader("Other findings")
 ui.findings_list(
     section.findings, skip_messages=section.summary, empty="No findings beyond the summary above."
 )
-ui.other_tables(
-    section, shown=["global_importance", *[k for k in section.tables if k.startswith("by_group:")]]
-)
+ui.other_tables(section, shown=[GLOBAL_IMPORTANCE, *[by_group_key(c) for c in explanation.by_group()]])
 ui.method_box(section)

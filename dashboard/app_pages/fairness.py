@@ -7,6 +7,14 @@ from __future__ import annotations
 
 import streamlit as st
 
+from audits.fairness.view import (
+    DISPARITIES,
+    EXCLUDED_GROUPS,
+    REFERENCE_GROUPS,
+    THRESHOLD,
+    FairnessResult,
+    groups_key,
+)
 from audits.results import Table
 from dashboard import charts, services, state
 from dashboard import components as ui
@@ -56,13 +64,17 @@ st.segmented_control(
     format_func=md_escape,  # segmented-control options render Markdown; attribute names come from the data
 )
 attribute = state.get(state.FAIR_ATTRIBUTE) or attributes[0]
-groups_table = section.tables[f"groups:{attribute}"]
+fair = FairnessResult.from_section(section)
+groups_table = fair.groups(attribute)
+if groups_table is None:
+    ui.generic_section(section)
+    st.stop()
 data = groups_table.data
 binning = (result.provenance.platform.get("context") or {}).get("binning") or {}
 excluded_names = {
     str(g) for g, e in zip(data.get("group", []), data.get("excluded") or [], strict=False) if e
 }
-reference_name = str((section.metrics.get("reference_groups") or {}).get(attribute) or "")
+reference_name = fair.reference_groups().get(attribute, "")
 n_groups = groups_table.n_rows
 st.caption(
     f"{n_groups:,} groups of {md_escape(attribute)}; reference group {md_escape(reference_name or 'not recorded')}"
@@ -72,12 +84,11 @@ st.caption(
 
 # --- disparities and verdicts -----------------------------------------------------------------------------------
 st.subheader(f"Disparities for {md_escape(attribute)}", help=help_for("holm"))
-disp = section.tables.get("disparities")
+disp = fair.disparities_table()
 if disp is not None and "attribute" in disp.data:
     rows = [r for r in disp.rows() if r.get("attribute") == attribute]
     headline = {
-        (h.get("attribute"), h.get("metric"), h.get("kind"), h.get("method"))
-        for h in section.metrics.get("headline") or []
+        (h.get("attribute"), h.get("metric"), h.get("kind"), h.get("method")) for h in fair.headline()
     }
     top = [
         r for r in rows if (r.get("attribute"), r.get("metric"), r.get("kind"), r.get("method")) in headline
@@ -106,7 +117,7 @@ if disp is not None and "attribute" in disp.data:
             )
 else:
     st.caption("No disparity table in this result.")
-reference = section.tables.get("reference_groups")
+reference = fair.reference_table()
 if reference is not None and "attribute" in reference.data:
     ref_rows = [r for r in reference.rows() if r.get("attribute") == attribute]
     if ref_rows:
@@ -167,7 +178,7 @@ if metrics:
         binning=binning,
     )
     shown, hidden = charts.top_and_bottom(order, SHOWN_EACH_SIDE, show_all=bool(state.get(SHOW_ALL_KEY)))
-    overall = ui.as_mapping(ui.as_mapping(section.metrics.get("overall")).get(metric)).get("value")
+    overall = ui.as_mapping(fair.overall().get(metric)).get("value")
 
     def pick(column: str) -> list:
         values = data.get(column) or [None] * n_groups
@@ -219,12 +230,12 @@ else:
     ui.result_table(groups_table, title=False)
 
 # --- threshold ------------------------------------------------------------------------------------------------
-curves = (section.metrics.get("threshold_curves") or {}).get(attribute)
+curves = fair.threshold_curves().get(attribute)
 st.subheader("Decision threshold", help=help_for("threshold"))
 if not curves:
     st.caption("Threshold curves need a binary model with scores; this audit has none for this attribute.")
 else:
-    default_t = section.metrics.get("threshold")
+    default_t = fair.metric(THRESHOLD)
     if state.get(state.FAIR_THRESHOLD) is None:
         state.put(state.FAIR_THRESHOLD, float(default_t) if isinstance(default_t, int | float) else 0.5)
     st.slider(
@@ -307,7 +318,7 @@ else:
         )
 
 # --- this attribute's excluded groups and findings -----------------------------------------------------------
-excluded = section.tables.get("excluded_groups")
+excluded = fair.excluded_table()
 if excluded is not None and excluded.n_rows:
     # a table without an attribute column (older results) cannot be scoped: shown whole
     scoped = "attribute" in excluded.data
@@ -332,10 +343,12 @@ if others:
 ui.other_tables(
     section,
     shown=[
-        "disparities",
-        "reference_groups",
-        "excluded_groups",
-        *[k for k in section.tables if ":" in k],  # every per-attribute table belongs to its attribute's view
+        DISPARITIES,
+        REFERENCE_GROUPS,
+        EXCLUDED_GROUPS,
+        *[
+            groups_key(c) for c in fair.group_tables()
+        ],  # every per-attribute table belongs to its attribute's view
     ],
 )
 ui.method_box(section)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from audits.performance_view import PerformanceResult
 from audits.results import SectionResult, Status
 from dashboard import charts, services, state
 from dashboard import components as ui
@@ -36,8 +37,9 @@ COHORTS_SHOWN = 5
 
 def quality_views(section: SectionResult) -> None:
     """ROC and precision-recall curves, the confusion matrix, and the cohorts where the model errs most."""
-    curves = ui.as_mapping(section.metrics.get("curves"))
-    confusion = section.tables.get("confusion")
+    view = PerformanceResult.from_section(section)
+    curves = view.curves
+    confusion = view.confusion_table()
     at = section.method.get("threshold")
     at = float(at) if isinstance(at, int | float) else None
     charts_shown = []
@@ -65,8 +67,8 @@ def quality_views(section: SectionResult) -> None:
             " ".join(text for _, _, text in charts_shown if text)
             + (f" The red dot marks the model's threshold {at:.2f}." if at is not None and curves else "")
         )
-    ea = ui.as_mapping(section.metrics.get("error_analysis"))
-    table = section.tables.get("error_cohorts")
+    ea = view.error_analysis
+    table = view.error_cohorts
     if ea and table is not None:
         overall = ui.as_mapping(ea.get("overall"))
         st.markdown(
@@ -118,7 +120,7 @@ st.caption(
 
 perf = result.section("performance")
 if perf is not None and perf.status not in (Status.SKIPPED, Status.ERROR):
-    overall = ui.as_mapping(perf.metrics.get("overall"))
+    overall = PerformanceResult.from_section(perf).metrics()
     tiles = []
     for name in ("accuracy", "balanced_accuracy", "roc_auc", "f1", "r2", "mae"):
         m = ui.as_mapping(overall.get(name))
@@ -161,12 +163,15 @@ for name, page, blurb in AREAS:
             )
         if page is not None:
             st.page_link(page, label=f"Open {title}", icon=":material/arrow_forward:")
-        elif name == "performance" and "overall" in section.tables:
+        elif name == PerformanceResult.NAME and (
+            overall_table := PerformanceResult.from_section(section).overall_table()
+        ):
             quality_views(section)
+            view = PerformanceResult.from_section(section)
             with st.expander("All performance metrics"):
-                ui.result_table(section.tables["overall"], title=False)
-                for key in ("confusion", "calibration"):
-                    ui.result_table(section.tables.get(key))
+                ui.result_table(overall_table, title=False)
+                ui.result_table(view.confusion_table())
+                ui.result_table(view.calibration_table())
 
 st.page_link(
     "app_pages/model_card.py", label="Edit the model card and download the report", icon=":material/download:"

@@ -5,6 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from audits.data_quality.view import REPRESENTATION_PREFIX, DataQualityResult
+from audits.emissions_view import EmissionsResult
+from audits.explain.view import ExplanationResult, by_group_key
+from audits.fairness.view import FairnessResult, groups_key
+from audits.performance_view import PerformanceResult
 from audits.results import AuditResult, Finding, Provenance, SectionResult, Severity, Status, Table
 
 GROUPS = {
@@ -26,8 +31,7 @@ def _performance() -> SectionResult:
         "note": ["", ""],
     }
     overall = {m: {k: rows[k][i] for k in rows} for i, m in enumerate(rows["metric"])}
-    return SectionResult(
-        name="performance",
+    return PerformanceResult.build(
         title="Model performance",
         status=Status.PASS,
         summary=("Accuracy 0.750 (95% CI 0.700–0.800) on 300 rows.",),
@@ -161,8 +165,7 @@ def _fairness() -> SectionResult:
             "reason": ["n < 30"],
         },
     )
-    return SectionResult(
-        name="fairness",
+    return FairnessResult.build(
         title="Fairness",
         status=Status.FAIL,
         summary=(
@@ -177,7 +180,7 @@ def _fairness() -> SectionResult:
             ),
         ),
         tables={
-            **{f"groups:{c}": _group_table(c) for c in GROUPS},
+            **{groups_key(c): _group_table(c) for c in GROUPS},
             "disparities": disp,
             "reference_groups": reference,
             "excluded_groups": excluded,
@@ -238,7 +241,7 @@ def _explanation() -> SectionResult:
         for r, reason in [(3, "highest score"), (7, "misclassified (group Female)")]
     ]
     by_group = {
-        f"by_group:{c}": Table(
+        by_group_key(c): Table(
             title=f"Mean SHAP by {c}",
             data={
                 "group": GROUPS[c],
@@ -249,8 +252,7 @@ def _explanation() -> SectionResult:
         )
         for c in ("sex", "age")
     }
-    return SectionResult(
-        name="explanation",
+    return ExplanationResult.build(
         title="Explanations",
         status=Status.PASS,
         summary=("checking_status and duration drive the predictions most.",),
@@ -296,8 +298,7 @@ def _data_quality() -> SectionResult:
             subject="credit_amount",
         ),
     )
-    return SectionResult(
-        name="data_quality",
+    return DataQualityResult.build(
         title="Data quality",
         status=Status.WARN,
         summary=("personal_status predicts sex with AUC 0.99: it can act as a proxy.",),
@@ -325,7 +326,7 @@ def _data_quality() -> SectionResult:
                     "issues": ["", "DQ_SKEW"],
                 },
             ),
-            "representation:sex": Table(
+            REPRESENTATION_PREFIX + "sex": Table(
                 title="Representation: sex",
                 data={
                     "group": ["Male", "Female"],
@@ -372,8 +373,7 @@ def _data_quality() -> SectionResult:
 
 
 def _emissions() -> SectionResult:
-    return SectionResult(
-        name="emissions",
+    return EmissionsResult.build(
         title="Environmental impact",
         status=Status.PASS,
         summary=("Re-fitting used 0.0001 kWh (0.04 g CO2eq, estimated).",),

@@ -9,6 +9,11 @@ from typing import Any
 
 import numpy as np
 
+from audits.data_quality.view import REPRESENTATION_PREFIX, DataQualityResult
+from audits.emissions_view import EmissionsResult
+from audits.explain.view import ExplanationResult, by_group_key
+from audits.fairness.view import FairnessResult, groups_key
+from audits.performance_view import PerformanceResult
 from audits.results import AuditResult, Finding, Provenance, SectionResult, Severity, Status, Table
 
 UNICODE_GROUPS = ["Île-de-France", "Ñuñoa", "Zürich", "Łódź", "São Paulo"]
@@ -109,8 +114,7 @@ def performance() -> SectionResult:
         },
         note="5,000 rows; seed 7.",
     )
-    return SectionResult(
-        name="performance",
+    return PerformanceResult.build(
         title="Model performance",
         status=Status.PASS,
         summary=("Accuracy 0.851 on 5,000 rows.",),
@@ -248,8 +252,7 @@ def fairness(n_groups: int = 200) -> SectionResult:
         title="Each group against the reference group",
         data={k: [r[k] for r in ref_rows] for k in ref_rows[0]},
     )
-    return SectionResult(
-        name="fairness",
+    return FairnessResult.build(
         title="Fairness",
         status=Status.FAIL,
         summary=(
@@ -264,8 +267,8 @@ def fairness(n_groups: int = 200) -> SectionResult:
             ),
         ),
         tables={
-            "groups:region": groups_table(many, small=4),
-            "groups:sex": groups_table(["female", "male", "other"], seed=1, small=1),
+            groups_key("region"): groups_table(many, small=4),
+            groups_key("sex"): groups_table(["female", "male", "other"], seed=1, small=1),
             "disparities": disparities,
             "reference_groups": reference,
         },
@@ -328,8 +331,7 @@ def data_quality() -> SectionResult:
             "note": ["", ""],
         },
     )
-    return SectionResult(
-        name="data_quality",
+    return DataQualityResult.build(
         title="Data quality",
         status=Status.FAIL,
         summary=(
@@ -348,7 +350,7 @@ def data_quality() -> SectionResult:
                     "message": [f.message for f in findings],
                 },
             ),
-            "representation:region": rep,
+            REPRESENTATION_PREFIX + "region": rep,
         },
         metrics={"score": {"overall": 81, "grade": "B"}},
         method={"seed": 7},
@@ -392,12 +394,11 @@ def explanation(n_features: int = 25) -> SectionResult:
             **{f: rng.normal(0, 0.1, 3).tolist() for f in feats[:6]},
         },
     )
-    return SectionResult(
-        name="explanation",
+    return ExplanationResult.build(
         title="Explanations",
         status=Status.PASS,
         summary=("relationship drives the model most.",),
-        tables={"global_importance": table, "by_group:region": by_group},
+        tables={"global_importance": table, by_group_key("region"): by_group},
         metrics={
             "beeswarm": beeswarm,
             "group_gap": {
@@ -441,8 +442,7 @@ def emissions() -> SectionResult:
         }
         for c, n, g in (("FRA", "France", 56.0), ("DEU", "Germany", 380.0), ("IND", "India", 700.0))
     ]
-    return SectionResult(
-        name="emissions",
+    return EmissionsResult.build(
         title="Environmental impact",
         status=Status.PASS,
         summary=("Re-fitting emitted 0.0051 g CO2eq (estimated).",),

@@ -80,3 +80,38 @@ def test_skipped_emissions_leave_no_co2_block():
     )
     assert "co2_eq_emissions" not in build_model_card(result).front_matter()
     assert Status.SKIPPED  # the card still builds
+
+
+CODECARBON_CSV = (
+    b"timestamp,project_name,run_id,duration,emissions,emissions_rate,cpu_power,gpu_power,ram_power,cpu_energy,"
+    b"gpu_energy,ram_energy,energy_consumed,country_name,country_iso_code,region,cloud_provider,cloud_region,os,"
+    b"python_version,codecarbon_version,cpu_count,cpu_model,gpu_count,gpu_model,longitude,latitude,ram_total_size,"
+    b"tracking_mode,on_cloud,pue\n"
+    b"2025-01-01T10:00:00,train,abc,3600,0.5,0.0001,40,0,10,0.04,0,0.01,0.05,France,FRA,ile-de-france,,,Linux,"
+    b"3.11,2.8.0,8,Intel Xeon,0,,2.3,48.8,32,machine,N,1.0\n"
+)
+
+
+def test_imported_trainer_csv_fills_location_and_hardware_through_the_view():
+    """Issue 13: the card read 'country' and 'hardware', which the importer never writes; it now reads the
+    engine's co2_eq_emissions block (via EmissionsResult) and says the figure is the trainer's."""
+    from audits.emissions import co2_eq_emissions
+    from audits.emissions_import import parse_codecarbon_csv
+    from audits.emissions_view import CO2_EQ_EMISSIONS, IMPORTED, EmissionsResult
+
+    imported = parse_codecarbon_csv(CODECARBON_CSV, name="trainer.csv")
+    assert "country" not in imported and "hardware" not in imported
+    em = EmissionsResult.build(
+        status=Status.PASS,
+        title="Environmental impact",
+        metrics={IMPORTED: imported, CO2_EQ_EMISSIONS: co2_eq_emissions(None, imported)},
+    )
+    result = synthetic.full_result(sections=(em,))
+    info = CardInfo(training_type="", geographical_location="", hardware_used="")
+    card = build_model_card(result, info)
+    co2 = card.front_matter().get("co2_eq_emissions")
+    assert co2 is not None
+    assert co2["geographical_location"] == "France"
+    assert co2["hardware_used"] == "8 x Intel Xeon"
+    assert co2["training_type"] == "original training run (as reported)"
+    assert card.emissions is not None and card.emissions["origin"] == "imported trainer CSV"
