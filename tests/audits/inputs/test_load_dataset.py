@@ -8,12 +8,15 @@ import pytest
 from audits import AuditInputError, load_dataset
 
 
-def test_csv_with_question_marks_as_missing(tmp_path):
+def test_question_marks_are_missing_only_when_the_user_says_so(tmp_path):
     p = tmp_path / "d.csv"
     p.write_text("a,b\n1,x\n?,y\n3,\n", encoding="utf-8")
-    data = load_dataset(p)
+    data = load_dataset(p, na_values=["?"])
     assert data.frame["a"].isna().sum() == 1
     assert data.frame["b"].isna().sum() == 1
+    as_written = load_dataset(p)  # default: only the empty cell is missing; '?' stays a value
+    assert as_written.frame["a"].isna().sum() == 0 and "?" in set(as_written.frame["a"])
+    assert as_written.frame["b"].isna().sum() == 1
     assert data.provenance()["rows"] == 3
     assert len(data.sha256) == 64
 
