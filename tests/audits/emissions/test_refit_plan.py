@@ -164,7 +164,6 @@ def test_within_the_budget_a_large_set_is_fitted_whole(audited, monkeypatch: pyt
     )
     t = res.metrics["training"]
     assert not t["extrapolated"] and t["fitted_rows"] == t["rows"] == 6000 and t["extrapolation"] is None
-    assert t["fit_s"] == pytest.approx(6000 * SECONDS_PER_ROW, rel=0.5)
 
 
 def test_inference_stopping_rule():
