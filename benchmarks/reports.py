@@ -27,10 +27,8 @@ sys.path.insert(0, str(ROOT))
 
 from audits import AuditConfig, AuditResult, run_audit  # noqa: E402
 from benchmarks._common import print_table  # noqa: E402
-from reports.html import render_html  # noqa: E402
-from reports.markdown import render_markdown  # noqa: E402
+from reports.export import render_html, render_markdown, render_pdf  # noqa: E402
 from reports.model_card import build_model_card, render_model_card_pdf  # noqa: E402
-from reports.pdf import render_pdf  # noqa: E402
 
 CARD = ROOT / "sample_data" / "adult" / "model_card.yaml"
 

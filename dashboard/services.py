@@ -1343,15 +1343,15 @@ def _render_report(key: str, fmt: str, card_yaml: str, _result: AuditResult) -> 
         if fmt == "json":
             return Outcome(_result.to_json().encode("utf-8"))
         if fmt == "md":
-            from reports.markdown import render_markdown
+            from reports.export import render_markdown
 
             return Outcome(render_markdown(_result, card_info=_card_info(card)).encode("utf-8"))
         if fmt == "html":
-            from reports.html import render_html
+            from reports.export import render_html
 
             return Outcome(render_html(_result, card_info=_card_info(card)).encode("utf-8"))
         if fmt == "pdf":
-            from reports.pdf import render_pdf
+            from reports.export import render_pdf
 
             return Outcome(bytes(render_pdf(_result, card_info=_card_info(card))))
     except ImportError as exc:

@@ -228,7 +228,7 @@ def build_annex_iv_document(result: AuditResult, card_info: Any = None) -> Docum
         )
     )
     b.append(Heading("What the audit did not measure", level=2))
-    from reports.report import not_measured
+    from reports.readers import not_measured
 
     b.append(Bullets(tuple(not_measured(result)) or ("Every selected section ran.",)))
 

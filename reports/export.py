@@ -225,3 +225,60 @@ def write_model_card(
             content = document_to_pdf(doc)
         files[f"{basename}.{fmt}"] = content.encode("utf-8") if isinstance(content, str) else content
     return _publish(out_dir, files, run_id=run_id, owned=card_file_names(basename), formats=formats)
+
+
+# --- one document, one format: the format modules only lay out a document (no cycle back to reports.report) ---
+
+
+def render_markdown(result: AuditResult, *, card_info: Any = None) -> str:
+    """The audit report as Markdown.
+
+    Parameters
+    ----------
+    result : the audit result.
+    card_info : qualitative model-card fields (:class:`reports.model_card.CardInfo`, mapping or YAML path).
+
+    Returns
+    -------
+    str
+    """
+    from reports.markdown import blocks_to_markdown
+    from reports.report import build_report_document
+
+    return blocks_to_markdown(build_report_document(result, card_info=card_info))
+
+
+def render_html(result: AuditResult, *, card_info: Any = None) -> str:
+    """The audit report as one self-contained HTML page (inline CSS, charts as inline base64 PNG).
+
+    Parameters
+    ----------
+    result : the audit result.
+    card_info : qualitative model-card fields (:class:`reports.model_card.CardInfo`, mapping or YAML path).
+
+    Returns
+    -------
+    str
+    """
+    from reports.html import document_to_html
+    from reports.report import build_report_document
+
+    return document_to_html(build_report_document(result, card_info=card_info))
+
+
+def render_pdf(result: AuditResult, *, card_info: Any = None) -> bytes:
+    """The audit report as PDF bytes.
+
+    Parameters
+    ----------
+    result : the audit result.
+    card_info : qualitative model-card fields (:class:`reports.model_card.CardInfo`, mapping or YAML path).
+
+    Returns
+    -------
+    bytes
+    """
+    from reports.pdf import document_to_pdf
+    from reports.report import build_report_document
+
+    return document_to_pdf(build_report_document(result, card_info=card_info))

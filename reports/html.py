@@ -6,7 +6,7 @@ import base64
 import html
 from typing import Any
 
-from audits.results import AuditResult, Status
+from audits.results import Status
 from reports.document import (
     Bullets,
     Document,
@@ -169,20 +169,3 @@ def document_to_html(doc: Document, *, charts: bool = True) -> str:
         f"{first_html}{nav}<main>{''.join(body)}</main>"
         f'<footer class="note"><p>{_e(doc.footer)}</p></footer></body></html>\n'
     )
-
-
-def render_html(result: AuditResult, *, card_info: Any = None) -> str:
-    """The audit report as one self-contained HTML page (inline CSS, charts as inline base64 PNG).
-
-    Parameters
-    ----------
-    result : the audit result.
-    card_info : qualitative model-card fields (:class:`reports.model_card.CardInfo`, mapping or YAML path).
-
-    Returns
-    -------
-    str
-    """
-    from reports.report import build_report_document
-
-    return document_to_html(build_report_document(result, card_info=card_info))

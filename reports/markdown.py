@@ -7,9 +7,7 @@ next to it, and the HTML and PDF reports show the charts.
 from __future__ import annotations
 
 import re
-from typing import Any
 
-from audits.results import AuditResult
 from reports.document import (
     Bullets,
     Document,
@@ -146,20 +144,3 @@ def blocks_to_markdown(doc: Document) -> str:
     if doc.footer:
         out += ["", "---", "", f"_{md_inline(doc.footer, line_start=False)}_"]
     return "\n".join(out).rstrip() + "\n"
-
-
-def render_markdown(result: AuditResult, *, card_info: Any = None) -> str:
-    """The audit report as Markdown.
-
-    Parameters
-    ----------
-    result : the audit result.
-    card_info : qualitative model-card fields (:class:`reports.model_card.CardInfo`, mapping or YAML path).
-
-    Returns
-    -------
-    str
-    """
-    from reports.report import build_report_document
-
-    return blocks_to_markdown(build_report_document(result, card_info=card_info))

@@ -656,7 +656,7 @@ def build_model_card(
     -------
     ModelCard
     """
-    from reports.report import not_measured
+    from reports.readers import not_measured
 
     info = as_card_info(card_info).filled_from(CardInfo.defaults_from(result))
     p = result.provenance

@@ -19,7 +19,7 @@ import matplotlib
 from fpdf import FPDF
 from fpdf.enums import PageOrientation, XPos, YPos
 
-from audits.results import AuditResult, Status
+from audits.results import Status
 from reports import charts
 from reports.document import (
     Bullets,
@@ -642,23 +642,6 @@ def document_to_pdf(doc: Document) -> bytes:
             pdf.ensure_space(_figure_size(pdf, pngs[i + 1])[1] + 30)
         _block(pdf, block, doc, pngs.pop(i, None))
     return bytes(pdf.output())
-
-
-def render_pdf(result: AuditResult, *, card_info: Any = None) -> bytes:
-    """The audit report as PDF bytes.
-
-    Parameters
-    ----------
-    result : the audit result.
-    card_info : qualitative model-card fields (:class:`reports.model_card.CardInfo`, mapping or YAML path).
-
-    Returns
-    -------
-    bytes
-    """
-    from reports.report import build_report_document
-
-    return document_to_pdf(build_report_document(result, card_info=card_info))
 
 
 @lru_cache(maxsize=1)

@@ -328,6 +328,6 @@ def section_sentence(section: SectionResult) -> str:
 
 def not_measured_short(result: AuditResult, k: int = 4) -> list[str]:
     """The first ``k`` items of "what was not measured" (the appendix lists all)."""
-    from reports.report import not_measured
+    from reports.readers import not_measured
 
     return not_measured(result)[:k]

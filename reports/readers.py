@@ -18,7 +18,7 @@ from audits.data_quality.view import DataQualityResult
 from audits.emissions_view import EmissionsResult
 from audits.fairness.view import FairnessResult
 from audits.performance_view import PerformanceResult
-from audits.results import AuditResult, SectionResult, Table
+from audits.results import AuditResult, SectionResult, Status, Table
 from audits.section_view import RAN
 
 
@@ -180,3 +180,36 @@ _SLUG = re.compile(r"[^0-9A-Za-z]+")
 def slug(text: str) -> str:
     """A file-name-safe ASCII slug: ``sex × race`` -> ``sex_race``."""
     return _SLUG.sub("_", str(text)).strip("_").lower() or "x"
+
+
+def not_measured(result: AuditResult) -> list[str]:
+    """Plain sentences: sections skipped or in error, undefined metrics, and parts a section did not measure."""
+    items = []
+    for s in result.sections:
+        if s.status == Status.SKIPPED:
+            items.append(f"{s.title}: skipped — {s.reason or 'no reason recorded'}")
+        elif s.status == Status.ERROR:
+            items.append(f"{s.title}: failed — {s.reason or 'no reason recorded'}")
+        for key, value in s.metrics.items():
+            if key.endswith("not_measured") and value:
+                items.append(
+                    f"{s.title}: {key.removesuffix('_not_measured').replace('_', ' ')} not measured — {value}"
+                )
+        for f in s.findings:
+            if f.code.endswith(("NOT_APPLICABLE", "UNDEFINED", "CHECK_ERROR")):
+                items.append(f"{s.title}: {f.message}")
+        if s.status in (Status.SKIPPED, Status.ERROR):
+            continue
+        excluded = FairnessResult.from_section(s).excluded() if s.name == FairnessResult.NAME else []
+        if excluded:
+            items.append(
+                f"{s.title}: {len(excluded)} small group(s) are left out of the headline disparities (too few rows, "
+                "positives or negatives for a stable rate); their numbers are listed in the fairness section."
+            )
+        em = EmissionsResult.from_section(s) if s.name == EmissionsResult.NAME else None
+        if em is not None and em.training and not em.imported:
+            items.append(
+                f"{s.title}: the emissions of the original training run were not imported (no codecarbon CSV from "
+                "the trainer); the training figure is a re-fit measured during this audit."
+            )
+    return items

@@ -14,8 +14,6 @@ from typing import Any
 
 import yaml
 
-from audits.emissions_view import EmissionsResult
-from audits.fairness.view import FairnessResult
 from audits.results import AuditResult, Status
 from reports import ranking, readers
 from reports.document import (
@@ -37,6 +35,7 @@ from reports.formatting import (
     fmt_value,
 )
 from reports.ranking import KeyFinding
+from reports.readers import not_measured  # noqa: F401 - re-exported; it lives with the readers
 from reports.sections import (
     appendix_blocks,
     disparity_table,
@@ -189,39 +188,6 @@ def verdicts_chapter(result: AuditResult) -> list[Block]:
             reference_table(singles, title="Lead metrics, each group vs its reference", metric_titles=titles)
         )
     return blocks
-
-
-def not_measured(result: AuditResult) -> list[str]:
-    """Plain sentences: sections skipped or in error, undefined metrics, and parts a section did not measure."""
-    items = []
-    for s in result.sections:
-        if s.status == Status.SKIPPED:
-            items.append(f"{s.title}: skipped — {s.reason or 'no reason recorded'}")
-        elif s.status == Status.ERROR:
-            items.append(f"{s.title}: failed — {s.reason or 'no reason recorded'}")
-        for key, value in s.metrics.items():
-            if key.endswith("not_measured") and value:
-                items.append(
-                    f"{s.title}: {key.removesuffix('_not_measured').replace('_', ' ')} not measured — {value}"
-                )
-        for f in s.findings:
-            if f.code.endswith(("NOT_APPLICABLE", "UNDEFINED", "CHECK_ERROR")):
-                items.append(f"{s.title}: {f.message}")
-        if s.status in (Status.SKIPPED, Status.ERROR):
-            continue
-        excluded = FairnessResult.from_section(s).excluded() if s.name == FairnessResult.NAME else []
-        if excluded:
-            items.append(
-                f"{s.title}: {len(excluded)} small group(s) are left out of the headline disparities (too few rows, "
-                "positives or negatives for a stable rate); their numbers are listed in the fairness section."
-            )
-        em = EmissionsResult.from_section(s) if s.name == EmissionsResult.NAME else None
-        if em is not None and em.training and not em.imported:
-            items.append(
-                f"{s.title}: the emissions of the original training run were not imported (no codecarbon CSV from "
-                "the trainer); the training figure is a re-fit measured during this audit."
-            )
-    return items
 
 
 def _kv(d: Mapping[str, Any] | None, keys: tuple[str, ...]) -> list[tuple[str, str]]:

@@ -60,15 +60,8 @@ def test_the_checker_sees_imports(tmp_path):
 # ``if TYPE_CHECKING:`` is not (it never runs). Importing ``a.b.c`` also runs the packages ``a.b`` and ``a``
 # first, so those are edges too, except the packages that contain the importer (already initialised by then).
 PACKAGES = ("audits", "reports", "dashboard")
-# Known cycles, each edge named with the issue that removes it; keep this empty. Issue 16: the format modules
-# (markdown, pdf, model_card) and the ranking import reports.report back (the render_* wrappers and
-# not_measured), while report imports them; moving the wrappers to reports/export.py removes these edges.
-ALLOWED_EDGES: set[tuple[str, str]] = {
-    ("reports.markdown", "reports.report"),
-    ("reports.pdf", "reports.report"),
-    ("reports.model_card", "reports.report"),
-    ("reports.ranking", "reports.report"),
-}
+# Known cycles, each edge named with the issue that removes it; keep this empty.
+ALLOWED_EDGES: set[tuple[str, str]] = set()
 
 
 def module_name(path: Path) -> str:

@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -107,6 +108,10 @@ def page(server):
         context = browser.new_context(viewport={"width": 1400, "height": 2400}, accept_downloads=True)
         pg = context.new_page()
         pg.set_default_timeout(30_000)
+        # Every URL the page asks for: a page icon or an image named by the data must never be fetched from
+        # anywhere but this server (issue 11: the browser fetched image URLs chosen by the data, and the icon).
+        pg.requested = []
+        pg.on("request", lambda req: pg.requested.append(req.url))
         pg.goto(server)
         yield pg
         context.close()
@@ -182,3 +187,13 @@ def test_upload_run_visit_every_page_and_download_pdf(page, tmp_path):
     dl.value.save_as(str(target))
     assert target.read_bytes()[:5] == b"%PDF-"
     assert target.stat().st_size > 5_000
+
+    # Nothing the page loaded came from outside this server (no CDN icon, no image URL from the data).
+    origin = urllib.parse.urlsplit(pg.url)
+    foreign = [
+        u
+        for u in pg.requested
+        if urllib.parse.urlsplit(u).scheme not in ("data", "blob")
+        and urllib.parse.urlsplit(u).netloc != origin.netloc
+    ]
+    assert pg.requested and not foreign, f"requests outside {origin.netloc}: {foreign[:5]}"

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from audits.results import SectionResult, Status, Table
-from reports.html import render_html
+from reports.export import render_html
 from tests.reports import synthetic
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 
 from audits.results import AuditResult, SectionResult, Status, Table
+from reports.export import render_markdown
 from reports.formatting import DisplayTable, fmt_value, fmt_value_ci
-from reports.markdown import md_escape, md_table, render_markdown
+from reports.markdown import md_escape, md_table
 from tests.reports import synthetic
 
 _UNESCAPED_PIPE = re.compile(r"(?<!\\)\|")

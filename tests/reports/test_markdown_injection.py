@@ -15,8 +15,9 @@ from markdown_it import MarkdownIt
 
 from audits.results import AuditResult, Table
 from reports.document import Document, Preformatted
+from reports.export import render_markdown
 from reports.html import document_to_html
-from reports.markdown import blocks_to_markdown, md_fence, md_inline, render_markdown
+from reports.markdown import blocks_to_markdown, md_fence, md_inline
 from reports.report import build_report_document
 from tests.reports import synthetic
 

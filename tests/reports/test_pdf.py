@@ -7,8 +7,9 @@ from __future__ import annotations
 import pytest
 
 from audits.results import SectionResult
+from reports.export import render_pdf
 from reports.formatting import fmt_status, fmt_value_ci
-from reports.pdf import fonts_available, render_pdf
+from reports.pdf import fonts_available
 from tests.reports import synthetic
 from tests.reports.conftest import pdf_text
 
@@ -101,7 +102,7 @@ def test_wide_table_of_many_rows_goes_to_a_landscape_page():
     from pypdf import PdfReader
 
     from audits.results import Status, Table
-    from reports.pdf import render_pdf as render
+    from reports.export import render_pdf as render
 
     columns = {}
     for i in range(6):  # "0.123 [0.100, 0.150]" cells never wrap: too wide for portrait, not for landscape

@@ -22,7 +22,7 @@ def test_chapter_order_verdicts_first_then_sections_card_appendix(small_result):
 
 
 def test_pdf_prints_a_table_of_contents_on_page_two(small_result):
-    from reports.pdf import render_pdf
+    from reports.export import render_pdf
 
     pages = pdf_text(render_pdf(small_result))
     assert "Contents" in pages[1] and "Verdicts" in pages[1] and "Appendix" in pages[1]

@@ -8,9 +8,8 @@ import pytest
 from sklearn.linear_model import LinearRegression, LogisticRegression
 
 from audits import AuditConfig, run_audit
-from reports.markdown import render_markdown
+from reports.export import render_markdown, render_pdf
 from reports.model_card import build_model_card
-from reports.pdf import render_pdf
 from tests.reports.conftest import pdf_text
 
 SECTIONS = ("performance", "data_quality", "fairness")
