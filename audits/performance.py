@@ -185,7 +185,9 @@ def _row_method(sp: Sampling, n: int, weighted: bool) -> str:
     return "weighted " + method if weighted else method
 
 
-def _closed_form(name: str, sums: np.ndarray, squares: np.ndarray, level: float) -> tuple[float, float] | None:
+def _closed_form(
+    name: str, sums: np.ndarray, squares: np.ndarray, level: float
+) -> tuple[float, float] | None:
     """Wilson (rates) or MOVER (balanced accuracy) interval of a count metric; None where no closed form is used.
 
     ``sums`` and ``squares`` are the cells' (weighted) sums and sums of squared weights: weighted rates use the

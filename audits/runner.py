@@ -121,7 +121,8 @@ def run_audit(
 
     Parameters
     ----------
-    data : dataset path, bytes, file object, DataFrame or :class:`LoadedData`.
+    data : dataset path, bytes, file object, DataFrame or :class:`LoadedData`; a ``pyspark.sql.DataFrame`` runs
+        the audit on Spark (:func:`audits.spark_audit.run_spark_audit`).
     config : what to audit and the policy.
     model : a model path (.skops/.onnx/.pkl), a fitted estimator, a :class:`ModelAdapter`, or None for
         predictions-only mode (``config.prediction_column``).
@@ -141,6 +142,15 @@ def run_audit(
     ------
     AuditInputError : when an input cannot be audited; nothing has run yet.
     """
+    from audits.spark_audit import is_spark_frame  # pyspark itself is imported only for a Spark DataFrame
+
+    if is_spark_frame(data):  # the data stays in Spark: aggregate there (audits.spark_audit)
+        from audits.spark_audit import run_spark_audit
+
+        return run_spark_audit(
+            data, config=config, model=model, progress=progress, trust_pickle=trust_pickle,
+            trusted_types=trusted_types, limits=limits, data_name=data_name, model_name=model_name, run_id=run_id,
+        )  # fmt: skip
     progress = progress or _no_progress
     started = _dt.datetime.now(_dt.UTC)
     t_start = time.perf_counter()

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests use: chromium (browser test, driven by Playwright), poppler-utils
-# (pdftoppm, to render report pages) and postgresql (initdb/pg_ctl: the audit-store tests start a throwaway
-# cluster). Nothing is downloaded outside the package registry.
+# (pdftoppm, to render report pages), postgresql (initdb/pg_ctl: the audit-store tests start a throwaway
+# cluster) and openjdk-17-jre-headless (the Java runtime pyspark 3.5 needs for the Spark engine tests).
+# Nothing is downloaded outside the package registry.
 # As root, missing packages are installed; otherwise it only says what is missing.
 set -euo pipefail
 have_postgres() {
@@ -12,9 +13,10 @@ need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
 have_postgres || need+=(postgresql)
+command -v java >/dev/null 2>&1 || need+=(openjdk-17-jre-headless)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then
-  echo "note: missing ${need[*]}; install them (apt-get install ${need[*]}) to run the browser, PDF and PostgreSQL store tests." >&2
+  echo "note: missing ${need[*]}; install them (apt-get install ${need[*]}) to run the browser, PDF, PostgreSQL store and Spark tests." >&2
   exit 0
 fi
 export DEBIAN_FRONTEND=noninteractive

@@ -33,7 +33,7 @@ from audits.fairness.framing import Framing, framing
 from audits.fairness.metrics import METRIC_TITLES, reason_for
 from audits.fairness.summary import headline_rows, sentence, status_of, summarise
 from audits.fairness.thresholds import calibration_by_group, threshold_agreement, threshold_curves
-from audits.group_labels import INTERSECTION_SEP
+from audits.group_labels import INTERSECTION_SEP, groups_key
 from audits.intervals import MOVER_R, MOVER_SUM, NEWCOMBE, WILSON
 from audits.method import METHOD_KEY, Method
 from audits.results import Finding, SectionResult, Severity, Status, Table
@@ -335,9 +335,9 @@ class FairnessNumbers:
 
 
 def _excluded_rows(
-    ctx: AuditContext, cs: ColumnStats, groups: Groups, label: dict[str, dict[str, Any]]
+    ctx: AuditContext, cs: ColumnStats, groups: Groups, label: dict[str, dict[str, Any]], empty: list[str]
 ) -> list[dict[str, Any]]:
-    """Groups left out of headline disparities (too small) and the empty intersections."""
+    """Groups left out of headline disparities (too small) and the empty intersections (``empty``)."""
     col = cs.column
     out = [
         {
@@ -351,7 +351,7 @@ def _excluded_rows(
         for j, g in enumerate(groups.names)
         if cs.exclusion[j]
     ]
-    for g in _empty_intersections(ctx, col, groups.names):
+    for g in empty:
         zero = 0 if ctx.task == "binary" else None
         out.append(
             {
@@ -374,10 +374,37 @@ def _column(
     numbers: FairnessNumbers,
     prior: Mapping[str, SectionResult],
 ) -> ColumnResult:
-    s, inp, fr = numbers.settings, numbers.inputs, numbers.framing
+    s, inp = numbers.settings, numbers.inputs
     groups = group_codes(col, ctx.sensitive[col])
     cs = column_stats(groups, inp, s, rng, shared=shared)
-    label, source = _label_side(cs, _representation(prior, col), ctx.task, inp.y_true)
+    curves = calibration = None
+    if inp.score is not None and cs.score_order is not None:
+        o = cs.score_order
+        sorted_w = None if inp.weights is None else inp.weights[o]
+        curves = threshold_curves(groups.names, inp.score[o], inp.y_true[o], sorted_w, cs.bounds)
+        calibration = calibration_by_group(groups.names, inp.score[o], inp.y_true[o], sorted_w, cs.bounds)
+    empty = _empty_intersections(ctx, col, groups.names)
+    return column_result(ctx, cs, numbers, prior, empty=empty, curves=curves, calibration=calibration)
+
+
+def column_result(
+    ctx: AuditContext,
+    cs: ColumnStats,
+    numbers: FairnessNumbers,
+    prior: Mapping[str, SectionResult],
+    *,
+    empty: list[str],
+    curves: dict[str, Any] | None = None,
+    calibration: dict[str, Any] | None = None,
+) -> ColumnResult:
+    """Tables, disparities, reference comparisons and verdicts of one column from its :class:`ColumnStats`.
+
+    The engine seam: ``cs`` comes from rows here (:func:`_column`) or from counts aggregated elsewhere
+    (:mod:`audits.spark_audit`); ``empty`` lists the column's empty intersections.
+    """
+    s, inp, fr = numbers.settings, numbers.inputs, numbers.framing
+    groups = cs.groups
+    label, source = _label_side(cs, _representation(prior, cs.column), ctx.task, inp.y_true)
     table, per_group = _group_table(cs, metric_cells(cs, s.level), label)
     disparities = _disparity_rows(cs, ctx)
     ref = reference_index(ctx, cs)
@@ -393,12 +420,6 @@ def _column(
             fr=fr,
         )
     )
-    curves = calibration = None
-    if inp.score is not None and cs.score_order is not None:
-        o = cs.score_order
-        sorted_w = None if inp.weights is None else inp.weights[o]
-        curves = threshold_curves(groups.names, inp.score[o], inp.y_true[o], sorted_w, cs.bounds)
-        calibration = calibration_by_group(groups.names, inp.score[o], inp.y_true[o], sorted_w, cs.bounds)
     return ColumnResult(
         stats=cs,
         label=label,
@@ -409,7 +430,7 @@ def _column(
         reference=groups.names[ref] if groups.n_groups else "",
         reference_rows=fam_rows,
         verdicts=fam_verdicts,
-        excluded=_excluded_rows(ctx, cs, groups, label),
+        excluded=_excluded_rows(ctx, cs, groups, label, empty),
         curves=curves,
         calibration=calibration,
     )
@@ -439,7 +460,7 @@ def _tables(
     excluded: list[dict[str, Any]],
 ) -> dict[str, Table]:
     s, p = numbers.settings, ctx.policy
-    tables = {f"groups:{c.stats.column}": c.table for c in numbers.columns}
+    tables = {groups_key(c.stats.column): c.table for c in numbers.columns}
     tables["disparities"] = Table(
         title="Disparities",
         data={k: [r[k] for r in rows] for k in DISPARITY_COLUMNS},
