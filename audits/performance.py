@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from audits.context import AuditContext
+from audits.fairness.thresholds import decimal_grid
 from audits.intervals import kish_n, mover_mean, wilson
 from audits.method import METHOD_KEY, NO_RESAMPLES, Method, Sampling, format_estimate
 from audits.results import Finding, SectionResult, Severity, Status, Table
@@ -297,8 +298,10 @@ def _calibration(ctx: AuditContext) -> tuple[Table, float]:
     """Equal-width calibration table and the expected calibration error."""
     yt = ctx.y_true.astype(bool)
     s = np.asarray(ctx.y_score, dtype=float)
-    edges = np.linspace(0, 1, CALIBRATION_BINS + 1)
-    idx = np.clip(np.digitize(s, edges[1:-1], right=False), 0, CALIBRATION_BINS - 1)
+    # Exact decimal edges, closed on the left: a score of 0.3 lands in 0.3–0.4 (linspace's 0.30000000000000004
+    # would put it in the bin below); the same rule as the fairness section's calibration by group.
+    edges = decimal_grid(CALIBRATION_BINS + 1)
+    idx = np.clip(np.searchsorted(edges, s, side="right") - 1, 0, CALIBRATION_BINS - 1)
     counts = np.bincount(idx, minlength=CALIBRATION_BINS)
     mean_score = safe_div(np.bincount(idx, weights=s, minlength=CALIBRATION_BINS), counts)
     observed = safe_div(np.bincount(idx, weights=yt.astype(float), minlength=CALIBRATION_BINS), counts)
@@ -310,7 +313,8 @@ def _calibration(ctx: AuditContext) -> tuple[Table, float]:
             "mean_score": mean_score.tolist(),
             "observed_rate": observed.tolist(),
         },
-        note="Equal-width score bins; observed rate is the share of positive labels. Empty bins are undefined.",
+        note="Equal-width score bins with exact decimal edges, closed on the left (0.3 lands in 0.3–0.4; 1.0 in the "
+        "last bin); observed rate is the share of positive labels. Empty bins are undefined.",
     )
     w = counts / max(len(yt), 1)
     ece = float(np.nansum(w * np.abs(np.nan_to_num(mean_score) - np.nan_to_num(observed))))

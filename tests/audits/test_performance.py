@@ -132,3 +132,14 @@ def test_weighted_regression_and_multiclass_equal_sklearn():
     assert m["balanced_accuracy"]["value"] == pytest.approx(
         skm.balanced_accuracy_score(lab, pred, sample_weight=w)
     )
+
+
+def test_calibration_bins_have_exact_decimal_edges():
+    f = make_binary_frame(400, seed=5)
+    f["score"] = np.resize([0.3, 0.6, 0.7, 1.0, 0.0], len(f))
+    f["pred"] = (f["score"] >= 0.5).astype(int)
+    _, res = _run(f, score_column="score")
+    table = res.tables["calibration"].to_frame().set_index("bin")
+    assert table.loc["0.3–0.4", "rows"] == table.loc["0.6–0.7", "rows"] == table.loc["0.7–0.8", "rows"] == 80
+    assert table.loc["0.2–0.3", "rows"] == table.loc["0.5–0.6", "rows"] == 0
+    assert table.loc["0.9–1.0", "rows"] == 80  # 1.0 closes the last bin
