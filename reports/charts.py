@@ -47,7 +47,8 @@ plt.rcParams.update(
 def _png(fig: MplFigure) -> bytes:
     # Constrained layout instead of bbox_inches="tight": the latter draws every figure twice.
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI)
+    # compress_level 1: PNG encoding is a third of a chart's cost at the default 6, for files ~10% larger.
+    fig.savefig(buf, format="png", dpi=DPI, pil_kwargs={"compress_level": 1})
     plt.close(fig)
     return buf.getvalue()
 
