@@ -32,7 +32,7 @@ name ``"emissions"``, title ``"Environmental impact"``.
     relative_spread (relative standard error of the per-pass time), energy_kwh_per_1000_spread, stable)
 
     Prediction passes, timed in batches of >= 20 ms, run until the per-pass time is stable (at least 5
-    batches and 0.5 s, relative standard error <= 3%), at most ``emissions.inference_max_seconds`` (or 0.5 s
+    batches and 0.5 s, relative standard error <= 5%), at most ``emissions.inference_max_seconds`` (or 0.5 s
     when that is shorter).
 
 ``metrics["imported"]``: the parsed trainer CSV (emissions_kg, energy_kwh, duration_s, country_name,
@@ -337,7 +337,10 @@ AGREEMENT_ROW_CAP = 100_000
 CALIBRATION_S = 0.1  # fixed workload timed with and without the tracker, once per process
 INFERENCE_STABLE_MIN_S = 0.5
 INFERENCE_MIN_PASSES = 5
-INFERENCE_STABLE_RSE = 0.03  # relative standard error of the per-pass time that counts as stable
+# Relative standard error of the per-pass time that counts as stable: 5% keeps the figure honest (the spread is
+# stated beside it) while a multi-threaded model on a 2-core machine, whose passes vary by ~20%, settles in ~10
+# passes instead of running to the cap.
+INFERENCE_STABLE_RSE = 0.05
 INFERENCE_BATCH_S = 0.02
 REGRESSION_TOLERANCE = 0.05  # relative error within which a regression re-fit "agrees" row by row
 
@@ -721,7 +724,7 @@ def inference_done(times: list[float], elapsed: float, *, min_s: float, cap: flo
 
 def measure_inference(ctx: AuditContext, cfg: EmissionsConfig) -> tuple[dict[str, Any], Measurement]:
     """Energy per 1,000 predictions: prediction passes over the audited rows under the tracker, for as long as
-    a stable per-pass time needs (at least 5 batches of >= 20 ms and 0.5 s, relative standard error <= 3%), at
+    a stable per-pass time needs (at least 5 batches of >= 20 ms and 0.5 s, relative standard error <= 5%), at
     most ``emissions.inference_max_seconds`` (or 0.5 s if that is shorter)."""
     model = ctx.model
     X = ctx.X if len(ctx.X) <= INFERENCE_ROW_CAP else ctx.X.iloc[:INFERENCE_ROW_CAP]
