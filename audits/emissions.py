@@ -86,6 +86,7 @@ from audits.emissions_equivalents import (
 from audits.emissions_import import parse_codecarbon_csv
 from audits.errors import AuditInputError
 from audits.inputs import LoadedData, load_dataset
+from audits.method import METHOD_KEY, Method
 from audits.results import Finding, SectionResult, Severity, Status, Table
 
 NAME = "emissions"
@@ -1274,6 +1275,14 @@ def run_emissions(
             "country_comparison": countries,
             "comparison_basis": basis,
             "co2_eq_emissions": co2_eq_emissions(training, imported),
+            METHOD_KEY: Method(
+                interval="none (measurements; the inference figure states its relative spread)",
+                confidence_level=None,
+                resamples=0,
+                seed=ctx.seed,
+                rows=int((training or {}).get("fitted_rows") or 0),
+                sample_caps={"refit_max_rows": int(cfg.refit_max_rows)},
+            ).to_dict(),
         },
         method={
             "codecarbon_version": codecarbon.__version__,

@@ -112,6 +112,7 @@ from audits.data_quality.summary import (
     rank_findings,
     summary_sentences,
 )
+from audits.method import METHOD_KEY, Method
 from audits.results import Finding, SectionResult, Severity, Status
 
 if TYPE_CHECKING:  # annotations only: the context imports this package to validate check options
@@ -269,6 +270,13 @@ def run_data_quality(
         status = Status.PASS
     summary = summary_sentences(ranked, n_rows=ctx.n_rows, n_columns=len(audited), score=score)
     progress(1.0, "done")
+    metrics[METHOD_KEY] = Method(
+        interval="none (counts and shares; proxy AUCs are cross-validated point estimates)",
+        confidence_level=None,
+        resamples=0,
+        seed=ctx.seed,
+        rows=ctx.n_rows,
+    ).to_dict()
     return SectionResult(
         name=NAME,
         title=TITLE,

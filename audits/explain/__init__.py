@@ -45,6 +45,7 @@ from audits.explain.choose import EXPLAINERS, ExplainerChoice, choose_explainer
 from audits.explain.local import NO_MODEL, choose_rows, explain_rows, local_entries
 from audits.explain.sampling import stratified_sample
 from audits.explain.shap_values import FALLBACK_ROW_CAP, Attributions, ShapEngine
+from audits.method import METHOD_KEY, Method
 from audits.results import Finding, SectionResult, Severity, Status, Table
 from audits.stats import percentile_interval
 
@@ -200,7 +201,7 @@ def run_explanation(
 
     # --- global importance ----------------------------------------------------------------------------------------
     level = ctx.policy.confidence_level
-    n_boot = min(int(ctx.policy.n_bootstrap), MAX_BOOTSTRAP)
+    n_boot = min(ctx.sampling.n_bootstrap, MAX_BOOTSTRAP)  # the policy as normalised once (audits.method)
     point, lo, hi = _weighted_importance(
         att.values, weights, strata, level=level, n_boot=n_boot, seed=ctx.seed
     )
@@ -379,6 +380,16 @@ def run_explanation(
             "group_gap": gaps,
             "output_space": engine.output_space,
             "base_value": float(np.average(att.base, weights=weights)) if n_done else None,
+            METHOD_KEY: Method(
+                interval="stratified bootstrap percentile of the mean |SHAP|"
+                if n_boot
+                else "none (n_bootstrap: 0)",
+                confidence_level=level if n_boot else None,
+                resamples=n_boot,
+                seed=ctx.seed,
+                rows=n_done,
+                sample_caps={"explain_sample_size": int(cfg.explain_sample_size), "resamples": MAX_BOOTSTRAP},
+            ).to_dict(),
         },
         method={
             "explainer": engine.method_name,

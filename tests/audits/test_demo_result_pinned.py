@@ -5,7 +5,8 @@ pieces, run_performance and run_fairness split into compute and assemble, the fa
 are equal to the result of the code after it, key by key, except the listed intended changes, which are left
 out of the digest:
 
-* ``metrics["method"]`` in performance and fairness: the new method record (``audits.method.Method``);
+* ``metrics["method"]`` in performance, fairness and data quality: the shared method record
+  (``audits.method.Method``);
 * ``metrics["curves"]``, ``metrics["error_analysis"]`` and ``tables["error_cohorts"]`` in performance: the error
   analysis of issue 15 (``audits/error_analysis.py``), added to the section at the same time.
 
@@ -36,6 +37,7 @@ PINNED = {
 INTENDED = {
     ("performance", "metrics", "method"),
     ("fairness", "metrics", "method"),
+    ("data_quality", "metrics", "method"),
     ("performance", "metrics", "curves"),
     ("performance", "metrics", "error_analysis"),
     ("performance", "tables", "error_cohorts"),

@@ -133,3 +133,16 @@ def test_undeclared_keys_are_refused():
 def test_view_class_by_name():
     assert view_class("fairness") is FairnessResult
     assert view_class("nope") is None
+
+
+def test_every_section_records_the_same_method_record(german):
+    from audits.method import METHOD_KEY, Method
+
+    keys = None
+    for section in german.sections:
+        record = section.metrics.get(METHOD_KEY)
+        assert record is not None, f"{section.name} records no method"
+        method = Method.from_dict(record)  # the shared typed record, not a section's own shape
+        assert method.to_dict() == record and method.seed == german.provenance.seed
+        keys = keys or set(record)
+        assert set(record) == keys, section.name
