@@ -998,6 +998,378 @@ def co2_eq_emissions(
 # ------------------------------------------------------------------------------------------------------------
 # Section
 # ------------------------------------------------------------------------------------------------------------
+@dataclass
+class _Figures:
+    """Everything the section computed, handed from the compute steps to the assemble steps."""
+
+    cfg: EmissionsConfig
+    intensity: GridIntensity
+    country_origin: str
+    findings: list[Finding]
+    imported: dict[str, Any] | None
+    training: dict[str, Any] | None
+    not_measured: str | None
+    train_m: Measurement | None
+    inference: dict[str, Any]
+    inf_m: Measurement
+    basis: str
+    basis_kwh: float | None
+    basis_kg: float | None
+    equiv: list[dict[str, Any]]
+    countries: list[dict[str, Any]]
+
+    @property
+    def main(self) -> dict[str, Any]:
+        return self.training or self.inference
+
+    @property
+    def estimated(self) -> bool:
+        return self.main["overall_method"] != "measured"
+
+    @property
+    def place(self) -> str:
+        return f"{self.intensity.country_name or self.intensity.country_iso_code}" + (
+            f", {self.intensity.region}" if self.intensity.region else ""
+        )
+
+
+def _country_origin(cfg: EmissionsConfig) -> str:
+    if cfg.country_iso_code.strip().upper() == DEFAULT_COUNTRY:
+        return (
+            f"{DEFAULT_COUNTRY}, which is also the default when none is configured; set "
+            "emissions.country_iso_code to where the model is trained and served"
+        )
+    return "set in the config (emissions.country_iso_code)"
+
+
+def _imported_figures(cfg: EmissionsConfig, findings: list[Finding]) -> dict[str, Any] | None:
+    """The trainer's own codecarbon figures (uploaded or from the config), or None; a bad file is a finding."""
+    csv_upload = (_UPLOADED.get() or UploadedInputs()).imported_csv
+    if not (cfg.imported_csv or csv_upload is not None):
+        return None
+    try:
+        if csv_upload is not None:
+            return parse_codecarbon_csv(csv_upload[1], name=csv_upload[0])
+        return parse_codecarbon_csv(cfg.imported_csv)
+    except AuditInputError as exc:
+        findings.append(
+            Finding(
+                code="EMIS_IMPORT_INVALID",
+                severity=Severity.WARN,
+                subject=str(csv_upload[0] if csv_upload is not None else cfg.imported_csv),
+                message=f"The trainer's codecarbon file could not be used: {exc}",
+            )
+        )
+        return None
+
+
+def _cannot_refit(ctx: AuditContext, cfg: EmissionsConfig) -> str | None:
+    """Why the model is not re-fitted, or None when it can be."""
+    if not cfg.refit:
+        return REFIT_DISABLED
+    if not ctx.model.is_refittable:
+        return (
+            REFIT_NOT_POSSIBLE_ONNX
+            if ctx.model.kind == "onnx"
+            else f"the model ({ctx.model.description}) has no scikit-learn fit/get_params to re-fit a clone"
+        )
+    return None
+
+
+def _training_part(
+    ctx: AuditContext,
+    cfg: EmissionsConfig,
+    progress: Callable[[float, str], None],
+    findings: list[Finding],
+) -> tuple[dict[str, Any] | None, str | None, Measurement | None]:
+    """Re-fit under codecarbon when possible: (training record, why not measured, measurement)."""
+    not_measured = _cannot_refit(ctx, cfg)
+    if not_measured is not None:
+        return None, not_measured, None
+    progress(0.05, "Re-fitting the model under codecarbon")
+    try:
+        training, train_m = measure_training(ctx, cfg)
+    except RefitError as exc:
+        findings.append(
+            Finding(
+                code="EMIS_REFIT_FAILED",
+                severity=Severity.WARN,
+                message=f"Training energy not measured: {exc}",
+            )
+        )
+        return None, f"the re-fit failed: {exc}", None
+    return training, None, train_m
+
+
+def _training_findings(training: Mapping[str, Any] | None, not_measured: str | None) -> list[Finding]:
+    if training is None:
+        return [
+            Finding(
+                code="EMIS_TRAINING_NOT_MEASURED",
+                severity=Severity.INFO,
+                message=f"Training energy was not measured: {not_measured}.",
+            )
+        ]
+    out = []
+    if training["extrapolated"]:
+        ex = training["extrapolation"]
+        out.append(
+            Finding(
+                code="EMIS_EXTRAPOLATED",
+                severity=Severity.INFO,
+                message=(
+                    f"Training energy {ex['label']}: {ex['reason']}, so the clone was fitted on seeded samples of "
+                    f"{', '.join(format(p['rows'], ',') for p in ex['points'])} rows and the time curve "
+                    f"fit_s = {ex['a']:.3g} x rows^{ex['b']:.2f} was extrapolated to {training['rows']:,} rows "
+                    f"({ex['predicted_full_fit_s']:.1f} s) at the samples' average power."
+                ),
+                evidence={k: ex[k] for k in ("a", "b", "points", "predicted_full_fit_s", "label")},
+            )
+        )
+    if training["agreement"] is not None and training["agreement"] < AGREEMENT_WARN_BELOW:
+        out.append(
+            Finding(
+                code="EMIS_REFIT_DISAGREES",
+                severity=Severity.WARN,
+                message=(
+                    f"The re-fitted model agrees with the uploaded one at only {_agreement_text(training)} on "
+                    f"{training['agreement_rows']:,} rows (below {AGREEMENT_WARN_BELOW:.0%}): the re-fit may not "
+                    "reproduce the original training (other data, other random seed, or a different procedure), "
+                    "so its energy may not represent what training the upload cost."
+                ),
+                evidence={"agreement": training["agreement"], "training_source": training["training_source"]},
+            )
+        )
+    return out
+
+
+def _estimated_finding(main: Mapping[str, Any]) -> Finding:
+    return Finding(
+        code="EMIS_ESTIMATED",
+        severity=Severity.INFO,
+        message=(
+            "Energy figures are ESTIMATES, not measurements: "
+            f"CPU power {main['cpu_power_method']}, RAM power {main['ram_power_method']}, "
+            f"GPU {main['gpu_power_method']}. No hardware energy counter covered every component."
+        ),
+        evidence={"measured_energy_share": main["measured_energy_share"]},
+    )
+
+
+def _compute(ctx: AuditContext, cfg: EmissionsConfig, progress: Callable[[float, str], None]) -> _Figures:
+    """Measure training and inference and put them in context; findings are collected in order."""
+    findings: list[Finding] = []
+    intensity = grid_intensity(cfg.country_iso_code, region=cfg.region)
+    if not intensity.known_country:
+        findings.append(
+            Finding(
+                code="EMIS_COUNTRY_UNKNOWN",
+                severity=Severity.WARN,
+                subject=intensity.country_iso_code,
+                message=intensity.note,
+                evidence={"carbon_intensity_g_per_kwh": intensity.g_per_kwh},
+            )
+        )
+    imported = _imported_figures(cfg, findings)
+    training, not_measured, train_m = _training_part(ctx, cfg, progress, findings)
+    findings.extend(_training_findings(training, not_measured))
+
+    progress(0.55, "Measuring inference until the time per prediction is stable")
+    inference, inf_m = measure_inference(ctx, cfg)
+
+    # Context for humans: the training re-fit when there is one, else 1,000 predictions.
+    progress(0.9, "Equivalents and country comparison")
+    if training is not None:
+        basis_kwh, basis_kg = training["energy_kwh"], training["emissions_kg"]
+        basis = "the energy of one training re-fit"
+    else:
+        basis_kwh, basis_kg = inference["energy_kwh_per_1000"], inference["emissions_kg_per_1000"]
+        basis = "the energy of 1,000 predictions"
+    figures = _Figures(
+        cfg=cfg,
+        intensity=intensity,
+        country_origin=_country_origin(cfg),
+        findings=findings,
+        imported=imported,
+        training=training,
+        not_measured=not_measured,
+        train_m=train_m,
+        inference=inference,
+        inf_m=inf_m,
+        basis=basis,
+        basis_kwh=basis_kwh,
+        basis_kg=basis_kg,
+        equiv=equivalents(emissions_kg=basis_kg or 0.0, energy_kwh=basis_kwh or 0.0),
+        countries=country_comparison(basis_kwh or 0.0, cfg.compare_countries, configured=intensity),
+    )
+    if figures.estimated:
+        findings.append(_estimated_finding(figures.main))
+    return figures
+
+
+def _summary(f: _Figures) -> list[str]:
+    training, inference, main, imported = f.training, f.inference, f.main, f.imported
+    summary = []
+    if training is not None:
+        how = (
+            f"is {training['extrapolation']['label']} to {training['fit_s']:.1f} s"
+            if training["extrapolated"]
+            else f"took {training['fit_s']:.2f} s"
+        )
+        summary.append(
+            f"Re-fitting the model on {training['training_source']} {how} and used "
+            f"{_kwh(training['energy_kwh'])}, i.e. {_g(training['emissions_kg'])} at {f.intensity.g_per_kwh:.0f} g "
+            f"CO2eq/kWh ({f.place})."
+        )
+    else:
+        summary.append(f"Training energy was not measured: {f.not_measured}.")
+    summary.append(
+        f"Inference: {_kwh(inference['energy_kwh_per_1000'])} (±{inference['relative_spread']:.1%}) and "
+        f"{_g(inference['emissions_kg_per_1000'])} per 1,000 predictions ({inference['passes']} pass(es) over "
+        f"{inference['rows_per_pass']:,} rows)."
+    )
+    if f.estimated:
+        summary.append(
+            f"These figures are ESTIMATED, not measured: CPU power {main['cpu_power_method']}"
+            + (f" with a TDP of {main['cpu_tdp_w']} W" if main.get("cpu_tdp_w") else "")
+            + f", RAM power {main['ram_power_method']}; no RAPL/NVML counter covered every component."
+        )
+    else:
+        summary.append(
+            f"These figures are MEASURED by hardware energy counters (CPU {main['cpu_power_method']}, "
+            f"GPU {main['gpu_power_method']}, RAM {main['ram_power_method']})."
+        )
+    if training is not None and training["agreement"] is not None:
+        summary.append(f"The re-fitted model agrees with the uploaded one: {_agreement_text(training)}.")
+    if imported is not None:
+        summary.append(_imported_sentence(imported, training))
+    summary.append(
+        f"Carbon intensity for {f.place}: {f.intensity.g_per_kwh:.0f} g CO2eq/kWh from codecarbon's bundled data; "
+        f"the country is {f.country_origin}."
+    )
+    return summary
+
+
+def _imported_sentence(imported: Mapping[str, Any], training: Mapping[str, Any] | None) -> str:
+    ratio = (
+        imported["energy_kwh"] / training["energy_kwh"]
+        if training is not None and training["energy_kwh"]
+        else None
+    )
+    return (
+        f"The trainer's codecarbon file ({imported['source']}) reports {_kwh(imported['energy_kwh'])} and "
+        f"{_g(imported['emissions_kg'])} over {imported['duration_s']:.1f} s"
+        + (f", {ratio:.3g}x the energy measured here." if ratio is not None else ".")
+    )
+
+
+def _tables(f: _Figures) -> dict[str, Table]:
+    equiv, countries = f.equiv, f.countries
+    tables = {
+        "training": _training_table(f.training, f.not_measured),
+        "inference": _inference_table(f.inference),
+        "equivalents": Table(
+            title="Everyday equivalents",
+            data={
+                "equivalent": [e["label"] for e in equiv],
+                "value": [e["value"] for e in equiv],
+                "unit": [e["unit"] for e in equiv],
+                "factor": [e["factor"] for e in equiv],
+                "factor unit": [e["factor_unit"] for e in equiv],
+                "source": [e["source"] for e in equiv],
+            },
+            note=f"Based on {f.basis}: {_kwh(f.basis_kwh)}, {_g(f.basis_kg)}.",
+        ),
+        "countries": Table(
+            title="The same energy on other grids",
+            data={
+                "country": [c["country_iso_code"] for c in countries],
+                "name": [c["country_name"] for c in countries],
+                "carbon intensity (g CO2eq/kWh)": [c["carbon_intensity_g_per_kwh"] for c in countries],
+                "emissions (kg CO2eq)": [c["emissions_kg"] for c in countries],
+                "note": [("configured; " if c["configured"] else "") + c["note"] for c in countries],
+            },
+            note=f"Based on {f.basis} ({_kwh(f.basis_kwh)}); {DATA_SOURCE_NOTE}.",
+        ),
+    }
+    if f.imported is not None:
+        tables["comparison"] = _comparison_table(f.imported, f.training)
+    return tables
+
+
+def _metrics(ctx: AuditContext, f: _Figures) -> dict[str, Any]:
+    return {
+        "training": f.training,
+        "training_not_measured": f.not_measured,
+        "inference": f.inference,
+        "imported": f.imported,
+        "equivalents": f.equiv,
+        "country_comparison": f.countries,
+        "comparison_basis": f.basis,
+        "co2_eq_emissions": co2_eq_emissions(f.training, f.imported),
+        METHOD_KEY: Method(
+            interval="none (measurements; the inference figure states its relative spread)",
+            confidence_level=None,
+            resamples=0,
+            seed=ctx.seed,
+            rows=int((f.training or {}).get("fitted_rows") or 0),
+            sample_caps={"refit_max_rows": int(f.cfg.refit_max_rows)},
+        ).to_dict(),
+    }
+
+
+def _how_obtained(f: _Figures, ref: Measurement) -> dict[str, Any]:
+    main = f.main
+    return {
+        "duration_s": "time.perf_counter and codecarbon's tracked wall time",
+        "cpu_energy_kwh": main["cpu_power_method"],
+        "gpu_energy_kwh": main["gpu_power_method"],
+        "ram_energy_kwh": main["ram_power_method"],
+        "energy_kwh": f"codecarbon: sum of CPU, GPU and RAM energy x PUE ({ref.data.get('pue')})",
+        "emissions_kg": "energy_kwh x carbon_intensity_g_per_kwh / 1000",
+        "carbon_intensity_g_per_kwh": f"{DATA_SOURCE_NOTE}; {f.intensity.note}",
+        "agreement": "re-fit.predict on the audited rows vs the upload's predictions (label share, or R² for "
+        "a regression)",
+        "untracked_fit_s": f.training["untracked_fit_how"] if f.training else "not measured",
+        "training_source": "emissions.training_data, else the reference dataset, else the audited data",
+        "tracking_mode": "machine: codecarbon attributes the whole machine's power during the call to it, "
+        "including other processes' load",
+        "inference": f.inference["method"],
+        "equivalents": "value = emissions or energy / factor (see each source)",
+        "country_comparison": "same energy x each country's national average intensity",
+    }
+
+
+def _method(f: _Figures, codecarbon_version: str) -> dict[str, Any]:
+    intensity, cfg = f.intensity, f.cfg
+    ref = f.train_m or f.inf_m
+    return {
+        "codecarbon_version": codecarbon_version,
+        "tracker": TRACKER_CLASS,
+        "offline": True,
+        "network": "none: offline tracker, CSV output in a temporary directory only, no API/HTTP output, "
+        "no Electricity Maps token (carbon intensity passed from codecarbon's bundled data)",
+        "country_iso_code": intensity.country_iso_code,
+        "country_name": intensity.country_name,
+        "country_source": f.country_origin,
+        "region": intensity.region,
+        "carbon_intensity_g_per_kwh": intensity.g_per_kwh,
+        "carbon_intensity_source": f"{DATA_SOURCE_NOTE}; {intensity.note}",
+        "measure_power_secs": MEASURE_POWER_SECS,
+        "tracking_mode": TRACKING_MODE,
+        "pue": ref.data.get("pue"),
+        "overall_method": f.main["overall_method"],
+        "how_obtained": _how_obtained(f, ref),
+        "inference_max_seconds": cfg.inference_max_seconds,
+        "refit_time_budget_s": cfg.refit_time_budget_s,
+        "pilot_from_rows": PILOT_FROM_ROWS,
+        "agreement_warn_below": AGREEMENT_WARN_BELOW,
+        "codecarbon_messages": list(
+            dict.fromkeys([*(f.train_m.messages if f.train_m else ()), *f.inf_m.messages])
+        )[:20],
+    }
+
+
 def run_emissions(
     ctx: AuditContext, *, prior: Mapping[str, SectionResult], progress: Callable[[float, str], None]
 ) -> SectionResult:
@@ -1019,294 +1391,18 @@ def run_emissions(
         )
     import codecarbon
 
-    findings: list[Finding] = []
-    intensity = grid_intensity(cfg.country_iso_code, region=cfg.region)
-    country_origin = (
-        f"{DEFAULT_COUNTRY}, which is also the default when none is configured; set "
-        "emissions.country_iso_code to where the model is trained and served"
-        if cfg.country_iso_code.strip().upper() == DEFAULT_COUNTRY
-        else "set in the config (emissions.country_iso_code)"
-    )
-    if not intensity.known_country:
-        findings.append(
-            Finding(
-                code="EMIS_COUNTRY_UNKNOWN",
-                severity=Severity.WARN,
-                subject=intensity.country_iso_code,
-                message=intensity.note,
-                evidence={"carbon_intensity_g_per_kwh": intensity.g_per_kwh},
-            )
-        )
-
-    # --- imported trainer figures ------------------------------------------------------------------------
-    imported = None
-    csv_upload = (_UPLOADED.get() or UploadedInputs()).imported_csv
-    if cfg.imported_csv or csv_upload is not None:
-        try:
-            imported = (
-                parse_codecarbon_csv(csv_upload[1], name=csv_upload[0])
-                if csv_upload is not None
-                else parse_codecarbon_csv(cfg.imported_csv)
-            )
-        except AuditInputError as exc:
-            findings.append(
-                Finding(
-                    code="EMIS_IMPORT_INVALID",
-                    severity=Severity.WARN,
-                    subject=str(csv_upload[0] if csv_upload is not None else cfg.imported_csv),
-                    message=f"The trainer's codecarbon file could not be used: {exc}",
-                )
-            )
-
-    # --- training -----------------------------------------------------------------------------------------
-    training: dict[str, Any] | None = None
-    not_measured: str | None = None
-    train_m: Measurement | None = None
-    if not cfg.refit:
-        not_measured = REFIT_DISABLED
-    elif not ctx.model.is_refittable:
-        not_measured = (
-            REFIT_NOT_POSSIBLE_ONNX
-            if ctx.model.kind == "onnx"
-            else f"the model ({ctx.model.description}) has no scikit-learn fit/get_params to re-fit a clone"
-        )
-    else:
-        progress(0.05, "Re-fitting the model under codecarbon")
-        try:
-            training, train_m = measure_training(ctx, cfg)
-        except RefitError as exc:
-            not_measured = f"the re-fit failed: {exc}"
-            findings.append(
-                Finding(
-                    code="EMIS_REFIT_FAILED",
-                    severity=Severity.WARN,
-                    message=f"Training energy not measured: {exc}",
-                )
-            )
-    if training is None:
-        findings.append(
-            Finding(
-                code="EMIS_TRAINING_NOT_MEASURED",
-                severity=Severity.INFO,
-                message=f"Training energy was not measured: {not_measured}.",
-            )
-        )
-    if training is not None and training["extrapolated"]:
-        ex = training["extrapolation"]
-        findings.append(
-            Finding(
-                code="EMIS_EXTRAPOLATED",
-                severity=Severity.INFO,
-                message=(
-                    f"Training energy {ex['label']}: {ex['reason']}, so the clone was fitted on seeded samples of "
-                    f"{', '.join(format(p['rows'], ',') for p in ex['points'])} rows and the time curve "
-                    f"fit_s = {ex['a']:.3g} x rows^{ex['b']:.2f} was extrapolated to {training['rows']:,} rows "
-                    f"({ex['predicted_full_fit_s']:.1f} s) at the samples' average power."
-                ),
-                evidence={k: ex[k] for k in ("a", "b", "points", "predicted_full_fit_s", "label")},
-            )
-        )
-    if (
-        training is not None
-        and training["agreement"] is not None
-        and training["agreement"] < AGREEMENT_WARN_BELOW
-    ):
-        findings.append(
-            Finding(
-                code="EMIS_REFIT_DISAGREES",
-                severity=Severity.WARN,
-                message=(
-                    f"The re-fitted model agrees with the uploaded one at only {_agreement_text(training)} on "
-                    f"{training['agreement_rows']:,} rows (below {AGREEMENT_WARN_BELOW:.0%}): the re-fit may not "
-                    "reproduce the original training (other data, other random seed, or a different procedure), "
-                    "so its energy may not represent what training the upload cost."
-                ),
-                evidence={"agreement": training["agreement"], "training_source": training["training_source"]},
-            )
-        )
-
-    # --- inference ----------------------------------------------------------------------------------------
-    progress(0.55, "Measuring inference until the time per prediction is stable")
-    inference, inf_m = measure_inference(ctx, cfg)
-
-    # --- context for humans -------------------------------------------------------------------------------
-    progress(0.9, "Equivalents and country comparison")
-    if training is not None:
-        basis_kwh, basis_kg = training["energy_kwh"], training["emissions_kg"]
-        basis = "the energy of one training re-fit"
-    else:
-        basis_kwh, basis_kg = inference["energy_kwh_per_1000"], inference["emissions_kg_per_1000"]
-        basis = "the energy of 1,000 predictions"
-    equiv = equivalents(emissions_kg=basis_kg or 0.0, energy_kwh=basis_kwh or 0.0)
-    countries = country_comparison(basis_kwh or 0.0, cfg.compare_countries, configured=intensity)
-    main = training or inference
-    estimated = main["overall_method"] != "measured"
-    if estimated:
-        findings.append(
-            Finding(
-                code="EMIS_ESTIMATED",
-                severity=Severity.INFO,
-                message=(
-                    "Energy figures are ESTIMATES, not measurements: "
-                    f"CPU power {main['cpu_power_method']}, RAM power {main['ram_power_method']}, "
-                    f"GPU {main['gpu_power_method']}. No hardware energy counter covered every component."
-                ),
-                evidence={"measured_energy_share": main["measured_energy_share"]},
-            )
-        )
-
-    # --- summary ------------------------------------------------------------------------------------------
-    place = f"{intensity.country_name or intensity.country_iso_code}" + (
-        f", {intensity.region}" if intensity.region else ""
-    )
-    summary = []
-    if training is not None:
-        how = (
-            f"is {training['extrapolation']['label']} to {training['fit_s']:.1f} s"
-            if training["extrapolated"]
-            else f"took {training['fit_s']:.2f} s"
-        )
-        summary.append(
-            f"Re-fitting the model on {training['training_source']} {how} and used "
-            f"{_kwh(training['energy_kwh'])}, i.e. {_g(training['emissions_kg'])} at {intensity.g_per_kwh:.0f} g "
-            f"CO2eq/kWh ({place})."
-        )
-    else:
-        summary.append(f"Training energy was not measured: {not_measured}.")
-    summary.append(
-        f"Inference: {_kwh(inference['energy_kwh_per_1000'])} (±{inference['relative_spread']:.1%}) and "
-        f"{_g(inference['emissions_kg_per_1000'])} per 1,000 predictions ({inference['passes']} pass(es) over "
-        f"{inference['rows_per_pass']:,} rows)."
-    )
-    if estimated:
-        summary.append(
-            f"These figures are ESTIMATED, not measured: CPU power {main['cpu_power_method']}"
-            + (f" with a TDP of {main['cpu_tdp_w']} W" if main.get("cpu_tdp_w") else "")
-            + f", RAM power {main['ram_power_method']}; no RAPL/NVML counter covered every component."
-        )
-    else:
-        summary.append(
-            f"These figures are MEASURED by hardware energy counters (CPU {main['cpu_power_method']}, "
-            f"GPU {main['gpu_power_method']}, RAM {main['ram_power_method']})."
-        )
-    if training is not None and training["agreement"] is not None:
-        summary.append(f"The re-fitted model agrees with the uploaded one: {_agreement_text(training)}.")
-    if imported is not None:
-        ratio = (
-            imported["energy_kwh"] / training["energy_kwh"]
-            if training is not None and training["energy_kwh"]
-            else None
-        )
-        summary.append(
-            f"The trainer's codecarbon file ({imported['source']}) reports {_kwh(imported['energy_kwh'])} and "
-            f"{_g(imported['emissions_kg'])} over {imported['duration_s']:.1f} s"
-            + (f", {ratio:.3g}x the energy measured here." if ratio is not None else ".")
-        )
-    summary.append(
-        f"Carbon intensity for {place}: {intensity.g_per_kwh:.0f} g CO2eq/kWh from codecarbon's bundled data; "
-        f"the country is {country_origin}."
-    )
-
-    # --- tables -------------------------------------------------------------------------------------------
-    tables = {
-        "training": _training_table(training, not_measured),
-        "inference": _inference_table(inference),
-        "equivalents": Table(
-            title="Everyday equivalents",
-            data={
-                "equivalent": [e["label"] for e in equiv],
-                "value": [e["value"] for e in equiv],
-                "unit": [e["unit"] for e in equiv],
-                "factor": [e["factor"] for e in equiv],
-                "factor unit": [e["factor_unit"] for e in equiv],
-                "source": [e["source"] for e in equiv],
-            },
-            note=f"Based on {basis}: {_kwh(basis_kwh)}, {_g(basis_kg)}.",
-        ),
-        "countries": Table(
-            title="The same energy on other grids",
-            data={
-                "country": [c["country_iso_code"] for c in countries],
-                "name": [c["country_name"] for c in countries],
-                "carbon intensity (g CO2eq/kWh)": [c["carbon_intensity_g_per_kwh"] for c in countries],
-                "emissions (kg CO2eq)": [c["emissions_kg"] for c in countries],
-                "note": [("configured; " if c["configured"] else "") + c["note"] for c in countries],
-            },
-            note=f"Based on {basis} ({_kwh(basis_kwh)}); {DATA_SOURCE_NOTE}.",
-        ),
-    }
-    if imported is not None:
-        tables["comparison"] = _comparison_table(imported, training)
-
-    status = Status.WARN if any(f.severity == Severity.WARN for f in findings) else Status.PASS
-    ref = train_m or inf_m
-    how = {
-        "duration_s": "time.perf_counter and codecarbon's tracked wall time",
-        "cpu_energy_kwh": main["cpu_power_method"],
-        "gpu_energy_kwh": main["gpu_power_method"],
-        "ram_energy_kwh": main["ram_power_method"],
-        "energy_kwh": f"codecarbon: sum of CPU, GPU and RAM energy x PUE ({ref.data.get('pue')})",
-        "emissions_kg": "energy_kwh x carbon_intensity_g_per_kwh / 1000",
-        "carbon_intensity_g_per_kwh": f"{DATA_SOURCE_NOTE}; {intensity.note}",
-        "agreement": "re-fit.predict on the audited rows vs the upload's predictions (label share, or R² for "
-        "a regression)",
-        "untracked_fit_s": training["untracked_fit_how"] if training else "not measured",
-        "training_source": "emissions.training_data, else the reference dataset, else the audited data",
-        "tracking_mode": "machine: codecarbon attributes the whole machine's power during the call to it, "
-        "including other processes' load",
-        "inference": inference["method"],
-        "equivalents": "value = emissions or energy / factor (see each source)",
-        "country_comparison": "same energy x each country's national average intensity",
-    }
+    f = _compute(ctx, cfg, progress)
+    summary = _summary(f)
+    tables = _tables(f)
+    status = Status.WARN if any(x.severity == Severity.WARN for x in f.findings) else Status.PASS
     progress(1.0, "done")
     return SectionResult(
         name=NAME,
         title=TITLE,
         status=status,
         summary=tuple(summary),
-        findings=tuple(findings),
+        findings=tuple(f.findings),
         tables=tables,
-        metrics={
-            "training": training,
-            "training_not_measured": not_measured,
-            "inference": inference,
-            "imported": imported,
-            "equivalents": equiv,
-            "country_comparison": countries,
-            "comparison_basis": basis,
-            "co2_eq_emissions": co2_eq_emissions(training, imported),
-            METHOD_KEY: Method(
-                interval="none (measurements; the inference figure states its relative spread)",
-                confidence_level=None,
-                resamples=0,
-                seed=ctx.seed,
-                rows=int((training or {}).get("fitted_rows") or 0),
-                sample_caps={"refit_max_rows": int(cfg.refit_max_rows)},
-            ).to_dict(),
-        },
-        method={
-            "codecarbon_version": codecarbon.__version__,
-            "tracker": TRACKER_CLASS,
-            "offline": True,
-            "network": "none: offline tracker, CSV output in a temporary directory only, no API/HTTP output, "
-            "no Electricity Maps token (carbon intensity passed from codecarbon's bundled data)",
-            "country_iso_code": intensity.country_iso_code,
-            "country_name": intensity.country_name,
-            "country_source": country_origin,
-            "region": intensity.region,
-            "carbon_intensity_g_per_kwh": intensity.g_per_kwh,
-            "carbon_intensity_source": f"{DATA_SOURCE_NOTE}; {intensity.note}",
-            "measure_power_secs": MEASURE_POWER_SECS,
-            "tracking_mode": TRACKING_MODE,
-            "pue": ref.data.get("pue"),
-            "overall_method": main["overall_method"],
-            "how_obtained": how,
-            "inference_max_seconds": cfg.inference_max_seconds,
-            "refit_time_budget_s": cfg.refit_time_budget_s,
-            "pilot_from_rows": PILOT_FROM_ROWS,
-            "agreement_warn_below": AGREEMENT_WARN_BELOW,
-            "codecarbon_messages": list(
-                dict.fromkeys([*(train_m.messages if train_m else ()), *inf_m.messages])
-            )[:20],
-        },
+        metrics=_metrics(ctx, f),
+        method=_method(f, codecarbon.__version__),
     )

@@ -22,7 +22,6 @@ from audits.jsonsafe import json_safe
 SCHEMA_VERSION = "1.1"
 
 
-
 class Status(StrEnum):
     """Outcome of a section, or of the whole audit."""
 
@@ -407,7 +406,9 @@ class AuditResult:
         path = Path(path)
         if not path.is_file():
             raise AuditInputError(f"{path}: the result file does not exist. Check the path.")
-        check_bytes(str(path), path.stat().st_size, field="max_result_bytes", limits=limits or default_limits())
+        check_bytes(
+            str(path), path.stat().st_size, field="max_result_bytes", limits=limits or default_limits()
+        )
         try:
             text = path.read_text(encoding="utf-8")
         except UnicodeDecodeError:

@@ -186,7 +186,15 @@ READER_FILES = (
     "dashboard/services.py",
     *(
         f"dashboard/app_pages/{p}.py"
-        for p in ("overview", "fairness", "data_quality", "explanations", "emissions", "history", "model_card")
+        for p in (
+            "overview",
+            "fairness",
+            "data_quality",
+            "explanations",
+            "emissions",
+            "history",
+            "model_card",
+        )
     ),
     "audits/compare.py",
     "audits/store.py",

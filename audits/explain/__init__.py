@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -150,22 +151,51 @@ def _plots_data(ctx: AuditContext, att: Attributions, order: list[int], seed: in
     return beeswarm, dependence
 
 
-def run_explanation(
-    ctx: AuditContext, *, prior: Mapping[str, SectionResult], progress: Callable[[float, str], None]
-) -> SectionResult:
-    """SHAP explanations of the model in the user's columns: global, per row and per protected group."""
-    if ctx.model is None:
-        return SectionResult.skipped(NAME, TITLE, NO_MODEL)
-    t_start = time.perf_counter()
+@dataclass
+class _Explained:
+    """The explained sample: what the global, by-group and local parts are computed from."""
+
+    engine: ShapEngine
+    choice: ExplainerChoice
+    sample: Any
+    att: Attributions
+    weights: np.ndarray
+    strata: np.ndarray
+    estimate: float | None
+    budget: float
+    t_start: float
+
+    @property
+    def n_done(self) -> int:
+        return len(self.att.rows)
+
+
+@dataclass
+class _Importance:
+    point: np.ndarray
+    order: list[int]
+    rank: np.ndarray
+    level: float
+    n_boot: int
+    table: Table
+
+
+def _sub(progress: Callable[[float, str], None], lo: float, hi: float) -> Callable[[float, str], None]:
+    """Progress of a step mapped onto its share [lo, hi] of the section's progress."""
+    return lambda f, m: progress(lo + (hi - lo) * f, m)
+
+
+def _explain_sample(
+    ctx: AuditContext, progress: Callable[[float, str], None], t_start: float, findings: list[Finding]
+) -> _Explained:
+    """Choose and build the explainer, then explain a stratified sample within the global share of the budget."""
     cfg = ctx.config
     budget = float(cfg.explain_time_budget_s)
     progress(0.0, "Choosing the explainer")
     choice = choose_explainer(ctx.model, ctx.features, override=cfg.explainer)
     engine = ShapEngine.build(ctx, choice)
-    choice = (
-        engine.choice
-    )  # the build falls back to a model-agnostic explainer when shap cannot read the model
-    findings: list[Finding] = []
+    # The build falls back to a model-agnostic explainer when shap cannot read the model.
+    choice = engine.choice
 
     size = max(1, int(cfg.explain_sample_size))
     estimate: float | None = None
@@ -178,14 +208,9 @@ def run_explanation(
         progress(0.05, f"{choice.kind} explainer: about {estimate:.0f} s for {size:,} rows (estimated)")
     sample = stratified_sample(ctx.sensitive, ctx.protected_columns, size=size, seed=ctx.seed)
 
-    def sub(lo: float, hi: float) -> Callable[[float, str], None]:
-        return lambda f, m: progress(lo + (hi - lo) * f, m)
-
     remaining = budget * (1 - LOCAL_BUDGET_SHARE) - (time.perf_counter() - t_start)
-    att = engine.explain(sample.rows, progress=sub(0.05, 0.85), budget_s=max(remaining, 0.0))
+    att = engine.explain(sample.rows, progress=_sub(progress, 0.05, 0.85), budget_s=max(remaining, 0.0))
     n_done = len(att.rows)
-    weights = sample.weights(n_done)
-    strata = sample.strata[:n_done]
     if n_done < len(sample.rows):
         findings.append(
             Finding(
@@ -198,18 +223,30 @@ def run_explanation(
                 evidence={"planned": len(sample.rows), "explained": n_done, "budget_s": budget},
             )
         )
+    return _Explained(
+        engine=engine,
+        choice=choice,
+        sample=sample,
+        att=att,
+        weights=sample.weights(n_done),
+        strata=sample.strata[:n_done],
+        estimate=estimate,
+        budget=budget,
+        t_start=t_start,
+    )
 
-    # --- global importance ----------------------------------------------------------------------------------------
+
+def _global_importance(ctx: AuditContext, e: _Explained) -> _Importance:
     level = ctx.policy.confidence_level
     n_boot = min(ctx.sampling.n_bootstrap, MAX_BOOTSTRAP)  # the policy as normalised once (audits.method)
     point, lo, hi = _weighted_importance(
-        att.values, weights, strata, level=level, n_boot=n_boot, seed=ctx.seed
+        e.att.values, e.weights, e.strata, level=level, n_boot=n_boot, seed=ctx.seed
     )
     order = [int(i) for i in np.argsort(-point, kind="stable")]
     feats = list(ctx.features)
     rank = np.empty(len(feats), dtype=int)
     rank[order] = np.arange(1, len(feats) + 1)
-    importance = Table(
+    table = Table(
         title="Global importance (mean |SHAP| per column)",
         data={
             "feature": [feats[i] for i in order],
@@ -219,38 +256,43 @@ def run_explanation(
             "rank": rank[order].tolist(),
         },
         note=(
-            f"{engine.method_name}; {n_done:,} explained rows ({sample.description}); output space: "
-            f"{engine.output_space}; {level:.0%} stratified bootstrap percentile interval ({n_boot} resamples) "
+            f"{e.engine.method_name}; {e.n_done:,} explained rows ({e.sample.description}); output space: "
+            f"{e.engine.output_space}; {level:.0%} stratified bootstrap percentile interval ({n_boot} resamples) "
             f"over the explained rows; seed {ctx.seed}."
         ),
     )
-    progress(0.87, "Summarising by protected group")
-    group_tables, gaps = by_group(ctx, att, weights, space=engine.output_space)
-    beeswarm, dependence = _plots_data(ctx, att, order, ctx.seed)
+    return _Importance(point=point, order=order, rank=rank, level=level, n_boot=n_boot, table=table)
 
-    # --- local explanations --------------------------------------------------------------------------------------
-    progress(0.9, "Explaining selected rows")
+
+def _local_explanations(ctx: AuditContext, e: _Explained) -> list[dict[str, Any]]:
     picks = choose_rows(ctx)
-    local: list[dict[str, Any]] = []
-    if picks:
-        left = budget - (time.perf_counter() - t_start)
-        # The fallback costs seconds per row: keep the local rows inside what is left of the budget.
-        loc = engine.explain(
-            np.array([r for r, _ in picks]), budget_s=max(left, 0.0) if choice.model_agnostic else None
-        )
-        local = local_entries(ctx, loc, [why for _, why in picks][: len(loc.rows)])
+    if not picks:
+        return []
+    left = e.budget - (time.perf_counter() - e.t_start)
+    # The fallback costs seconds per row: keep the local rows inside what is left of the budget.
+    loc = e.engine.explain(
+        np.array([r for r, _ in picks]), budget_s=max(left, 0.0) if e.choice.model_agnostic else None
+    )
+    return local_entries(ctx, loc, [why for _, why in picks][: len(loc.rows)])
 
-    # --- checks and findings ------------------------------------------------------------------------------------
+
+def _additivity(att: Attributions) -> tuple[float, float, float]:
+    """(largest error, mean error, tolerance) of base + sum(SHAP) against the model output."""
     errors = att.additivity_error
     scale = max(1.0, float(np.std(att.output))) if len(att.output) else 1.0
     tol = ADDITIVITY_TOLERANCE * scale
     add_max = float(errors.max()) if len(errors) else 0.0
     add_mean = float(errors.mean()) if len(errors) else 0.0
-    mapping_text, approximate = _mapping_text(choice)
-    status = Status.PASS
+    return add_max, add_mean, tol
+
+
+def _check_findings(ctx: AuditContext, e: _Explained, approximate: bool) -> list[Finding]:
+    """Additivity, approximate mapping, fallback explainer and all-missing columns, in that order."""
+    add_max, add_mean, tol = _additivity(e.att)
+    choice = e.choice
+    out = []
     if add_max > tol:
-        status = Status.WARN
-        findings.append(
+        out.append(
             Finding(
                 code="EXPLAIN_ADDITIVITY",
                 severity=Severity.WARN,
@@ -263,7 +305,7 @@ def run_explanation(
         )
     if approximate:
         # A documented, small approximation (about 1% here) is information for the reader, not a warning sign.
-        findings.append(
+        out.append(
             Finding(
                 code="EXPLAIN_MAPPING_APPROXIMATE",
                 severity=Severity.INFO,
@@ -275,22 +317,20 @@ def run_explanation(
             )
         )
     if choice.fallback_reason:
-        status = Status.WARN
-        findings.append(
+        out.append(
             Finding(
                 code="EXPLAIN_FALLBACK",
                 severity=Severity.WARN,
                 message=(
                     f"A model-agnostic {choice.kind} explainer was used because {choice.fallback_reason}; "
-                    f"it explained {n_done:,} of the {int(cfg.explain_sample_size):,} requested rows (cap "
+                    f"it explained {e.n_done:,} of the {int(ctx.config.explain_sample_size):,} requested rows (cap "
                     f"{FALLBACK_ROW_CAP} rows and the time budget), so importances are less precise."
                 ),
-                evidence={"reason": choice.fallback_reason, "rows": n_done},
+                evidence={"reason": choice.fallback_reason, "rows": e.n_done},
             )
         )
-    all_missing = [c for c in feats if ctx.X[c].isna().all()]
-    for c in all_missing:
-        findings.append(
+    for c in [c for c in ctx.features if ctx.X[c].isna().all()]:
+        out.append(
             Finding(
                 code="EXPLAIN_COLUMN_ALL_MISSING",
                 severity=Severity.INFO,
@@ -301,58 +341,66 @@ def run_explanation(
                 ),
             )
         )
-    top = [feats[i] for i in order[:3]]
-    summary = [
-        f"The model's output ({engine.output_space}) is driven most by {', '.join(top)} "
-        f"(mean |SHAP| {', '.join(f'{point[i]:.3g}' for i in order[:3])}; {n_done:,} explained rows, "
-        f"{engine.method_name})."
-    ]
-    findings.insert(
-        0,
-        Finding(
-            code="EXPLAIN_TOP_DRIVERS",
-            severity=Severity.INFO,
-            message=summary[0],
-            evidence={feats[i]: float(point[i]) for i in order[:5]},
-        ),
-    )
+    return out
+
+
+def _protected_findings(ctx: AuditContext, imp: _Importance) -> list[Finding]:
     # Every protected attribute the model reads is reported, whatever its rank: a low-ranked one still moves
     # individual decisions, and its absence from the list must mean it is not an input.
+    feats, point = list(ctx.features), imp.point
+    out = []
     for col in ctx.protected_columns:
-        if col in feats:
-            r = int(rank[feats.index(col)])
-            share = float(point[feats.index(col)] / point.sum()) if point.sum() > 0 else None
-            weight = (
-                f"ranks #{r} of {len(feats)} in importance"
-                + (f" ({share:.1%} of the total mean |SHAP|)" if share is not None else "")
-                if point[feats.index(col)] > 0
-                else "has no measurable effect on the explained rows (mean |SHAP| 0)"
-            )
-            findings.append(
-                Finding(
-                    code="EXPLAIN_PROTECTED_FEATURE",
-                    severity=Severity.INFO,
-                    subject=col,
-                    message=f"The protected attribute {col} is itself an input of the model and {weight}.",
-                    evidence={
-                        "rank": r,
-                        "n_features": len(feats),
-                        "mean_abs_shap": float(point[feats.index(col)]),
-                        "share_of_total": share,
-                    },
-                )
-            )
-    for col, gap in gaps.items():
-        summary.append(gap["sentence"])
-        findings.append(
+        if col not in feats:
+            continue
+        r = int(imp.rank[feats.index(col)])
+        share = float(point[feats.index(col)] / point.sum()) if point.sum() > 0 else None
+        weight = (
+            f"ranks #{r} of {len(feats)} in importance"
+            + (f" ({share:.1%} of the total mean |SHAP|)" if share is not None else "")
+            if point[feats.index(col)] > 0
+            else "has no measurable effect on the explained rows (mean |SHAP| 0)"
+        )
+        out.append(
             Finding(
-                code="EXPLAIN_GROUP_GAP",
+                code="EXPLAIN_PROTECTED_FEATURE",
                 severity=Severity.INFO,
                 subject=col,
-                message=gap["sentence"],
-                evidence={"groups": gap["groups"], "gap": gap["gap"], "contributions": gap["contributions"]},
+                message=f"The protected attribute {col} is itself an input of the model and {weight}.",
+                evidence={
+                    "rank": r,
+                    "n_features": len(feats),
+                    "mean_abs_shap": float(point[feats.index(col)]),
+                    "share_of_total": share,
+                },
             )
         )
+    return out
+
+
+def _gap_findings(gaps: Mapping[str, Any]) -> list[Finding]:
+    return [
+        Finding(
+            code="EXPLAIN_GROUP_GAP",
+            severity=Severity.INFO,
+            subject=col,
+            message=gap["sentence"],
+            evidence={"groups": gap["groups"], "gap": gap["gap"], "contributions": gap["contributions"]},
+        )
+        for col, gap in gaps.items()
+    ]
+
+
+def _summary(
+    ctx: AuditContext, e: _Explained, imp: _Importance, gaps: Mapping[str, Any], approximate: bool
+) -> list[str]:
+    feats, choice = list(ctx.features), e.choice
+    top = [feats[i] for i in imp.order[:3]]
+    summary = [
+        f"The model's output ({e.engine.output_space}) is driven most by {', '.join(top)} "
+        f"(mean |SHAP| {', '.join(f'{imp.point[i]:.3g}' for i in imp.order[:3])}; {e.n_done:,} explained rows, "
+        f"{e.engine.method_name})."
+    ]
+    summary.extend(gap["sentence"] for gap in gaps.values())
     if approximate:
         summary.append(
             "Importances of one-hot encoded columns are sums of Tree SHAP values of their indicator columns "
@@ -360,11 +408,119 @@ def run_explanation(
         )
     if choice.fallback_reason:
         summary.append(
-            f"Explained with the model-agnostic {choice.kind} explainer on {n_done:,} rows "
-            f"(estimated {estimate:.0f} s beforehand) because {choice.fallback_reason}."
-            if estimate is not None
+            f"Explained with the model-agnostic {choice.kind} explainer on {e.n_done:,} rows "
+            f"(estimated {e.estimate:.0f} s beforehand) because {choice.fallback_reason}."
+            if e.estimate is not None
             else f"Explained with the model-agnostic {choice.kind} explainer because {choice.fallback_reason}."
         )
+    return summary
+
+
+def _top_drivers(ctx: AuditContext, imp: _Importance, message: str) -> Finding:
+    feats = list(ctx.features)
+    return Finding(
+        code="EXPLAIN_TOP_DRIVERS",
+        severity=Severity.INFO,
+        message=message,
+        evidence={feats[i]: float(imp.point[i]) for i in imp.order[:5]},
+    )
+
+
+def _method(ctx: AuditContext, e: _Explained, imp: _Importance) -> dict[str, Any]:
+    cfg, engine, choice, sample = ctx.config, e.engine, e.choice, e.sample
+    add_max, add_mean, tol = _additivity(e.att)
+    mapping_text, approximate = _mapping_text(choice)
+    return {
+        "explainer": engine.method_name,
+        "explainer_kind": choice.kind,
+        "choice": choice.reason,
+        "fallback_reason": choice.fallback_reason,
+        "output_space": engine.output_space,
+        "background_size": int(len(engine.background)),
+        "background_source": f"uniform random sample of {engine.background_source}, seed {ctx.seed}",
+        "sample_size": e.n_done,
+        "sample_planned": int(len(sample.rows)),
+        "sample_requested": int(cfg.explain_sample_size),
+        "weights": "design weights of the stratified sample (stratum rows / explained rows)"
+        + (
+            "; the sample_weight column is not applied to SHAP means" if ctx.sample_weight is not None else ""
+        ),
+        "sampling": sample.description,
+        "seed": ctx.seed,
+        "additivity_max_error": add_max,
+        "additivity_mean_error": add_mean,
+        "additivity_tolerance": tol,
+        "mapping": mapping_text,
+        "mapping_approximate": approximate,
+        "transformed_columns": len(choice.mapping.transformed_names),
+        "unused_columns": choice.mapping.unused,
+        "max_evals": engine.max_evals,
+        "estimated_seconds": e.estimate,
+        "processes": engine.processes,
+        "time_budget_s": e.budget,
+        "seconds": time.perf_counter() - e.t_start,
+        "bootstrap_resamples": imp.n_boot,
+        "confidence_level": imp.level,
+    }
+
+
+def _metrics(
+    ctx: AuditContext,
+    e: _Explained,
+    imp: _Importance,
+    plots: tuple[dict, dict],
+    local: list[dict[str, Any]],
+    gaps: Mapping[str, Any],
+) -> dict[str, Any]:
+    n_boot = imp.n_boot
+    return {
+        "beeswarm": plots[0],
+        "dependence": plots[1],
+        "local": local,
+        "group_gap": gaps,
+        "output_space": e.engine.output_space,
+        "base_value": float(np.average(e.att.base, weights=e.weights)) if e.n_done else None,
+        METHOD_KEY: Method(
+            interval="stratified bootstrap percentile of the mean |SHAP|"
+            if n_boot
+            else "none (n_bootstrap: 0)",
+            confidence_level=imp.level if n_boot else None,
+            resamples=n_boot,
+            seed=ctx.seed,
+            rows=e.n_done,
+            sample_caps={
+                "explain_sample_size": int(ctx.config.explain_sample_size),
+                "resamples": MAX_BOOTSTRAP,
+            },
+        ).to_dict(),
+    }
+
+
+def run_explanation(
+    ctx: AuditContext, *, prior: Mapping[str, SectionResult], progress: Callable[[float, str], None]
+) -> SectionResult:
+    """SHAP explanations of the model in the user's columns: global, per row and per protected group."""
+    if ctx.model is None:
+        return SectionResult.skipped(NAME, TITLE, NO_MODEL)
+    t_start = time.perf_counter()
+    findings: list[Finding] = []
+    e = _explain_sample(ctx, progress, t_start, findings)
+    imp = _global_importance(ctx, e)
+    progress(0.87, "Summarising by protected group")
+    group_tables, gaps = by_group(ctx, e.att, e.weights, space=e.engine.output_space)
+    plots = _plots_data(ctx, e.att, imp.order, ctx.seed)
+    progress(0.9, "Explaining selected rows")
+    local = _local_explanations(ctx, e)
+
+    _, approximate = _mapping_text(e.choice)
+    findings.extend(_check_findings(ctx, e, approximate))
+    add_max, _, tol = _additivity(e.att)
+    # The sample cut is a warning finding but, on its own, does not make the section WARN.
+    status = Status.WARN if add_max > tol or e.choice.fallback_reason else Status.PASS
+    summary = _summary(ctx, e, imp, gaps, approximate)
+    findings.insert(0, _top_drivers(ctx, imp, summary[0]))
+    findings.extend(_protected_findings(ctx, imp))
+    findings.extend(_gap_findings(gaps))
     progress(1.0, "done")
     return SectionResult(
         name=NAME,
@@ -372,57 +528,7 @@ def run_explanation(
         status=status,
         summary=tuple(summary),
         findings=tuple(findings),
-        tables={"global_importance": importance, **group_tables},
-        metrics={
-            "beeswarm": beeswarm,
-            "dependence": dependence,
-            "local": local,
-            "group_gap": gaps,
-            "output_space": engine.output_space,
-            "base_value": float(np.average(att.base, weights=weights)) if n_done else None,
-            METHOD_KEY: Method(
-                interval="stratified bootstrap percentile of the mean |SHAP|"
-                if n_boot
-                else "none (n_bootstrap: 0)",
-                confidence_level=level if n_boot else None,
-                resamples=n_boot,
-                seed=ctx.seed,
-                rows=n_done,
-                sample_caps={"explain_sample_size": int(cfg.explain_sample_size), "resamples": MAX_BOOTSTRAP},
-            ).to_dict(),
-        },
-        method={
-            "explainer": engine.method_name,
-            "explainer_kind": choice.kind,
-            "choice": choice.reason,
-            "fallback_reason": choice.fallback_reason,
-            "output_space": engine.output_space,
-            "background_size": int(len(engine.background)),
-            "background_source": f"uniform random sample of {engine.background_source}, seed {ctx.seed}",
-            "sample_size": n_done,
-            "sample_planned": int(len(sample.rows)),
-            "sample_requested": int(cfg.explain_sample_size),
-            "weights": "design weights of the stratified sample (stratum rows / explained rows)"
-            + (
-                "; the sample_weight column is not applied to SHAP means"
-                if ctx.sample_weight is not None
-                else ""
-            ),
-            "sampling": sample.description,
-            "seed": ctx.seed,
-            "additivity_max_error": add_max,
-            "additivity_mean_error": add_mean,
-            "additivity_tolerance": tol,
-            "mapping": mapping_text,
-            "mapping_approximate": approximate,
-            "transformed_columns": len(choice.mapping.transformed_names),
-            "unused_columns": choice.mapping.unused,
-            "max_evals": engine.max_evals,
-            "estimated_seconds": estimate,
-            "processes": engine.processes,
-            "time_budget_s": budget,
-            "seconds": time.perf_counter() - t_start,
-            "bootstrap_resamples": n_boot,
-            "confidence_level": level,
-        },
+        tables={"global_importance": imp.table, **group_tables},
+        metrics=_metrics(ctx, e, imp, plots, local, gaps),
+        method=_method(ctx, e, imp),
     )
