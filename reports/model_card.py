@@ -641,6 +641,102 @@ def _emissions(result: AuditResult) -> tuple[dict[str, Any] | None, str]:
     return None, view.training_not_measured or "Training emissions were not measured."
 
 
+def _performance(result: AuditResult) -> tuple[list[dict[str, Any]], Any, str]:
+    """Overall performance rows, the decision threshold and the variation note."""
+    perf = result.section("performance")
+    performance: list[dict[str, Any]] = []
+    threshold = None
+    variation = ""
+    if perf is not None and perf.status not in (Status.SKIPPED, Status.ERROR):
+        for name, row in PerformanceResult.from_section(perf).metrics().items():
+            performance.append(
+                {k: row.get(k) for k in ("metric", "value", "ci_low", "ci_high", "n", "note")}
+                | {"metric": name}
+            )
+        threshold = perf.method.get("threshold")
+        level = perf.method.get("confidence_level")
+        variation = (
+            f"{fmt_value(level, 'pct') if level else ''} bootstrap percentile intervals: "
+            f"{perf.method.get('n_bootstrap')} multinomial resamples of confusion counts for count metrics, "
+            f"{perf.method.get('row_bootstrap_resamples')} row resamples (at most {fmt_value(perf.method.get('row_cap'), 'count')} rows) "
+            f"for score metrics; seed {perf.method.get('seed')}."
+        ).strip()
+    return performance, threshold, variation
+
+
+def _fairness_variation(fair: Any) -> str:
+    """The fairness part of the variation note (leading space), or ``""``."""
+    variation = ""
+    if fair is not None and fair.method.get("interval_method"):
+        variation += f" Group metrics: {fair.method['interval_method']}."
+        if fair.method.get("verdict_rule"):
+            variation += f" Fairness verdicts: {fair.method['verdict_rule']}."
+    return variation
+
+
+def _data_quality_rows(dq: Any) -> list[dict[str, Any]]:
+    """The most important non-info data-quality findings."""
+    dq_rows: list[dict[str, Any]] = []
+    if dq is not None and dq.status not in (Status.SKIPPED, Status.ERROR):
+        for f in dq.ranked_findings():
+            if f.severity == Severity.INFO:
+                continue
+            dq_rows.append(
+                {"severity": f.severity.value, "subject": f.subject, "message": f.message, "code": f.code}
+            )
+        dq_rows = dq_rows[:TOP_DQ_FINDINGS]
+    return dq_rows
+
+
+def _top_features(ex: Any) -> list[dict[str, Any]]:
+    """The features with the largest global importance."""
+    top: list[dict[str, Any]] = []
+    if ex is not None and ex.status not in (Status.SKIPPED, Status.ERROR):
+        imp = ExplanationResult.from_section(ex).global_importance()
+        if imp is not None:
+            rows = sorted(imp.rows(), key=lambda r: -(r.get("mean_abs_shap") or 0))[:TOP_FEATURES]
+            top = [{k: r.get(k) for k in ("feature", "mean_abs_shap", "ci_low", "ci_high")} for r in rows]
+    return top
+
+
+def _factors(p: Any) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    """The protected attributes and the intersections recorded in the provenance."""
+    ctx = (p.platform or {}).get("context") or {}
+    factors = tuple(
+        ctx.get("protected")
+        or [a.get("column") for a in (p.config or {}).get("protected", []) if isinstance(a, Mapping)]
+    )
+    return factors, tuple(ctx.get("intersections") or ())
+
+
+def _evaluation(p: Any) -> dict[str, Any]:
+    data = p.data or {}
+    return {
+        "name": (p.config or {}).get("dataset_name") or base_name(data.get("name")),
+        "file": base_name(data.get("name")),
+        "rows": data.get("rows"),
+        "sha256": data.get("sha256"),
+    }
+
+
+def _training(p: Any) -> dict[str, Any] | None:
+    if not p.reference:
+        return None
+    return {
+        "name": base_name(p.reference.get("name")),
+        "rows": p.reference.get("rows"),
+        "sha256": p.reference.get("sha256"),
+    }
+
+
+def _preprocessing(info: CardInfo, p: Any) -> str:
+    return info.preprocessing or (
+        f"The model file holds its own preprocessing: {model_desc}."
+        if (model_desc := str((p.model or {}).get("description") or ""))
+        else ""
+    )
+
+
 def build_model_card(
     result: AuditResult, card_info: CardInfo | Mapping[str, Any] | str | Path | None = None
 ) -> ModelCard:
@@ -660,50 +756,14 @@ def build_model_card(
 
     info = as_card_info(card_info).filled_from(CardInfo.defaults_from(result))
     p = result.provenance
-    ctx = (p.platform or {}).get("context") or {}
-    perf = result.section("performance")
-    performance: list[dict[str, Any]] = []
-    threshold = None
-    variation = ""
-    if perf is not None and perf.status not in (Status.SKIPPED, Status.ERROR):
-        for name, row in PerformanceResult.from_section(perf).metrics().items():
-            performance.append(
-                {k: row.get(k) for k in ("metric", "value", "ci_low", "ci_high", "n", "note")}
-                | {"metric": name}
-            )
-        threshold = perf.method.get("threshold")
-        level = perf.method.get("confidence_level")
-        variation = (
-            f"{fmt_value(level, 'pct') if level else ''} bootstrap percentile intervals: "
-            f"{perf.method.get('n_bootstrap')} multinomial resamples of confusion counts for count metrics, "
-            f"{perf.method.get('row_bootstrap_resamples')} row resamples (at most {fmt_value(perf.method.get('row_cap'), 'count')} rows) "
-            f"for score metrics; seed {perf.method.get('seed')}."
-        ).strip()
+    performance, threshold, variation = _performance(result)
     fair = result.section("fairness")
-    if fair is not None and fair.method.get("interval_method"):
-        variation += f" Group metrics: {fair.method['interval_method']}."
-        if fair.method.get("verdict_rule"):
-            variation += f" Fairness verdicts: {fair.method['verdict_rule']}."
+    variation += _fairness_variation(fair)
     verdicts, fair_status = _verdicts(result)
     dq = result.section("data_quality")
-    dq_rows: list[dict[str, Any]] = []
-    if dq is not None and dq.status not in (Status.SKIPPED, Status.ERROR):
-        for f in dq.ranked_findings():
-            if f.severity == Severity.INFO:
-                continue
-            dq_rows.append(
-                {"severity": f.severity.value, "subject": f.subject, "message": f.message, "code": f.code}
-            )
-        dq_rows = dq_rows[:TOP_DQ_FINDINGS]
     ex = result.section("explanation")
-    top: list[dict[str, Any]] = []
-    if ex is not None and ex.status not in (Status.SKIPPED, Status.ERROR):
-        imp = ExplanationResult.from_section(ex).global_importance()
-        if imp is not None:
-            rows = sorted(imp.rows(), key=lambda r: -(r.get("mean_abs_shap") or 0))[:TOP_FEATURES]
-            top = [{k: r.get(k) for k in ("feature", "mean_abs_shap", "ci_low", "ci_high")} for r in rows]
     emissions, emissions_reason = _emissions(result)
-    data = p.data or {}
+    factors, intersections = _factors(p)
     return ModelCard(
         info=info,
         audit_status=result.status.value,
@@ -712,43 +772,24 @@ def build_model_card(
         performance=tuple(performance),
         threshold=threshold,
         variation=variation,
-        factors=tuple(
-            ctx.get("protected")
-            or [a.get("column") for a in (p.config or {}).get("protected", []) if isinstance(a, Mapping)]
-        ),
-        intersections=tuple(ctx.get("intersections") or ()),
+        factors=factors,
+        intersections=intersections,
         group_tables=_group_tables(result),
         fairness_verdicts=tuple(verdicts),
         fairness_status=fair_status,
         metric_titles=FairnessResult.from_section(fair).metric_titles(),
-        data_quality=tuple(dq_rows),
+        data_quality=tuple(_data_quality_rows(dq)),
         data_quality_status="" if dq is None else dq.status.value,
-        top_features=tuple(top),
+        top_features=tuple(_top_features(ex)),
         explanation_status="" if ex is None else ex.status.value,
         emissions=emissions,
         emissions_reason=emissions_reason,
-        evaluation={
-            "name": (p.config or {}).get("dataset_name") or base_name(data.get("name")),
-            "file": base_name(data.get("name")),
-            "rows": data.get("rows"),
-            "sha256": data.get("sha256"),
-        },
-        training=None
-        if not p.reference
-        else {
-            "name": base_name(p.reference.get("name")),
-            "rows": p.reference.get("rows"),
-            "sha256": p.reference.get("sha256"),
-        },
+        evaluation=_evaluation(p),
+        training=_training(p),
         not_measured=tuple(not_measured(result)),
         group_mix={k: [list(r) for r in v] for k, v in group_mix(result).items()},
         reference_groups=readers.reference_groups(result),
-        preprocessing=info.preprocessing
-        or (
-            f"The model file holds its own preprocessing: {model_desc}."
-            if (model_desc := str((p.model or {}).get("description") or ""))
-            else ""
-        ),
+        preprocessing=_preprocessing(info, p),
     )
 
 
@@ -793,18 +834,8 @@ def _mix_text(card: ModelCard) -> str:
     return "; ".join(parts)
 
 
-def card_blocks(card: ModelCard, *, level: int = 1, compact: bool = False) -> list[Block]:
-    """The model card as blocks; section headings at ``level`` (sub-headings one below).
-
-    ``compact`` (inside the audit report): the quantitative tables that earlier chapters already show are
-    referenced, not repeated.
-    """
-    from reports.sections import disparity_table, table_block
-
+def _details_blocks(card: ModelCard, level: int) -> list[Block]:
     info = card.info
-    sub = level + 1
-    b: list[Block] = []
-    b.append(Heading("Model details", level=level))
     details = [
         ("Model", info.model_name),
         ("Version", _text_or_missing(info.version, "version")),
@@ -817,44 +848,61 @@ def card_blocks(card: ModelCard, *, level: int = 1, compact: bool = False) -> li
         ("Contact", _text_or_missing(info.contact, "contact")),
         ("Audit verdict", f"{fmt_status(card.audit_status)} (audited {card.audited_at})"),
     ]
-    b.append(KeyValues(tuple(details)))
-    b.append(Heading("Intended use", level=level))
-    b.append(Heading("Primary intended uses", level=sub))
-    b.append(_list_or_missing(info.intended_uses, "intended_uses"))
-    b.append(Heading("Primary intended users", level=sub))
-    b.append(_list_or_missing(info.intended_users, "intended_users"))
-    b.append(Heading("Out-of-scope uses", level=sub))
-    b.append(_list_or_missing(info.out_of_scope_uses, "out_of_scope_uses"))
-    b.append(Heading("Factors", level=level))
-    if card.factors:
-        rows = [("Groups evaluated", f"protected attributes {', '.join(card.factors)}")]
-        if card.intersections:
-            rows.append(("Intersections", ", ".join(card.intersections)))
-        if card.reference_groups:
-            rows.append(
-                (
-                    "Reference groups",
-                    "; ".join(f"{a}: {g}" for a, g in card.reference_groups.items() if "×" not in a),
-                )
-            )
-        mix = _mix_text(card)
-        if mix:
-            rows.append(("Group mix of the evaluation data", mix))
-        b.append(KeyValues(tuple(rows)))
-    else:
+    return [Heading("Model details", level=level), KeyValues(tuple(details))]
+
+
+def _intended_use_blocks(card: ModelCard, level: int) -> list[Block]:
+    info = card.info
+    sub = level + 1
+    return [
+        Heading("Intended use", level=level),
+        Heading("Primary intended uses", level=sub),
+        _list_or_missing(info.intended_uses, "intended_uses"),
+        Heading("Primary intended users", level=sub),
+        _list_or_missing(info.intended_users, "intended_users"),
+        Heading("Out-of-scope uses", level=sub),
+        _list_or_missing(info.out_of_scope_uses, "out_of_scope_uses"),
+    ]
+
+
+def _factors_blocks(card: ModelCard, level: int) -> list[Block]:
+    b: list[Block] = [Heading("Factors", level=level)]
+    if not card.factors:
         b.append(Paragraph("No protected attribute was recorded in the result.", style="note"))
-    b.append(Heading("Metrics", level=level))
+        return b
+    rows = [("Groups evaluated", f"protected attributes {', '.join(card.factors)}")]
+    if card.intersections:
+        rows.append(("Intersections", ", ".join(card.intersections)))
+    if card.reference_groups:
+        rows.append(
+            (
+                "Reference groups",
+                "; ".join(f"{a}: {g}" for a, g in card.reference_groups.items() if "×" not in a),
+            )
+        )
+    mix = _mix_text(card)
+    if mix:
+        rows.append(("Group mix of the evaluation data", mix))
+    b.append(KeyValues(tuple(rows)))
+    return b
+
+
+def _metrics_blocks(card: ModelCard, level: int) -> list[Block]:
     measures = ", ".join(humanize(r["metric"]) for r in card.performance) or "none measured"
-    b.append(
+    return [
+        Heading("Metrics", level=level),
         KeyValues(
             (
                 ("Performance measures", measures),
                 ("Decision threshold", fmt_value(card.threshold, reason="not known for this model")),
                 ("Variation", card.variation or "not measured"),
             )
-        )
-    )
-    b.append(Heading("Evaluation data", level=level))
+        ),
+    ]
+
+
+def _evaluation_data_blocks(card: ModelCard, level: int) -> list[Block]:
+    info = card.info
     ev = card.evaluation
     eval_rows = [
         ("Description", _text_or_missing(info.evaluation_data, "evaluation_data")),
@@ -869,9 +917,11 @@ def card_blocks(card: ModelCard, *, level: int = 1, compact: bool = False) -> li
     if mix:
         eval_rows.append(("Group mix", mix))
     eval_rows.append(("Preprocessing", card.preprocessing or NOT_PROVIDED.format(key="preprocessing")))
-    b.append(KeyValues(tuple(eval_rows)))
-    b.append(Heading("Training data", level=level))
-    train_rows = [("Description", _text_or_missing(info.training_data, "training_data"))]
+    return [Heading("Evaluation data", level=level), KeyValues(tuple(eval_rows))]
+
+
+def _training_data_blocks(card: ModelCard, level: int) -> list[Block]:
+    train_rows = [("Description", _text_or_missing(card.info.training_data, "training_data"))]
     if card.training:
         train_rows.append(
             (
@@ -880,8 +930,80 @@ def card_blocks(card: ModelCard, *, level: int = 1, compact: bool = False) -> li
             )
         )
     train_rows.append(("Preprocessing", card.preprocessing or NOT_PROVIDED.format(key="preprocessing")))
-    b.append(KeyValues(tuple(train_rows)))
-    b.append(Heading("Quantitative analyses", level=level))
+    return [Heading("Training data", level=level), KeyValues(tuple(train_rows))]
+
+
+def _fairness_blocks(card: ModelCard, sub: int) -> list[Block]:
+    """Fairness verdicts and per-group performance tables (stand-alone card only)."""
+    from reports.sections import disparity_table, table_block
+
+    b: list[Block] = []
+    if card.fairness_verdicts:
+        b.append(Heading(f"Fairness verdicts ({fmt_status(card.fairness_status)})", level=sub))
+        b.append(
+            disparity_table(
+                card.fairness_verdicts, title="Deciding comparisons", metric_titles=card.metric_titles
+            )
+        )
+    elif card.fairness_status:
+        b.append(
+            Paragraph(
+                f"Fairness: {fmt_status(card.fairness_status)} — no disparity verdict available.",
+                style="note",
+            )
+        )
+    for col, table in card.group_tables.items():
+        if "×" in col:
+            continue  # intersections: in the audit report's appendix and CSV files
+        b.append(Heading(f"Performance by group: {col}", level=sub))
+        b.append(table_block(table))
+    return b
+
+
+def _data_quality_blocks(card: ModelCard, sub: int) -> list[Block]:
+    if not card.data_quality:
+        return []
+    return [
+        Heading(f"Data-quality findings ({fmt_status(card.data_quality_status)})", level=sub),
+        TableBlock(
+            DisplayTable(
+                title="Most important data-quality findings",
+                columns=("Severity", "Subject", "Finding"),
+                rows=tuple(
+                    (fmt_status(r["severity"]), r["subject"] or "—", r["message"]) for r in card.data_quality
+                ),
+                numeric=(False, False, False),
+            ),
+            status_column=0,
+        ),
+    ]
+
+
+def _top_features_blocks(card: ModelCard, sub: int) -> list[Block]:
+    if not card.top_features:
+        return []
+    return [
+        Heading("Top explanatory features", level=sub),
+        TableBlock(
+            DisplayTable(
+                title="Global importance (mean |SHAP|)",
+                columns=("Feature", "Mean |SHAP| [CI]"),
+                rows=tuple(
+                    (
+                        str(r["feature"]),
+                        fmt_value_ci(r.get("mean_abs_shap"), r.get("ci_low"), r.get("ci_high")),
+                    )
+                    for r in card.top_features
+                ),
+                numeric=(False, True),
+            )
+        ),
+    ]
+
+
+def _quantitative_blocks(card: ModelCard, level: int, *, compact: bool) -> list[Block]:
+    sub = level + 1
+    b: list[Block] = [Heading("Quantitative analyses", level=level)]
     if card.performance:
         b.append(TableBlock(_perf_table(card)))
     else:
@@ -895,102 +1017,90 @@ def card_blocks(card: ModelCard, *, level: int = 1, compact: bool = False) -> li
                 style="note",
             )
         )
-    else:
-        if card.fairness_verdicts:
-            b.append(Heading(f"Fairness verdicts ({fmt_status(card.fairness_status)})", level=sub))
-            b.append(
-                disparity_table(
-                    card.fairness_verdicts, title="Deciding comparisons", metric_titles=card.metric_titles
-                )
-            )
-        elif card.fairness_status:
-            b.append(
-                Paragraph(
-                    f"Fairness: {fmt_status(card.fairness_status)} — no disparity verdict available.",
-                    style="note",
-                )
-            )
-        for col, table in card.group_tables.items():
-            if "×" in col:
-                continue  # intersections: in the audit report's appendix and CSV files
-            b.append(Heading(f"Performance by group: {col}", level=sub))
-            b.append(table_block(table))
-        if card.data_quality:
-            b.append(Heading(f"Data-quality findings ({fmt_status(card.data_quality_status)})", level=sub))
-            b.append(
-                TableBlock(
-                    DisplayTable(
-                        title="Most important data-quality findings",
-                        columns=("Severity", "Subject", "Finding"),
-                        rows=tuple(
-                            (fmt_status(r["severity"]), r["subject"] or "—", r["message"])
-                            for r in card.data_quality
-                        ),
-                        numeric=(False, False, False),
-                    ),
-                    status_column=0,
-                )
-            )
-        if card.top_features:
-            b.append(Heading("Top explanatory features", level=sub))
-            b.append(
-                TableBlock(
-                    DisplayTable(
-                        title="Global importance (mean |SHAP|)",
-                        columns=("Feature", "Mean |SHAP| [CI]"),
-                        rows=tuple(
-                            (
-                                str(r["feature"]),
-                                fmt_value_ci(r.get("mean_abs_shap"), r.get("ci_low"), r.get("ci_high")),
-                            )
-                            for r in card.top_features
-                        ),
-                        numeric=(False, True),
-                    )
-                )
-            )
-    b.append(Heading("Ethical considerations", level=level))
-    b.append(_list_or_missing(info.ethical_considerations, "ethical_considerations"))
-    b.append(Heading("Caveats and recommendations", level=level))
-    b.append(_list_or_missing(info.caveats_and_recommendations, "caveats_and_recommendations"))
-    b.append(Heading("Environmental impact", level=level))
-    if card.emissions is not None:
-        e = card.emissions
-        if not e.get("is_training", True):
-            b.append(
-                Paragraph(
-                    "These figures are a re-fit on the audited rows, not the cost of training the model: give the "
-                    "training data (emissions.training_data) or the trainer's codecarbon CSV for a training figure. "
-                    "They are left out of the card's co2_eq_emissions metadata.",
-                    style="warning",
-                )
-            )
-        rows = [
-            ("CO₂eq emissions", fmt_sig(e.get("emissions_g"), unit="g")),
-            ("Where the figure comes from", str(e.get("origin") or "")),
-            ("Measured or estimated", str(e.get("method") or "")),
-            ("Energy", fmt_sig(e.get("energy_kwh"), unit="kWh")),
-            ("Duration", fmt_seconds(e.get("duration_s"))),
-            ("Region", e.get("geographical_location") or info.geographical_location or "not stated"),
-            ("Hardware", e.get("hardware_used") or info.hardware_used or "not stated"),
-            ("What was measured", e.get("training_type") or info.training_type or ""),
-            ("Source", str(e.get("source") or "")),
-        ]
-        if e.get("training_rows"):
-            rows.insert(2, ("Rows fitted", str(e["training_rows"])))
-        if e.get("carbon_intensity_g_per_kwh") is not None:
-            rows.insert(4, ("Carbon intensity", f"{fmt_sig(e['carbon_intensity_g_per_kwh'])} g CO₂eq/kWh"))
-        for k, v in (e.get("power_methods") or {}).items():
-            rows.append((humanize(k), str(v)))
-        b.append(KeyValues(tuple((k, v) for k, v in rows if v)))
-    else:
-        b.append(Paragraph(f"Not measured: {card.emissions_reason}", style="note"))
-    b.append(Heading("Citation", level=level))
-    if info.citation:
-        b.append(Preformatted(info.citation))
-    else:
-        b.append(Paragraph(NOT_PROVIDED.format(key="citation"), style="note"))
+        return b
+    b.extend(_fairness_blocks(card, sub))
+    b.extend(_data_quality_blocks(card, sub))
+    b.extend(_top_features_blocks(card, sub))
     return b
+
+
+def _considerations_blocks(card: ModelCard, level: int) -> list[Block]:
+    info = card.info
+    return [
+        Heading("Ethical considerations", level=level),
+        _list_or_missing(info.ethical_considerations, "ethical_considerations"),
+        Heading("Caveats and recommendations", level=level),
+        _list_or_missing(info.caveats_and_recommendations, "caveats_and_recommendations"),
+    ]
+
+
+def _emission_rows(card: ModelCard, e: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    info = card.info
+    rows = [
+        ("CO₂eq emissions", fmt_sig(e.get("emissions_g"), unit="g")),
+        ("Where the figure comes from", str(e.get("origin") or "")),
+        ("Measured or estimated", str(e.get("method") or "")),
+        ("Energy", fmt_sig(e.get("energy_kwh"), unit="kWh")),
+        ("Duration", fmt_seconds(e.get("duration_s"))),
+        ("Region", e.get("geographical_location") or info.geographical_location or "not stated"),
+        ("Hardware", e.get("hardware_used") or info.hardware_used or "not stated"),
+        ("What was measured", e.get("training_type") or info.training_type or ""),
+        ("Source", str(e.get("source") or "")),
+    ]
+    if e.get("training_rows"):
+        rows.insert(2, ("Rows fitted", str(e["training_rows"])))
+    if e.get("carbon_intensity_g_per_kwh") is not None:
+        rows.insert(4, ("Carbon intensity", f"{fmt_sig(e['carbon_intensity_g_per_kwh'])} g CO₂eq/kWh"))
+    for k, v in (e.get("power_methods") or {}).items():
+        rows.append((humanize(k), str(v)))
+    return rows
+
+
+def _environment_blocks(card: ModelCard, level: int) -> list[Block]:
+    b: list[Block] = [Heading("Environmental impact", level=level)]
+    if card.emissions is None:
+        b.append(Paragraph(f"Not measured: {card.emissions_reason}", style="note"))
+        return b
+    e = card.emissions
+    if not e.get("is_training", True):
+        b.append(
+            Paragraph(
+                "These figures are a re-fit on the audited rows, not the cost of training the model: give the "
+                "training data (emissions.training_data) or the trainer's codecarbon CSV for a training figure. "
+                "They are left out of the card's co2_eq_emissions metadata.",
+                style="warning",
+            )
+        )
+    b.append(KeyValues(tuple((k, v) for k, v in _emission_rows(card, e) if v)))
+    return b
+
+
+def _citation_blocks(card: ModelCard, level: int) -> list[Block]:
+    citation = card.info.citation
+    return [
+        Heading("Citation", level=level),
+        Preformatted(citation) if citation else Paragraph(NOT_PROVIDED.format(key="citation"), style="note"),
+    ]
+
+
+def card_blocks(card: ModelCard, *, level: int = 1, compact: bool = False) -> list[Block]:
+    """The model card as blocks; section headings at ``level`` (sub-headings one below).
+
+    ``compact`` (inside the audit report): the quantitative tables that earlier chapters already show are
+    referenced, not repeated.
+    """
+    return [
+        *_details_blocks(card, level),
+        *_intended_use_blocks(card, level),
+        *_factors_blocks(card, level),
+        *_metrics_blocks(card, level),
+        *_evaluation_data_blocks(card, level),
+        *_training_data_blocks(card, level),
+        *_quantitative_blocks(card, level, compact=compact),
+        *_considerations_blocks(card, level),
+        *_environment_blocks(card, level),
+        *_citation_blocks(card, level),
+    ]
 
 
 def card_document(card: ModelCard) -> Document:
