@@ -1339,26 +1339,16 @@ def reports() -> ReportStore:
 
 def _render_report(key: str, fmt: str, card_yaml: str, _result: AuditResult) -> Outcome:
     card = yaml.safe_load(card_yaml) or None
+    if fmt not in REPORT_FORMATS:
+        raise ValueError(
+            f"The 'fmt' parameter of render_report must be one of {list(REPORT_FORMATS)}. Got {fmt!r}."
+        )
     try:
-        if fmt == "json":
-            return Outcome(_result.to_json().encode("utf-8"))
-        if fmt == "md":
-            from reports.export import render_markdown
+        from reports.export import render_report
 
-            return Outcome(render_markdown(_result, card_info=_card_info(card)).encode("utf-8"))
-        if fmt == "html":
-            from reports.export import render_html
-
-            return Outcome(render_html(_result, card_info=_card_info(card)).encode("utf-8"))
-        if fmt == "pdf":
-            from reports.export import render_pdf
-
-            return Outcome(bytes(render_pdf(_result, card_info=_card_info(card))))
+        return Outcome(render_report(_result, fmt, card_info=_card_info(card)))
     except ImportError as exc:
         return Outcome(error=EXPORT_UNAVAILABLE.format(detail=exc))
-    raise ValueError(
-        f"The 'fmt' parameter of render_report must be one of {list(REPORT_FORMATS)}. Got {fmt!r}."
-    )
 
 
 def render_report(

@@ -128,10 +128,7 @@ def write_report(
     dict[str, Path]
         ``{format: path}`` of the files written.
     """
-    from reports.html import document_to_html
-    from reports.markdown import blocks_to_markdown
     from reports.model_card import as_card_info
-    from reports.pdf import document_to_pdf
     from reports.report import build_report_document
 
     formats = parse_formats(formats)
@@ -154,19 +151,14 @@ def write_report(
             from reports.annex_iv import build_annex_iv_document
 
             annex = _with_run_footer(build_annex_iv_document(result, info), run_id)
-            files[f"{ANNEX_IV_BASENAME}.md"] = blocks_to_markdown(annex).encode("utf-8")
-            files[f"{ANNEX_IV_BASENAME}.pdf"] = document_to_pdf(annex)
+            files[f"{ANNEX_IV_BASENAME}.md"] = lay_out(annex, "md")
+            files[f"{ANNEX_IV_BASENAME}.pdf"] = lay_out(annex, "pdf")
             keys += ["annex-iv md", "annex-iv pdf"]
             continue
         if fmt == "json":
-            content: str | bytes = json_with_run_id(result.to_dict(), run_id)
-        elif fmt == "md":
-            content = blocks_to_markdown(doc)
-        elif fmt == "html":
-            content = document_to_html(doc)
+            files[f"{basename}.json"] = json_with_run_id(result.to_dict(), run_id).encode("utf-8")
         else:
-            content = document_to_pdf(doc)
-        files[f"{basename}.{fmt}"] = content.encode("utf-8") if isinstance(content, str) else content
+            files[f"{basename}.{fmt}"] = lay_out(doc, fmt)
         keys.append(fmt)
     owned = [*report_file_names(basename), *_csv_names_in(out_dir), *also_owned]
     published = publish(out_dir, files, run_id=run_id, owned=owned)
@@ -228,57 +220,42 @@ def write_model_card(
 
 
 # --- one document, one format: the format modules only lay out a document (no cycle back to reports.report) ---
+def lay_out(doc: Document, fmt: str) -> bytes:
+    """A built report document in ``md``, ``html`` or ``pdf``: the one place a format picks its layout module."""
+    if fmt == "md":
+        from reports.markdown import blocks_to_markdown
+
+        return blocks_to_markdown(doc).encode("utf-8")
+    if fmt == "html":
+        from reports.html import document_to_html
+
+        return document_to_html(doc).encode("utf-8")
+    if fmt == "pdf":
+        from reports.pdf import document_to_pdf
+
+        return bytes(document_to_pdf(doc))
+    raise ValueError(f"no layout for format {fmt!r}; use md, html or pdf")
+
+
+def render_report(result: AuditResult, fmt: str, *, card_info: Any = None) -> bytes:
+    """The audit report in one format (``json``, ``md``, ``html``, ``pdf``) as bytes, nothing written."""
+    if fmt == "json":
+        return result.to_json().encode("utf-8")
+    from reports.report import build_report_document
+
+    return lay_out(build_report_document(result, card_info=card_info), fmt)
 
 
 def render_markdown(result: AuditResult, *, card_info: Any = None) -> str:
-    """The audit report as Markdown.
-
-    Parameters
-    ----------
-    result : the audit result.
-    card_info : qualitative model-card fields (:class:`reports.model_card.CardInfo`, mapping or YAML path).
-
-    Returns
-    -------
-    str
-    """
-    from reports.markdown import blocks_to_markdown
-    from reports.report import build_report_document
-
-    return blocks_to_markdown(build_report_document(result, card_info=card_info))
+    """The audit report as Markdown (see :func:`render_report`)."""
+    return render_report(result, "md", card_info=card_info).decode("utf-8")
 
 
 def render_html(result: AuditResult, *, card_info: Any = None) -> str:
-    """The audit report as one self-contained HTML page (inline CSS, charts as inline base64 PNG).
-
-    Parameters
-    ----------
-    result : the audit result.
-    card_info : qualitative model-card fields (:class:`reports.model_card.CardInfo`, mapping or YAML path).
-
-    Returns
-    -------
-    str
-    """
-    from reports.html import document_to_html
-    from reports.report import build_report_document
-
-    return document_to_html(build_report_document(result, card_info=card_info))
+    """The audit report as one self-contained HTML page (inline CSS, charts as inline base64 PNG)."""
+    return render_report(result, "html", card_info=card_info).decode("utf-8")
 
 
 def render_pdf(result: AuditResult, *, card_info: Any = None) -> bytes:
-    """The audit report as PDF bytes.
-
-    Parameters
-    ----------
-    result : the audit result.
-    card_info : qualitative model-card fields (:class:`reports.model_card.CardInfo`, mapping or YAML path).
-
-    Returns
-    -------
-    bytes
-    """
-    from reports.pdf import document_to_pdf
-    from reports.report import build_report_document
-
-    return document_to_pdf(build_report_document(result, card_info=card_info))
+    """The audit report as PDF bytes."""
+    return render_report(result, "pdf", card_info=card_info)
