@@ -6,6 +6,7 @@ Skips only when /usr/bin/chromium is absent AND the CI variable is not set; unde
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -13,6 +14,7 @@ import sys
 import time
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -55,11 +57,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
+@contextlib.contextmanager
+def streamlit_server(env: dict[str, str], log: Path) -> Iterator[str]:
+    """Start ``streamlit run dashboard/app.py`` on a free loopback port, wait for its health check, yield its URL,
+    stop it at the end (the server output goes to ``log``)."""
     port = _free_port()
-    log = tmp_path_factory.mktemp("streamlit") / "server.log"
-    env = {**os.environ, "RAI_AUDIT_DEMO": "", "PYTHONUNBUFFERED": "1"}
     with open(log, "w") as fh:
         proc = subprocess.Popen(
             [
@@ -91,12 +93,22 @@ def server(tmp_path_factory):
     else:
         proc.terminate()
         pytest.fail(f"streamlit did not start: {log.read_text()[-2000:]}")
-    yield url
-    proc.terminate()
     try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    log = tmp_path_factory.mktemp("streamlit") / "server.log"
+    env = {**os.environ, "RAI_AUDIT_DEMO": "", "PYTHONUNBUFFERED": "1"}
+    with streamlit_server(env, log) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -13,13 +13,12 @@ import os
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from audits import AuditConfig
-from tests.e2e.test_browser import CHROMIUM, CHROMIUM_ARGS, GERMAN, ROOT, _free_port, _idle, _upload
+from tests.e2e.test_browser import CHROMIUM, CHROMIUM_ARGS, GERMAN, ROOT, _idle, _upload, streamlit_server
 
 SHOTS = Path(os.environ.get("RAI_AUDIT_SHOTS", "/tmp/j1_shots"))
 FIRST_LOAD_TARGET_S = 5.0  # issue 15: the demo Overview within 5 s of opening, on a quiet machine
@@ -46,45 +45,9 @@ def demo_server(tmp_path_factory):
         [sys.executable, "-m", "dashboard.prebuild"], cwd=ROOT, env=env, capture_output=True, text=True
     )
     assert built.returncode == 0 and "Demo audit computed" in built.stdout, built.stdout + built.stderr
-    port = _free_port()
     log = tmp_path_factory.mktemp("streamlit") / "server.log"
-    with open(log, "w") as fh:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                str(ROOT / "dashboard" / "app.py"),
-                "--server.headless=true",
-                f"--server.port={port}",
-                "--server.address=127.0.0.1",
-                "--browser.gatherUsageStats=false",
-                "--server.fileWatcherType=none",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=fh,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        proc.terminate()
-        pytest.fail(f"streamlit did not start: {log.read_text()[-2000:]}")
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    with streamlit_server(env, log) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
