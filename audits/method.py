@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from audits.config import AuditConfig
 
 # Resamples of a row bootstrap (each one recomputes the metric over the rows, unlike a count bootstrap).
-ROW_BOOTSTRAP_RESAMPLES = 200
+ROW_BOOTSTRAP_RESAMPLES = 1000  # BCa endpoints need about 1,000 resamples (Efron & Tibshirani 1993, ch. 14)
 METHOD_KEY = "method"  # where a section stores its Method in ``SectionResult.metrics``
 NO_RESAMPLES = "no interval (n_bootstrap: 0)"
 

@@ -1,8 +1,16 @@
 """Model performance overall: the yardstick for fairness gaps and the model card.
 
-Count-based metrics (accuracy, precision, recall, ...) get bootstrap intervals by resampling the confusion
-counts (a multinomial draw, exactly a row bootstrap for these metrics); ROC AUC, log loss and regression errors
-resample rows, capped at ``policy.bootstrap_row_cap`` rows per resample (stated in the result).
+Every interval is chosen by what the quantity is, and each metric row names its method:
+
+* rates from counts (accuracy, precision, recall, specificity, selection and base rate): Wilson score intervals
+  (weighted: Kish effective size); balanced accuracy and macro recall/precision: MOVER on the Wilson intervals of
+  their independent parts; F1: the Wilson interval of the Jaccard index mapped to F1 (monotone, so exact
+  coverage carries over) — closed forms, no resampling, never of zero width;
+* ROC AUC: DeLong's standard error on the logit scale;
+* means of per-row losses and errors (log loss, Brier score, MAE, mean prediction and target), RMSE, R² and macro
+  F1: the BCa bootstrap (bias-corrected and accelerated; the acceleration from the closed-form jackknife), rows
+  resampled with at most ``policy.bootstrap_row_cap`` rows per resample, deviations rescaled to n rows (stated).
+  A percentile interval is not used: it is biased for skewed statistics such as these.
 """
 
 from __future__ import annotations
@@ -16,13 +24,25 @@ import numpy as np
 
 from audits.context import AuditContext
 from audits.fairness.thresholds import decimal_grid
-from audits.intervals import kish_n, mover_mean, wilson
+from audits.intervals import (
+    BCA,
+    DELONG,
+    F1_JACCARD,
+    MOVER_SUM,
+    WILSON,
+    bca_interval,
+    delong_auc,
+    f1_interval,
+    jackknife_acceleration,
+    kish_n,
+    mover_mean,
+    wilson,
+)
 from audits.method import METHOD_KEY, NO_RESAMPLES, Method, Sampling, format_estimate
 from audits.results import Finding, SectionResult, Severity, Status, Table
 from audits.stats import (
     count_bootstrap,
     multinomial_counts,
-    percentile_interval,
     rank_auc,
     safe_div,
     value_or_none,
@@ -41,8 +61,7 @@ BINARY_COUNT_METRICS = (
     "selection_rate",
     "base_rate",
 )
-# With n_bootstrap: 0 these rates keep a closed-form (Wilson score) interval: (numerator cells, denominator cells)
-# over the binary cells tp, fp, tn, fn.
+# Rates with a Wilson score interval: (numerator cells, denominator cells) over the binary cells tp, fp, tn, fn.
 WILSON_RATES = {
     "accuracy": ((0, 2), (0, 1, 2, 3)),
     "precision": ((0,), (0, 1)),
@@ -51,7 +70,7 @@ WILSON_RATES = {
     "selection_rate": ((0, 1), (0, 1, 2, 3)),
     "base_rate": ((0, 3), (0, 1, 2, 3)),
 }
-WILSON_METHOD = "Wilson score interval (closed form; n_bootstrap: 0, so no resampling)"
+COUNT_METHODS = {"balanced_accuracy": MOVER_SUM, "f1": F1_JACCARD, **{m: WILSON for m in WILSON_RATES}}
 
 
 def binary_metrics_from_counts(tp: Any, fp: Any, tn: Any, fn: Any) -> dict[str, np.ndarray]:
@@ -163,37 +182,21 @@ class Numbers:
     extra: dict[str, Any]
 
 
-def _count_method(sp: Sampling, weighted: bool) -> str:
-    if not sp.resampling:
-        return WILSON_METHOD
-    level = sp.confidence_level
-    if not weighted:
-        return f"bootstrap of confusion counts ({sp.n_bootstrap} multinomial resamples, {level:.0%} percentile interval)"
-    return (
-        f"weighted: bootstrap of confusion-cell weight sums ({sp.n_bootstrap} multinomial resamples with a normal "
-        f"approximation of each cell's resampled weight sum, {level:.0%} percentile interval)"
-    )
-
-
 def _row_method(sp: Sampling, n: int, weighted: bool) -> str:
     if not sp.resampling:
         return NO_RESAMPLES
     capped = " (capped, deviations rescaled to n rows)" if n > sp.row_cap else ""
     method = (
-        f"row bootstrap ({sp.row_resamples} resamples of {min(n, sp.row_cap):,} rows{capped}, "
-        f"{sp.confidence_level:.0%} percentile interval)"
+        f"BCa row bootstrap ({sp.row_resamples} resamples of {min(n, sp.row_cap):,} rows{capped}, "
+        f"{sp.confidence_level:.0%}; acceleration from the closed-form jackknife)"
     )
     return "weighted " + method if weighted else method
 
 
-def _closed_form(
-    name: str, sums: np.ndarray, squares: np.ndarray, level: float
-) -> tuple[float, float] | None:
-    """Wilson (rates) or MOVER (balanced accuracy) interval of a count metric; None where no closed form is used.
-
-    ``sums`` and ``squares`` are the cells' (weighted) sums and sums of squared weights: weighted rates use the
-    Kish effective size of their denominator rows.
-    """
+def _closed_form(name: str, sums: np.ndarray, squares: np.ndarray, level: float) -> tuple[float, float]:
+    """Closed-form interval of a binary count metric: Wilson (rates), MOVER (balanced accuracy) or the Jaccard
+    map (F1). ``sums`` and ``squares`` are the cells' (weighted) sums and sums of squared weights: weighted rates
+    use the Kish effective size of their denominator rows."""
 
     def rate(num: tuple[int, ...], den: tuple[int, ...]) -> tuple[float, float]:
         d = float(sums[list(den)].sum())
@@ -203,11 +206,12 @@ def _closed_form(
 
     if name in WILSON_RATES:
         lo, hi = wilson(*rate(*WILSON_RATES[name]), level)
-        return float(lo), float(hi)
-    if name == "balanced_accuracy":
+    elif name == "balanced_accuracy":
         _, lo, hi = mover_mean([rate(*WILSON_RATES["recall"]), rate(*WILSON_RATES["specificity"])], level)
-        return float(lo), float(hi)
-    return None
+    else:  # f1: rows positive in the label or the prediction are tp, fp and fn
+        _, n_eff = rate((0,), (0, 1, 3))
+        _, lo, hi = f1_interval(sums[0], sums[1] + sums[3], n_eff, level)
+    return float(lo), float(hi)
 
 
 def binary_count_rows_from_cells(
@@ -215,37 +219,21 @@ def binary_count_rows_from_cells(
     sums: np.ndarray | None,
     squares: np.ndarray | None,
     sp: Sampling,
-    rng: np.random.Generator,
+    rng: np.random.Generator | None = None,
 ) -> tuple[list[dict[str, Any]], dict[str, int]]:
     """Count-metric rows from the cells tp, fp, tn, fn: row counts, and (weighted) sums and sums of squared
     weights (None when unweighted). The engine seam: an engine that aggregates the cells elsewhere (Spark) gets
-    the same rows, intervals and seeded draws as :func:`_binary_count_rows`."""
+    the same rows and intervals as :func:`_binary_count_rows`. Every interval is closed form (``rng`` is not
+    drawn from; kept so that callers can pass one)."""
     counts = np.asarray(counts, dtype=np.int64)
-    weighted = sums is not None
-    if not weighted:
-        sums_f = counts.astype(float)
-        boot = multinomial_counts(counts, sp.n_bootstrap, rng).astype(float)
-        squares = sums_f
-    else:
-        sums_f = np.asarray(sums, dtype=float)
-        squares = np.asarray(squares, dtype=float)
-        mean = safe_div(sums_f, counts)
-        var = safe_div(squares, counts) - mean**2
-        moments = np.stack([np.nan_to_num(mean), np.sqrt(np.clip(np.nan_to_num(var), 0, None))], axis=-1)
-        boot = count_bootstrap(counts[None, :], sp.n_bootstrap, rng, weight_moments=moments[None])[:, 0, :]
+    sums_f = counts.astype(float) if sums is None else np.asarray(sums, dtype=float)
+    squares_f = sums_f if squares is None else np.asarray(squares, dtype=float)
     n = int(counts.sum())
     point = binary_metrics_from_counts(*sums_f)
-    bm = binary_metrics_from_counts(boot[:, 0], boot[:, 1], boot[:, 2], boot[:, 3])
-    method = _count_method(sp, weighted)
     rows = []
     for name in BINARY_COUNT_METRICS:
-        if sp.resampling:
-            lo, hi = percentile_interval(bm[name], sp.confidence_level)
-            rows.append(_interval_row(name, float(point[name]), lo, hi, method, n))
-            continue
-        bounds = _closed_form(name, sums_f, squares, sp.confidence_level)
-        lo, hi = bounds if bounds is not None else (None, None)
-        rows.append(_interval_row(name, float(point[name]), lo, hi, method if bounds else NO_RESAMPLES, n))
+        lo, hi = _closed_form(name, sums_f, squares_f, sp.confidence_level)
+        rows.append(_interval_row(name, float(point[name]), lo, hi, COUNT_METHODS[name], n))
     tp, fp, tn, fn = (int(c) for c in counts)
     return rows, {"tp": tp, "fp": fp, "tn": tn, "fn": fn}
 
@@ -265,32 +253,73 @@ def _binary_count_rows(
     return binary_count_rows_from_cells(counts, sums, np.bincount(cell, weights=w * w, minlength=4), sp, rng)
 
 
+def mean_loo(values: np.ndarray, weights: np.ndarray | None) -> np.ndarray:
+    """Leave-one-out (weighted) means of ``values``, in closed form (the jackknife of a mean)."""
+    v = np.asarray(values, dtype=float)
+    w = np.ones(len(v)) if weights is None else np.asarray(weights, dtype=float)
+    with np.errstate(all="ignore"):
+        return (np.sum(w * v) - w * v) / (np.sum(w) - w)
+
+
+def bca_row(
+    name: str,
+    fn: Callable[[np.ndarray], float],
+    loo: np.ndarray,
+    n: int,
+    sp: Sampling,
+    rng: np.random.Generator,
+    method: str,
+) -> dict[str, Any]:
+    """A metric row with its BCa interval: ``fn`` of row indices, ``loo`` its leave-one-out values."""
+    point = fn(np.arange(n))
+    if not sp.resampling:
+        return _interval_row(name, point, None, None, NO_RESAMPLES, n)
+    boot = _row_bootstrap(fn, n, rng=rng, cap=sp.row_cap, n_boot=sp.row_resamples)
+    lo, hi = bca_interval(boot, point, jackknife_acceleration(loo)[0], sp.confidence_level)
+    return _interval_row(name, point, float(lo), float(hi), method, n)
+
+
+def auc_row(y: np.ndarray, score: np.ndarray, weights: np.ndarray | None, level: float) -> dict[str, Any]:
+    """ROC AUC with its DeLong (logit) interval, from exact tie levels of the scores."""
+    from audits.fairness.metrics import tie_starts
+
+    order = np.argsort(score, kind="stable")
+    s, yy = score[order], y[order].astype(bool)
+    w = np.ones(len(s)) if weights is None else np.asarray(weights, dtype=float)[order]
+    starts = tie_starts(s)
+    k = len(starts)
+    level_of = np.repeat(np.arange(k), np.diff(np.append(starts, len(s))))
+    pos = np.bincount(level_of, weights=w * yy, minlength=k)
+    neg = np.bincount(level_of, weights=w * ~yy, minlength=k)
+    sq = (None, None) if weights is None else (float(np.sum((w * w)[yy])), float(np.sum((w * w)[~yy])))
+    auc, lo, hi, _ = delong_auc(pos, neg, *sq, level=level)
+    return _interval_row("roc_auc", auc, lo, hi, DELONG, len(s))
+
+
 def _score_rows(ctx: AuditContext, sp: Sampling, rng: np.random.Generator) -> list[dict[str, Any]]:
-    """ROC AUC, log loss and Brier score with row-bootstrap intervals."""
+    """ROC AUC (DeLong interval), log loss and Brier score (BCa intervals)."""
     yt = ctx.y_true.astype(bool)
     wts = ctx.sample_weight
     s = np.asarray(ctx.y_score, dtype=float)
     n = len(yt)
-    level, cap, nb = sp.confidence_level, sp.row_cap, sp.row_resamples
     method = _row_method(sp, n, wts is not None)
-    w_or_none = (lambda i: None) if wts is None else (lambda i: wts[i])
-    auc = _weighted_auc(yt, s, wts)
-    auc_boot = _row_bootstrap(
-        lambda i: _weighted_auc(yt[i], s[i], w_or_none(i)), n, rng=rng, cap=cap, n_boot=nb
-    )
-    lo, hi = percentile_interval(auc_boot, level)
-    rows = [_interval_row("roc_auc", auc, lo, hi, method, n)]
+    rows = [auc_row(yt, s, wts, sp.confidence_level)]
     eps = 1e-15
-    all_rows = np.arange(n)
     for name, per_row in (
         ("log_loss", -(yt * np.log(np.clip(s, eps, 1)) + (~yt) * np.log(np.clip(1 - s, eps, 1)))),
         ("brier_score", (s - yt) ** 2),
     ):
-        boot_rows = _row_bootstrap(
-            lambda i, v=per_row: _weighted_mean(v, wts, i), n, rng=rng, cap=cap, n_boot=nb
+        rows.append(
+            bca_row(
+                name,
+                lambda i, v=per_row: _weighted_mean(v, wts, i),
+                mean_loo(per_row, wts),
+                n,
+                sp,
+                rng,
+                method,
+            )
         )
-        lo, hi = percentile_interval(boot_rows, level)
-        rows.append(_interval_row(name, _weighted_mean(per_row, wts, all_rows), lo, hi, method, n))
     return rows
 
 
@@ -363,38 +392,77 @@ def _multiclass_metrics(c: np.ndarray) -> dict[str, np.ndarray]:
         }
 
 
+def _class_parts(
+    diag: np.ndarray, totals: np.ndarray, sq_totals: np.ndarray, ok: np.ndarray
+) -> list[tuple[float, float]]:
+    """(rate, Kish effective size) of each defined per-class rate: the parts of a MOVER mean."""
+    return [(float(diag[j] / totals[j]), float(kish_n(totals[j], sq_totals[j]))) for j in np.flatnonzero(ok)]
+
+
+def _macro_f1_interval(
+    sums: np.ndarray, counts: np.ndarray, boot: np.ndarray, point: float, level: float
+) -> tuple[float, float]:
+    """BCa interval of macro F1 from the resampled confusion cells; the jackknife removes one row of each cell
+    (its mean weight when weighted), each value standing for the cell's rows."""
+    k = sums.shape[0]
+    flat, c = sums.ravel(), counts.ravel()
+    loo = np.full(k * k, np.nan)
+    for cell in np.flatnonzero(c):
+        left = flat.copy()
+        left[cell] -= flat[cell] / c[cell]
+        loo[cell] = float(_multiclass_metrics(left.reshape(k, k))["macro_f1"])
+    a = jackknife_acceleration(loo, multiplicity=c)[0]
+    lo, hi = bca_interval(boot, point, a, level)
+    return float(lo), float(hi)
+
+
 def _multiclass(ctx: AuditContext, sp: Sampling, rng: np.random.Generator) -> Numbers:
     k = len(ctx.classes)
-    cell = np.asarray(ctx.y_true) * k + np.asarray(ctx.y_pred)
+    yt, yp = np.asarray(ctx.y_true), np.asarray(ctx.y_pred)
+    cell = yt * k + yp
     counts, sums, flat_boot = _cell_sums(cell, k * k, ctx.sample_weight, sp.n_bootstrap, rng)
     cm = counts.reshape(k, k)
     n = int(cm.sum())
     point = _multiclass_metrics(sums.reshape(k, k))
-    bm = _multiclass_metrics(flat_boot.reshape(sp.n_bootstrap, k, k))
-    if not sp.resampling:
-        method = WILSON_METHOD
-    elif ctx.sample_weight is None:
-        method = _count_method(sp, False)
-    else:
-        method = (
-            f"weighted: bootstrap of confusion-cell weight sums ({sp.n_bootstrap} resamples, normal approximation "
-            f"of each cell's resampled weight sum, {sp.confidence_level:.0%} percentile interval)"
-        )
+    w = np.ones(n) if ctx.sample_weight is None else np.asarray(ctx.sample_weight, dtype=float)
+    sq = np.bincount(cell, weights=w * w, minlength=k * k).reshape(k, k)
+    s2 = sums.reshape(k, k)
+    diag = np.diagonal(s2)
+    actual, predicted = s2.sum(axis=1), s2.sum(axis=0)
+    level = sp.confidence_level
+    # Recalls are rates over disjoint rows (by actual class), precisions too (by predicted class): independent
+    # parts, so their mean takes the MOVER interval of their Wilson intervals.
+    recall_parts = _class_parts(diag, actual, sq.sum(axis=1), actual > 0)
+    precision_parts = _class_parts(diag, predicted, sq.sum(axis=0), predicted > 0)
     rows = []
     for name in point:
-        if sp.resampling:
-            lo, hi = percentile_interval(bm[name], sp.confidence_level)
-            rows.append(_interval_row(name, float(point[name]), lo, hi, method, n))
-        elif name == "accuracy":  # a plain rate keeps its Wilson interval (Kish effective n when weighted)
-            w = np.ones(n) if ctx.sample_weight is None else np.asarray(ctx.sample_weight, dtype=float)
-            lo, hi = wilson(float(point[name]), kish_n(w.sum(), (w * w).sum()), sp.confidence_level)
-            rows.append(_interval_row(name, float(point[name]), float(lo), float(hi), method, n))
+        value = float(point[name])
+        if name == "accuracy":
+            lo, hi = wilson(value, kish_n(w.sum(), (w * w).sum()), level)
+            rows.append(_interval_row(name, value, float(lo), float(hi), WILSON, n))
+        elif name in ("balanced_accuracy", "macro_recall", "macro_precision"):
+            parts = precision_parts if name == "macro_precision" else recall_parts
+            _, lo, hi = mover_mean(parts, level) if parts else (None, np.nan, np.nan)
+            rows.append(_interval_row(name, value, float(lo), float(hi), MOVER_SUM, n))
+        elif sp.resampling:  # macro F1: no closed form (the classes' F1 share rows)
+            boot = _multiclass_metrics(flat_boot.reshape(sp.n_bootstrap, k, k))["macro_f1"]
+            lo, hi = _macro_f1_interval(s2, cm, boot, value, level)
+            rows.append(_interval_row(name, value, lo, hi, f"{BCA} over {sp.n_bootstrap} count resamples", n))
         else:
-            rows.append(_interval_row(name, float(point[name]), None, None, NO_RESAMPLES, n))
+            rows.append(_interval_row(name, value, None, None, NO_RESAMPLES, n))
     if ctx.y_score is not None:
-        p = np.clip(np.asarray(ctx.y_score)[np.arange(n), ctx.y_true], 1e-15, 1)
-        ll = _weighted_mean(-np.log(p), ctx.sample_weight, np.arange(n))
-        rows.append(_interval_row("log_loss", ll, None, None, "point estimate", n))
+        loss = -np.log(np.clip(np.asarray(ctx.y_score)[np.arange(n), yt], 1e-15, 1))
+        rows.append(
+            bca_row(
+                "log_loss",
+                lambda i: _weighted_mean(loss, ctx.sample_weight, i),
+                mean_loo(loss, ctx.sample_weight),
+                n,
+                sp,
+                rng,
+                _row_method(sp, n, ctx.sample_weight is not None),
+            )
+        )
     labels = [str(c) for c in ctx.classes]
     data: dict[str, list] = {"actual \\ predicted": labels}
     for j, lab in enumerate(labels):
@@ -403,11 +471,22 @@ def _multiclass(ctx: AuditContext, sp: Sampling, rng: np.random.Generator) -> Nu
     return Numbers(rows, {"matrix": cm.tolist(), "labels": labels}, [table], {})
 
 
+def r2_loo(yt: np.ndarray, err: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Leave-one-out R² of every row in closed form: 1 − MSE / (population) variance of the target."""
+    with np.errstate(all="ignore"):
+        rest = np.sum(w) - w
+        mse = (np.sum(w * err**2) - w * err**2) / rest
+        mean = (np.sum(w * yt) - w * yt) / rest
+        var = (np.sum(w * yt**2) - w * yt**2) / rest - mean**2
+        return np.where(var > 0, 1 - mse / var, np.nan)
+
+
 def _regression(ctx: AuditContext, sp: Sampling, rng: np.random.Generator) -> Numbers:
     yt, yp = np.asarray(ctx.y_true, float), np.asarray(ctx.y_pred, float)
     n = len(yt)
     err = yp - yt
     wts = ctx.sample_weight
+    w = np.ones(n) if wts is None else np.asarray(wts, dtype=float)
     method = _row_method(sp, n, wts is not None)
 
     def wmean(v: np.ndarray, i: np.ndarray) -> float:
@@ -417,19 +496,16 @@ def _regression(ctx: AuditContext, sp: Sampling, rng: np.random.Generator) -> Nu
         ss_tot = wmean((yt - wmean(yt, i)) ** 2, i)
         return float(1 - wmean(err**2, i) / ss_tot) if ss_tot > 0 else float("nan")
 
-    fns = {
-        "mae": lambda i: wmean(np.abs(err), i),
-        "rmse": lambda i: float(np.sqrt(wmean(err**2, i))),
-        "r2": r2,
-        "mean_prediction": lambda i: wmean(yp, i),
-        "mean_target": lambda i: wmean(yt, i),
-    }
-    all_idx = np.arange(n)
-    rows = []
-    for name, fn in fns.items():
-        boot = _row_bootstrap(fn, n, rng=rng, cap=sp.row_cap, n_boot=sp.row_resamples)
-        lo, hi = percentile_interval(boot, sp.confidence_level)
-        rows.append(_interval_row(name, fn(all_idx), lo, hi, method, n))
+    # (metric, function of row indices, leave-one-out values for the BCa acceleration)
+    fns = (
+        ("mae", lambda i: wmean(np.abs(err), i), mean_loo(np.abs(err), wts)),
+        # BCa is transformation-respecting: RMSE's interval is the square root of MSE's
+        ("rmse", lambda i: float(np.sqrt(wmean(err**2, i))), np.sqrt(mean_loo(err**2, wts))),
+        ("r2", r2, r2_loo(yt, err, w)),
+        ("mean_prediction", lambda i: wmean(yp, i), mean_loo(yp, wts)),
+        ("mean_target", lambda i: wmean(yt, i), mean_loo(yt, wts)),
+    )
+    rows = [bca_row(name, fn, loo, n, sp, rng, method) for name, fn, loo in fns]
     return Numbers(rows, {}, [], {})
 
 
@@ -517,11 +593,14 @@ def _verdict(ctx: AuditContext, rows: list[dict[str, Any]]) -> tuple[Status, lis
 
 
 def method_record(ctx: AuditContext) -> Method:
-    """The section's :class:`~audits.method.Method`: count metrics resample confusion counts, score and
-    regression metrics resample rows (capped)."""
+    """The section's :class:`~audits.method.Method`: closed-form intervals for counts and ROC AUC, BCa row
+    bootstraps (capped) for the rest."""
     sp = ctx.sampling
     return Method(
-        interval="bootstrap percentile" if sp.resampling else "Wilson score where closed form, else none",
+        interval="Wilson score (rates), MOVER (means of rates), Jaccard–Wilson (F1), DeLong logit (ROC AUC), "
+        "BCa bootstrap (means of per-row losses and errors, RMSE, R², macro F1)"
+        if sp.resampling
+        else "closed form where one exists (Wilson, MOVER, Jaccard–Wilson, DeLong), else none",
         confidence_level=sp.confidence_level,
         resamples=sp.n_bootstrap,
         seed=sp.seed,

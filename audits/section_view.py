@@ -18,6 +18,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Self
 
+from audits.method import Method
 from audits.results import AuditResult, Finding, SectionResult, Status, Table
 
 RAN = (Status.PASS, Status.WARN, Status.FAIL, Status.INCONCLUSIVE)
@@ -186,6 +187,11 @@ class SectionView:
         if key not in self.METRICS and key != METHOD_KEY:
             raise KeyError(f"{type(self).__name__} declares no metric {key!r}")
         return self._metrics.get(key)
+
+    def method_record(self) -> Method | None:
+        """The section's :class:`~audits.method.Method` (how its numbers were obtained); None when absent."""
+        raw = self._metrics.get(METHOD_KEY)
+        return Method.from_dict(raw) if isinstance(raw, Mapping) and "interval" in raw else None
 
     def metrics_mapping(self, key: str) -> Mapping[str, Any]:
         return as_mapping(self.metric(key))

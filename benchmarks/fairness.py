@@ -155,7 +155,7 @@ def main() -> None:
     )
     print(
         "fairness section: sex + race + sex × race, all metrics with score intervals, reference-group table and "
-        f"verdicts; ROC AUC intervals from {N_BOOT} resamples"
+        "verdicts; ROC AUC intervals by DeLong (closed form, no resampling)"
     )
     print(header)
     print("-" * len(header))

@@ -656,10 +656,10 @@ def _performance(result: AuditResult) -> tuple[list[dict[str, Any]], Any, str]:
         threshold = perf.method.get("threshold")
         level = perf.method.get("confidence_level")
         variation = (
-            f"{fmt_value(level, 'pct') if level else ''} bootstrap percentile intervals: "
-            f"{perf.method.get('n_bootstrap')} multinomial resamples of confusion counts for count metrics, "
-            f"{perf.method.get('row_bootstrap_resamples')} row resamples (at most {fmt_value(perf.method.get('row_cap'), 'count')} rows) "
-            f"for score metrics; seed {perf.method.get('seed')}."
+            f"{fmt_value(level, 'pct') if level else ''} intervals: Wilson score for rates, MOVER for balanced "
+            "accuracy, Jaccard–Wilson for F1, DeLong for ROC AUC (closed forms); BCa bootstrap for log loss, Brier "
+            f"score and regression errors ({perf.method.get('row_bootstrap_resamples')} row resamples of at most "
+            f"{fmt_value(perf.method.get('row_cap'), 'count')} rows, seed {perf.method.get('seed')})."
         ).strip()
     return performance, threshold, variation
 

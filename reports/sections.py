@@ -17,6 +17,7 @@ from audits.explain.view import BY_GROUP_PREFIX, ExplanationResult
 from audits.fairness.view import FairnessResult, is_intersection
 from audits.performance_view import PerformanceResult
 from audits.results import SectionResult, Severity, Status, Table
+from audits.section_view import SectionView
 from reports import charts
 from reports.document import Block, Bullets, Figure, Heading, KeyValues, Paragraph, TableBlock
 from reports.formatting import (
@@ -298,24 +299,15 @@ def disparity_table(
 
 
 def _interval_how(section: SectionResult) -> str:
-    """``Intervals: 95% percentile, 1,000 resamples (stratified count bootstrap), seed 0.`` from the method."""
-    m = section.method
-    parts = []
-    if m.get("interval") == "score" and m.get("confidence_level") is not None:
-        # Fairness rates: closed-form score intervals (ROC AUC keeps its resamples).
-        level = fmt_value(m["confidence_level"], "pct").replace(".0%", "%")
-        return f"Intervals: {level} {m.get('interval_method') or 'score intervals'}; seed {m.get('seed')} for ROC AUC."
-    if m.get("confidence_level") is not None:
-        parts.append(f"{fmt_value(m['confidence_level'], 'pct').replace('.0%', '%')} percentile")
-    resamples = m.get("n_bootstrap") or m.get("bootstrap_resamples")
-    if resamples is not None:
-        text = f"{fmt_value(resamples, 'count')} resamples"
-        if m.get("interval_method"):
-            text += f" ({m['interval_method']})"
-        parts.append(text)
-    if m.get("seed") is not None:
-        parts.append(f"seed {m['seed']}")
-    return f"Intervals: {', '.join(parts)}." if parts else ""
+    """``Intervals: 95% Wilson score (rates), ...; 1,000 resamples, seed 0.`` from the section's method record."""
+    rec = SectionView.from_section(section).method_record()
+    if rec is None or rec.confidence_level is None:
+        return ""
+    level = fmt_value(rec.confidence_level, "pct").replace(".0%", "%")
+    text = f"Intervals: {level} {rec.interval}"
+    if rec.resamples:
+        text += f"; {fmt_value(rec.resamples, 'count')} resamples, seed {rec.seed}"
+    return text + "."
 
 
 def _cut(block: TableBlock) -> TableBlock:

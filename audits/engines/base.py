@@ -132,62 +132,6 @@ def auc_from_histogram(neg: np.ndarray, pos: np.ndarray) -> tuple[float, float]:
     return auc, float(np.sum(pos * neg) / (2 * total))
 
 
-def histogram_levels(rows: np.ndarray, max_levels: int) -> np.ndarray:
-    """Rank level of each bin (bins of a group's (bins, 2) row histogram), as the row bootstrap reduces
-    scores: non-empty bins are the tie blocks; above ``max_levels`` of them, blocks are merged by rank."""
-    n_bin = rows.sum(axis=1)
-    n = int(n_bin.sum())
-    nonempty = np.flatnonzero(n_bin)
-    level = np.full(len(n_bin), -1, dtype=np.int64)
-    if len(nonempty) <= max_levels:
-        level[nonempty] = np.arange(len(nonempty))
-        return level
-    starts = (np.cumsum(n_bin) - n_bin)[nonempty]
-    level[nonempty] = (starts * max_levels) // max(n, 1)
-    return level
-
-
-def auc_poisson_bootstrap(
-    rows: np.ndarray,
-    weights: np.ndarray,
-    squares: np.ndarray,
-    *,
-    point: float,
-    weighted: bool,
-    n_boot: int,
-    rng: np.random.Generator,
-    max_levels: int,
-) -> np.ndarray:
-    """(n_boot,) resampled ROC AUC of one histogram: a Poisson bootstrap of the rank-level counts (each row drawn
-    Poisson(1) times; weighted cells by the normal approximation of their drawn weight sums), deviations of the
-    levelled statistic added to ``point``."""
-    if n_boot <= 0 or not np.isfinite(point):
-        return np.full(max(n_boot, 0), np.nan)
-    level = histogram_levels(rows, max_levels)
-    keep = level >= 0
-    k = int(level[keep].max()) + 1
-    cnt = np.zeros((k, 2))
-    wsum = np.zeros((k, 2))
-    sq = np.zeros((k, 2))
-    for c in (0, 1):
-        cnt[:, c] = np.bincount(level[keep], weights=rows[keep, c], minlength=k)
-        wsum[:, c] = np.bincount(level[keep], weights=weights[keep, c], minlength=k)
-        sq[:, c] = np.bincount(level[keep], weights=squares[keep, c], minlength=k)
-    binned, _ = auc_from_histogram(wsum[:, 0], wsum[:, 1])
-    draws = rng.poisson(cnt, size=(n_boot, k, 2)).astype(float)
-    if weighted:
-        mean = np.divide(wsum, cnt, out=np.zeros_like(wsum), where=cnt > 0)
-        sd = np.sqrt(np.clip(np.divide(sq, cnt, out=np.zeros_like(sq), where=cnt > 0) - mean**2, 0, None))
-        noise = rng.standard_normal(draws.shape)
-        draws = np.clip(draws * mean + np.sqrt(draws) * sd * noise, 0, None)
-    below = np.cumsum(draws[..., 0], axis=-1) - draws[..., 0]
-    num = np.sum(draws[..., 1] * (below + 0.5 * draws[..., 0]), axis=-1)
-    den = draws[..., 1].sum(axis=-1) * draws[..., 0].sum(axis=-1)
-    with np.errstate(all="ignore"):
-        raw = np.where(den > 0, num / den, np.nan)
-    return np.clip(point + (raw - binned), 0.0, 1.0)
-
-
 def _tail_share(w: np.ndarray, starts: np.ndarray) -> list[float | None]:
     """Share of the weight in bins >= each start (None without weight)."""
     total = float(w.sum())

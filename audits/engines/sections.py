@@ -25,27 +25,41 @@ from audits.engines.base import (
     ColumnProfile,
     ScoreHistogram,
     auc_from_histogram,
-    auc_poisson_bootstrap,
     calibration_from_histograms,
     curves_from_histograms,
 )
-from audits.fairness.bootstrap import AUC_LEVELS
 from audits.fairness.compute import Inputs, binary_from_counts
 from audits.fairness.counts import Groups
 from audits.fairness.disparities import MetricValues
 from audits.fairness.framing import framing
 from audits.fairness.section import FairnessNumbers, _settings, assemble_fairness, column_result
 from audits.group_labels import INTERSECTION_SEP
-from audits.intervals import kish_n, z_value
+from audits.intervals import DELONG, delong_auc, kish_n, z_value
 from audits.method import Sampling
 from audits.results import Finding, SectionResult, Severity, Status, Table
-from audits.stats import percentile_interval, safe_div
+from audits.stats import safe_div
 
 AUC_APPROXIMATION = (
     "ROC AUC from per-group score histograms (1,001 bins on the exact grid i/1000; pairs within a bin count 1/2); "
     "|exact − binned| ≤ Σ pos·neg per bin / (2·P·N), computed per group and stated as roc_auc_error_bound; "
-    "interval: Poisson bootstrap of at most 256 rank levels of the histogram, deviations added to the binned AUC"
+    f"interval: {DELONG} of the binned scores, widened by that bound on each side"
 )
+
+
+def histogram_auc_interval(
+    weights: np.ndarray, squares: np.ndarray, weighted: bool, level: float
+) -> tuple[float, float, float, float]:
+    """(binned AUC, low, high, error bound) of one (bins, 2) score histogram (columns: negatives, positives).
+
+    The DeLong interval of the binned AUC is widened by the bound on |exact − binned| so that it covers the
+    exact AUC's population value too.
+    """
+    auc, bound = auc_from_histogram(weights[:, 0], weights[:, 1])
+    if not np.isfinite(auc):
+        return auc, float("nan"), float("nan"), bound
+    sq = (float(squares[:, 1].sum()), float(squares[:, 0].sum())) if weighted else (None, None)
+    _, lo, hi, _ = delong_auc(weights[:, 1], weights[:, 0], *sq, level=level)
+    return auc, max(lo - bound, 0.0), min(hi + bound, 1.0), bound
 
 
 @dataclass(frozen=True, eq=False)
@@ -171,13 +185,9 @@ def performance_from_aggregates(
     ]
     extra: dict[str, Any] = {}
     if hist is not None and score_moments is not None:
-        w = hist.weights[0]
-        auc, bound = auc_from_histogram(w[:, 0], w[:, 1])
-        boot = auc_poisson_bootstrap(
-            hist.rows[0], w, hist.squares[0], point=auc, weighted=actx.weighted,
-            n_boot=sp.row_resamples, rng=rng, max_levels=AUC_LEVELS,
-        )  # fmt: skip
-        lo, hi = percentile_interval(boot, sp.confidence_level) if len(boot) else (None, None)
+        auc, lo, hi, bound = histogram_auc_interval(
+            hist.weights[0], hist.squares[0], actx.weighted, sp.confidence_level
+        )
         auc_row = _interval_row("roc_auc", auc, lo, hi, AUC_APPROXIMATION, actx.n_rows)
         rows.append(auc_row)
         m = score_moments
@@ -234,27 +244,34 @@ def performance_from_aggregates(
 def _auc_values(
     cc: CellCounts,
     hist: ScoreHistogram,
-    overall: tuple[float, np.ndarray],
+    overall: tuple[float, tuple[float, float]],
     elig: np.ndarray,
     actx: AggregateContext,
-    n_boot: int,
-    rng: np.random.Generator,
+    level: float,
 ) -> tuple[MetricValues, list[str], dict[str, float]]:
-    point = np.full(len(cc.names), np.nan)
-    boot = np.full((max(n_boot, 0), len(cc.names)), np.nan)
-    how = ["not computed: group below min_group_size (its histogram is not collected)"] * len(cc.names)
+    g = len(cc.names)
+    point, lo, hi = np.full(g, np.nan), np.full(g, np.nan), np.full(g, np.nan)
+    how = ["not computed: group below min_group_size (its histogram is not collected)"] * g
     bounds: dict[str, float] = {}
-    index = {g: j for j, g in enumerate(cc.names)}
-    for h, g in enumerate(hist.names):
-        j = index[g]
-        w = hist.weights[h]
-        point[j], bounds[g] = auc_from_histogram(w[:, 0], w[:, 1])
-        boot[:, j] = auc_poisson_bootstrap(
-            hist.rows[h], w, hist.squares[h], point=point[j], weighted=actx.weighted,
-            n_boot=n_boot, rng=rng, max_levels=AUC_LEVELS,
-        )  # fmt: skip
-        how[j] = "Poisson level counts of the score histogram"
-    return MetricValues("roc_auc", point, boot, overall[0], overall[1], elig), how, bounds
+    index = {name: j for j, name in enumerate(cc.names)}
+    for h, name in enumerate(hist.names):
+        j = index[name]
+        point[j], lo[j], hi[j], bounds[name] = histogram_auc_interval(
+            hist.weights[h], hist.squares[h], actx.weighted, level
+        )
+        how[j] = "DeLong on the score histogram"
+    none = np.zeros((0, g))
+    mv = MetricValues(
+        "roc_auc",
+        point,
+        none,
+        overall[0],
+        np.zeros(0),
+        elig,
+        closed_ci=(lo, hi),
+        overall_closed_ci=overall[1],
+    )
+    return mv, how, bounds
 
 
 def _empty_intersections(actx: AggregateContext, col: str, counts: Mapping[str, CellCounts]) -> list[str]:
@@ -287,10 +304,9 @@ def fairness_from_aggregates(
         classes=tuple(actx.classes),
     )
     numbers = FairnessNumbers(settings=settings, inputs=inputs, framing=framing(actx))
-    seeds = np.random.SeedSequence(actx.sampling.seed).spawn(len(actx.group_columns) + 1)
-    overall: tuple[float, np.ndarray] | None = None
+    overall: tuple[float, tuple[float, float]] | None = None
     auc_bounds: dict[str, dict[str, float]] = {}
-    for i, col in enumerate(actx.group_columns):
+    for col in actx.group_columns:
         cc = counts[col]
         groups = Groups(col, cc.names, np.zeros(0, dtype=np.int64), cc.sizes)
         cs = binary_from_counts(groups, cc.rows, cc.weighted, cc.squares, settings, with_score=with_score)
@@ -298,17 +314,13 @@ def fairness_from_aggregates(
         if with_score and hists is not None:
             if overall is None:
                 oh = hists[OVERALL]
-                ow = oh.weights[0]
-                point, _ = auc_from_histogram(ow[:, 0], ow[:, 1])
-                ob = auc_poisson_bootstrap(
-                    oh.rows[0], ow, oh.squares[0], point=point, weighted=actx.weighted,
-                    n_boot=settings.n_boot, rng=np.random.default_rng(seeds[-1]), max_levels=AUC_LEVELS,
-                )  # fmt: skip
-                overall = (point, ob)
+                point, o_lo, o_hi, _ = histogram_auc_interval(
+                    oh.weights[0], oh.squares[0], actx.weighted, settings.level
+                )
+                overall = (point, (o_lo, o_hi))
             mv, how, auc_bounds[col] = _auc_values(
-                cc, hists[col], overall, cs.eligibility["roc_auc"], actx, settings.n_boot,
-                np.random.default_rng(seeds[i]),
-            )  # fmt: skip
+                cc, hists[col], overall, cs.eligibility["roc_auc"], actx, settings.level
+            )
             cs.values["roc_auc"] = mv
             cs.row_rows["roc_auc"] = how
             curves = curves_from_histograms(hists[col])

@@ -1,5 +1,6 @@
 """Group and overall metric values with their intervals: score intervals for rates (Wilson; balanced accuracy:
-MOVER on its two rates), percentile bootstrap intervals for the rest."""
+MOVER on its two rates), DeLong for ROC AUC, BCa bootstrap intervals for the regression metrics; none for the KS
+distance (a sup statistic, described only)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ from typing import Any
 
 import numpy as np
 
-from audits.fairness.bootstrap import interval
 from audits.fairness.compute import ColumnStats
 from audits.fairness.metrics import reason_for
 from audits.intervals import mover_mean, wilson
@@ -30,7 +30,7 @@ def metric_cells(cs: ColumnStats, level: float) -> dict[str, dict[str, list]]:
     for m in cs.metric_names:
         mv = cs.values[m]
         bounds = rate_interval(cs, m, level)
-        lo, hi = bounds if bounds is not None else interval(mv.boot, level)
+        lo, hi = bounds if bounds is not None else mv.group_interval(level)
         vals = [value_or_none(v) for v in mv.point]
         out[m] = {
             "value": vals,
@@ -51,8 +51,7 @@ def overall_cells(cs: ColumnStats, level: float) -> dict[str, Any]:
         elif m == "balanced_accuracy" and "tpr" in cs.overall_rates:
             _, lo, hi = mover_mean([cs.overall_rates["tpr"], cs.overall_rates["tnr"]], level)
         else:
-            lo_a, hi_a = interval(mv.overall_boot[:, None], level)
-            lo, hi = lo_a[0], hi_a[0]
+            lo, hi = mv.overall_interval(level)
         out[m] = {
             "value": v,
             "ci_low": None if v is None else value_or_none(lo),

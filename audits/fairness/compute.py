@@ -2,8 +2,9 @@
 
 The result of :func:`column_stats` holds, for every metric, the point value per group, the overall value and
 which groups are eligible for comparisons. Rates from counts (every binary and multiclass metric but ROC AUC)
-carry their effective sample sizes, from which score intervals are computed; ROC AUC and the regression
-metrics carry stratified bootstrap resamples (B, g) and the overall resamples instead.
+carry their effective sample sizes, from which score intervals are computed; ROC AUC carries DeLong intervals
+(closed form); the regression metrics carry stratified bootstrap resamples (B, g), the overall resamples and the
+BCa acceleration of each (from the closed-form jackknife) instead.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from typing import Any
 import numpy as np
 
 from audits.fairness import metrics as M
-from audits.fairness.bootstrap import auc_row_bootstrap, ks_bootstrap, row_sum_bootstrap
+from audits.fairness.bootstrap import row_sum_bootstrap
 from audits.fairness.counts import Groups, binary_cell_index, cell_counts, grouped_order
 from audits.fairness.disparities import MetricValues
+from audits.intervals import delong_auc, jackknife_acceleration
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,8 @@ class ColumnStats:
     score_order: np.ndarray | None = None  # rows grouped, sorted by score within group (binary with scores)
     bounds: np.ndarray | None = None  # group j is score_order[bounds[j]:bounds[j + 1]]
     eligibility: dict[str, np.ndarray] = field(default_factory=dict)  # per metric: groups that take part
+    # Regression: BCa acceleration of each group's MAE / everyone's MAE (the worst-group error verdict).
+    mae_ratio_accel: np.ndarray | None = None
 
 
 def _eligibility(
@@ -149,11 +153,7 @@ def _binary(
         if "score_order" not in shared:
             shared["score_order"] = np.argsort(inp.score, kind="stable")
         order, bounds = grouped_order(groups, shared["score_order"])
-        auc_pt, auc_b, how, overall_auc, overall_auc_b = _auc(order, bounds, inp, s, rng, shared)
-        values["roc_auc"] = MetricValues(
-            "roc_auc", auc_pt, auc_b, overall_auc, overall_auc_b, elig["roc_auc"]
-        )
-        row_rows["roc_auc"] = how
+        values["roc_auc"] = _auc(order, bounds, inp, s, shared, elig["roc_auc"], groups.n_groups)
     return ColumnStats(
         groups.column,
         groups,
@@ -183,33 +183,65 @@ def auc_point(order: np.ndarray, bounds: np.ndarray, inp: Inputs) -> np.ndarray:
     return out
 
 
+def delong_per_group(
+    order: np.ndarray, bounds: np.ndarray, inp: Inputs, level: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(auc, low, high) per group (rows grouped and sorted by score within group): DeLong logit intervals from
+    the exact tie levels of each group's scores."""
+    score = np.asarray(inp.score, dtype=float)[order]
+    y = np.asarray(inp.y_true, dtype=float)[order]
+    w = np.ones(len(y)) if inp.weights is None else np.asarray(inp.weights, dtype=float)[order]
+    g = len(bounds) - 1
+    out = np.full((3, g), np.nan)
+    for j in range(g):
+        lo, hi = int(bounds[j]), int(bounds[j + 1])
+        if hi <= lo:
+            continue
+        starts = M.tie_starts(score[lo:hi])
+        level_of = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, hi - lo)))
+        yj, wj = y[lo:hi], w[lo:hi]
+        pos = np.bincount(level_of, weights=wj * yj, minlength=len(starts))
+        neg = np.bincount(level_of, weights=wj * (1 - yj), minlength=len(starts))
+        sq = (
+            (None, None)
+            if inp.weights is None
+            else (float(np.sum(wj * wj * yj)), float(np.sum(wj * wj * (1 - yj))))
+        )
+        out[:3, j] = delong_auc(pos, neg, *sq, level=level)[:3]
+    return out[0], out[1], out[2]
+
+
 def _auc(
     order: np.ndarray,
     bounds: np.ndarray,
     inp: Inputs,
     s: Settings,
-    rng: np.random.Generator,
     shared: dict[str, Any],
-) -> tuple[np.ndarray, np.ndarray, list[str], float, np.ndarray]:
-    score = np.asarray(inp.score, dtype=float)
-    yt = np.asarray(inp.y_true)
-    w = None if inp.weights is None else np.asarray(inp.weights, dtype=float)
-    per = M.quiet_nan(auc_point, order, bounds, inp)
-    boot, how = auc_row_bootstrap(
-        score[order], yt[order], None if w is None else w[order], bounds, point=per, n_boot=s.n_boot, rng=rng
+    eligible: np.ndarray,
+    n_groups: int,
+) -> MetricValues:
+    """ROC AUC per group and overall with DeLong intervals (no resampling)."""
+    # The point is the exact AUC (fairlearn-equal to 1e-12); the interval is DeLong's, widened to contain it.
+    point = M.quiet_nan(auc_point, order, bounds, inp)
+    _, lo, hi = delong_per_group(order, bounds, inp, s.level)
+    lo, hi = np.fmin(lo, point), np.fmax(hi, point)
+    if "overall_auc" not in shared:  # the same for every group column: computed once
+        whole = np.array([0, len(inp.y_true)])
+        o_pt = float(M.quiet_nan(auc_point, shared["score_order"], whole, inp)[0])
+        _, o_lo, o_hi = delong_per_group(shared["score_order"], whole, inp, s.level)
+        shared["overall_auc"] = (o_pt, (float(min(o_lo[0], o_pt)), float(max(o_hi[0], o_pt))))
+    overall, overall_ci = shared["overall_auc"]
+    none = np.zeros((0, n_groups))
+    return MetricValues(
+        "roc_auc",
+        point,
+        none,
+        overall,
+        np.zeros(0),
+        eligible,
+        closed_ci=(lo, hi),
+        overall_closed_ci=overall_ci,
     )
-    if "overall_auc" not in shared:
-        # The overall AUC is not a function of the group AUCs: resample it on its own (all rows), once for
-        # every group column, with its own seed.
-        o = shared["score_order"]
-        whole = np.array([0, len(score)])
-        overall = M.quiet_nan(auc_point, o, whole, inp)
-        ob, _ = auc_row_bootstrap(
-            score[o], yt[o], None if w is None else w[o], whole, point=overall, n_boot=s.n_boot,
-            rng=np.random.default_rng(shared.get("seed", 0)),
-        )  # fmt: skip
-        shared["overall_auc"] = (float(overall[0]), ob[:, 0])
-    return per, boot, how, *shared["overall_auc"]
 
 
 def _multiclass(
@@ -279,14 +311,20 @@ def _regression(
     overall = M.regression_point(yt, yp, weights)
     names = M.REGRESSION_METRICS
     elig, reasons = _eligibility(names, groups.sizes, None, None, s)
+    # Closed-form jackknife (each row left out of its group's sums, and of everyone's) for the BCa acceleration.
+    loo = M.quiet_nan(M.regression_from_sums, sums_pt[groups.codes] - feats)
+    loo_all = M.quiet_nan(M.regression_from_sums, sums_pt.sum(axis=0) - feats)
     values: dict[str, MetricValues] = {}
     for m in names[:-1]:
         point = np.array([p[m] for p in per])
-        values[m] = MetricValues(m, point, bm[m], float(overall[m]), overall_b[m], elig[m])
+        values[m] = MetricValues(
+            m, point, bm[m], float(overall[m]), overall_b[m], elig[m],
+            accel=jackknife_acceleration(loo[m], groups.codes, g),
+            overall_accel=float(jackknife_acceleration(loo_all[m])[0]),
+        )  # fmt: skip
     ks = np.array([M.ks_distance(yp[groups.codes == j], yp) for j in range(g)])
-    ks_b = ks_bootstrap(yp, groups.codes, g, point=ks, n_boot=s.n_boot, rng=rng)
-    # Everyone's distribution is the yardstick: its distance to itself is 0 in every resample.
-    values["ks"] = MetricValues("ks", ks, ks_b, 0.0, np.zeros(s.n_boot), elig["ks"])
+    # A supremum over thresholds: described without resamples or an interval (accel None).
+    values["ks"] = MetricValues("ks", ks, np.zeros((0, g)), 0.0, np.zeros(0), elig["ks"])
     return ColumnStats(
         groups.column,
         groups,
@@ -296,7 +334,21 @@ def _regression(
         None,
         reasons,
         {m: rows.tolist() for m in names[:-1]},
+        mae_ratio_accel=_mae_ratio_accel(loo["mae"], loo_all["mae"], values["mae"].point, groups.codes, g),
     )
+
+
+def _mae_ratio_accel(
+    loo_group: np.ndarray, loo_all: np.ndarray, point: np.ndarray, codes: np.ndarray, g: int
+) -> np.ndarray:
+    """Jackknife acceleration of MAE_j / MAE_all per group: leaving a row out changes everyone's MAE, and the
+    group's own MAE only for the group's rows."""
+    out = np.zeros(g)
+    for j in range(g):
+        num = np.where(codes == j, loo_group, point[j])
+        with np.errstate(all="ignore"):
+            out[j] = jackknife_acceleration(num / loo_all)[0]
+    return out
 
 
 def column_stats(

@@ -19,6 +19,7 @@ import numpy as np
 
 from audits.fairness import verdicts as V
 from audits.fairness.metrics import quiet_nan
+from audits.intervals import bca_interval
 from audits.stats import value_or_none
 
 TOO_FEW_GROUPS = "fewer than two groups with enough data and a defined {metric}"
@@ -34,6 +35,31 @@ class MetricValues:
     overall: float
     overall_boot: np.ndarray  # (B,)
     eligible: np.ndarray  # (g,) bool
+    # Row-resampled metrics: BCa acceleration per group and overall (from the closed-form jackknife); None for a
+    # metric whose resamples carry no interval (KS, a sup statistic: described, not interval-estimated).
+    accel: np.ndarray | None = None
+    overall_accel: float = 0.0
+    # Closed-form intervals at the section's level (ROC AUC: DeLong), (low (g,), high (g,)) and overall.
+    closed_ci: tuple[np.ndarray, np.ndarray] | None = None
+    overall_closed_ci: tuple[float, float] | None = None
+
+    def group_interval(self, level: float) -> tuple[np.ndarray, np.ndarray]:
+        """(low, high) per group: the closed form, else BCa of the resamples, else undefined (NaN)."""
+        if self.closed_ci is not None:
+            return self.closed_ci
+        if self.accel is None or self.boot.shape[0] == 0:
+            nan = np.full(len(self.point), np.nan)
+            return nan, nan
+        return bca_interval(self.boot, self.point, self.accel, level)
+
+    def overall_interval(self, level: float) -> tuple[float, float]:
+        """(low, high) of everyone's value, by the same method as the groups'."""
+        if self.overall_closed_ci is not None:
+            return self.overall_closed_ci
+        if self.accel is None or self.overall_boot.shape[0] == 0:
+            return float("nan"), float("nan")
+        lo, hi = bca_interval(self.overall_boot, self.overall, self.overall_accel, level)
+        return float(lo), float(hi)
 
 
 def _masked(values: np.ndarray, eligible: np.ndarray) -> np.ndarray:

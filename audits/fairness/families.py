@@ -11,10 +11,9 @@ import numpy as np
 from audits.fairness import DISPARITY_COLUMNS
 from audits.fairness import reference as R
 from audits.fairness import verdicts as V
-from audits.fairness.bootstrap import interval
 from audits.fairness.compute import ColumnStats, Inputs, Settings
 from audits.fairness.framing import Framing
-from audits.intervals import mover_difference, mover_ratio_from_bounds, z_value
+from audits.intervals import bca_interval, mover_difference, mover_ratio_from_bounds, z_value
 from audits.stats import value_or_none
 
 if TYPE_CHECKING:
@@ -160,9 +159,11 @@ def _mae_to_overall(
         with np.errstate(all="ignore"):
             samples = mv.boot[:, idx] / mv.overall_boot[:, None]
 
+        v = mv.point[idx] / mv.overall
+        accel = np.zeros(len(idx)) if cs.mae_ratio_accel is None else cs.mae_ratio_accel[idx]
+
         def to_overall(at: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-            lo, hi = interval(samples, float(np.ravel(at)[0]))
-            v = mv.point[idx] / mv.overall
+            lo, hi = bca_interval(samples, v, accel, float(np.ravel(at)[0]))
             return v, np.minimum(lo, v), np.maximum(hi, v)
 
         k = R.judge_kind("ratio", to_overall, tol, level, band=(0.0, 1 / tol))
@@ -196,7 +197,7 @@ def _mae_to_overall(
                     "ratio_ci_low": value_or_none(k.low[i]),
                     "ratio_ci_high": value_or_none(k.high[i]),
                     "verdict": k.verdicts[i],
-                    "note": f"percentile row bootstrap of MAE / everyone's MAE; pass at or below {1 / tol:.4g}",
+                    "note": f"BCa row bootstrap of MAE / everyone's MAE; pass at or below {1 / tol:.4g}",
                 }
             )
     else:

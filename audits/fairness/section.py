@@ -24,7 +24,6 @@ from audits.fairness import (
 )
 from audits.fairness import disparities as D
 from audits.fairness import verdicts as V
-from audits.fairness.bootstrap import AUC_LEVELS, ROW_DRAW_LIMIT, interval
 from audits.fairness.cells import metric_cells, overall_cells
 from audits.fairness.compute import ColumnStats, Inputs, Settings, column_stats
 from audits.fairness.counts import Groups, group_codes
@@ -34,7 +33,7 @@ from audits.fairness.metrics import METRIC_TITLES, reason_for
 from audits.fairness.summary import headline_rows, sentence, status_of, summarise
 from audits.fairness.thresholds import calibration_by_group, threshold_agreement, threshold_curves
 from audits.group_labels import INTERSECTION_SEP, groups_key
-from audits.intervals import MOVER_R, MOVER_SUM, NEWCOMBE, WILSON
+from audits.intervals import BCA, DELONG, MOVER_R, MOVER_SUM, NEWCOMBE, WILSON
 from audits.method import METHOD_KEY, Method
 from audits.results import Finding, SectionResult, Severity, Status, Table
 from audits.stats import value_or_none
@@ -42,13 +41,11 @@ from audits.stats import value_or_none
 __all__ = ["NAME", "TITLE", "compute_fairness", "assemble_fairness", "run_fairness"]
 
 ROW_INTERVAL_METHOD = (
-    "stratified row bootstrap within groups; groups above the row cap draw cap rows per resample and the "
+    f"{BCA}: stratified row bootstrap within groups; groups above the row cap draw cap rows per resample and the "
     "deviations are rescaled by sqrt(cap / n) (m-out-of-n bootstrap)"
 )
 AUC_INTERVAL_METHOD = (
-    f"scores reduced to at most {AUC_LEVELS} rank levels per group (exact when fewer distinct scores); groups "
-    f"of up to {ROW_DRAW_LIMIT:,} rows resampled by drawing rows, larger groups by a Poisson bootstrap of the "
-    "level counts; resample deviations added to the exact AUC"
+    f"{DELONG}, from the exact tie levels of each group's scores; the point is the exact AUC"
 )
 # Named binary disparities and the group metric behind each; the other metrics keep their own names.
 NAMED = {"demographic_parity": "selection_rate", "equal_opportunity": "tpr"}
@@ -238,7 +235,8 @@ def _worst_group(stats: list[ColumnStats], level: float) -> dict[str, Any]:
                 continue
             j = int(np.nanargmax(v))
             if best is None or v[j] > best["value"]:
-                lo, hi = interval(mv.boot[:, j : j + 1], level)
+                lo, hi = mv.group_interval(level)
+                lo, hi = lo[j : j + 1], hi[j : j + 1]
                 best = {
                     "attribute": cs.column,
                     "group": cs.groups.names[j],
@@ -517,15 +515,15 @@ def _framing_record(ctx: AuditContext, fr: Framing) -> dict[str, Any]:
 
 
 def method_record(ctx: AuditContext, numbers: FairnessNumbers) -> Method:
-    """The section's :class:`~audits.method.Method`: score intervals for rates, percentile bootstrap for ROC AUC
-    and regression metrics."""
+    """The section's :class:`~audits.method.Method`: score intervals for rates, DeLong for ROC AUC, BCa bootstrap
+    for the regression metrics."""
     s = numbers.settings
     return Method(
-        interval="Wilson score (rates), percentile bootstrap (ROC AUC)"
+        interval="Wilson score (rates), DeLong logit (ROC AUC)"
         if ctx.task != "regression"
-        else "percentile bootstrap",
+        else "BCa bootstrap",
         confidence_level=s.level,
-        resamples=s.n_boot,
+        resamples=s.n_boot if ctx.task == "regression" else 0,  # rates and ROC AUC: closed forms
         seed=ctx.sampling.seed,
         rows=ctx.n_rows,
         sample_caps={"row_cap": s.row_cap},
@@ -540,7 +538,7 @@ def _method(ctx: AuditContext, numbers: FairnessNumbers, excluded: list[dict[str
         "n_bootstrap": s.n_boot,
         "seed": ctx.seed,
         "confidence_level": s.level,
-        "interval": "percentile" if regression else "score",
+        "interval": "BCa" if regression else "score",
         "interval_method": ROW_INTERVAL_METHOD if regression else INTERVAL_METHOD,
         "difference_interval_method": NEWCOMBE,
         "ratio_interval_method": MOVER_R,
@@ -574,13 +572,11 @@ def _method(ctx: AuditContext, numbers: FairnessNumbers, excluded: list[dict[str
     }
     if regression:
         method["ks"] = (
-            "KS distance of each group's predictions to everyone's (unweighted; everyone's held fixed); interval "
-            "from resampled group level counts (at most 1,024 rank levels of everyone's predictions)"
+            "KS distance of each group's predictions to everyone's (unweighted; everyone's held fixed); described "
+            "without an interval: a supremum over thresholds has no interval that claims coverage here"
         )
     if inp.score is not None:
-        method["roc_auc_to_overall"] = (
-            "the overall ROC AUC is resampled on its own (all rows), independently of the group resamples"
-        )
+        method["roc_auc_to_overall"] = "the overall ROC AUC has its own DeLong interval (all rows)"
     return method
 
 

@@ -96,3 +96,57 @@ def test_exact_coverage_on_a_grid():
     dcov = [_coverage_difference(p, n) for n in (30, 300) for p in (0.05, 0.2, 0.5)]
     assert min(dcov) >= 0.85
     assert abs(np.mean(dcov) - 0.95) <= 0.02
+
+
+# --- F1 (Jaccard–Wilson), ROC AUC (DeLong), BCa -----------------------------------------------------------------
+def test_f1_interval_is_the_wilson_interval_of_the_jaccard_index_mapped_to_f1():
+    from audits.intervals import f1_interval
+
+    f1, lo, hi = f1_interval(30, 20, 50, 0.95)
+    jlo, jhi = wilson(30 / 50, 50, 0.95)
+    assert float(f1) == pytest.approx(2 * 30 / (2 * 30 + 20))
+    assert (float(lo), float(hi)) == pytest.approx((2 * jlo / (1 + jlo), 2 * jhi / (1 + jhi)))
+    # no true positive, or no error: never a zero-width interval
+    f1, lo, hi = f1_interval(0, 12, 12, 0.95)
+    assert float(f1) == 0.0 == float(lo) and float(hi) > 0.1
+    f1, lo, hi = f1_interval(9, 0, 9, 0.95)
+    assert float(f1) == 1.0 == float(hi) and float(lo) < 0.9
+    assert np.isnan(f1_interval(0, 0, 0, 0.95)[0])
+
+
+def test_delong_auc_at_perfect_separation_uses_the_birnbaum_klose_bound():
+    from audits.intervals import delong_auc
+
+    # 5 negatives below 3 positives: AUC 1, the placement values have no spread
+    auc, lo, hi, se = delong_auc([0, 0, 1, 1, 1], [3, 2, 0, 0, 0])
+    assert auc == 1.0 and se == 0.0 and hi == 1.0
+    wlo, _ = wilson(1.0, 3, 0.95)  # min(P, N) = 3 positives
+    assert lo == pytest.approx(float(wlo)) and lo < 0.6
+    assert np.isnan(delong_auc([1, 2], [0, 0])[0])  # no negative: undefined
+
+
+def test_bca_interval_reduces_to_the_percentile_interval_without_bias_or_acceleration():
+    from audits.intervals import bca_interval
+
+    boot = np.linspace(-1, 1, 2001)  # symmetric around the estimate 0: z0 = 0
+    lo, hi = bca_interval(boot, 0.0, 0.0, 0.9)
+    assert (lo, hi) == pytest.approx(tuple(np.quantile(boot, [0.05, 0.95])), abs=1e-3)
+
+
+def test_bca_interval_corrects_a_skewed_bootstrap_and_always_contains_the_estimate():
+    from audits.intervals import bca_interval, jackknife_acceleration
+
+    rng = np.random.default_rng(3)
+    x = rng.exponential(size=60)
+    loo = (x.sum() - x) / (len(x) - 1)
+    a = jackknife_acceleration(loo)[0]
+    skew = np.mean((x - x.mean()) ** 3) / np.std(x) ** 3
+    # the jackknife acceleration of a mean is skewness / (6 sqrt(n))
+    assert a == pytest.approx(skew / (6 * np.sqrt(len(x))), rel=0.05)
+    boot = np.array([x[rng.integers(0, len(x), len(x))].mean() for _ in range(2000)])
+    lo, hi = bca_interval(boot, x.mean(), a, 0.95)
+    plo, phi = np.quantile(boot, [0.025, 0.975])
+    assert lo > plo and hi > phi  # right-skewed: BCa moves both ends up
+    # every resample above the estimate: still finite and containing it
+    lo, hi = bca_interval(np.linspace(1, 2, 500), 0.5, 0.0, 0.95)
+    assert lo == 0.5 and np.isfinite(hi)

@@ -49,7 +49,8 @@ def test_sampling_reads_the_policy_once_for_every_section():
     sp = ctx.sampling
     assert sp is ctx.sampling  # computed once per context
     assert (sp.confidence_level, sp.n_bootstrap, sp.row_cap, sp.seed) == (0.9, 500, 1000, 7)
-    assert sp.row_resamples == ROW_BOOTSTRAP_RESAMPLES and sp.resampling and sp.level_label == "90%"
+    # row bootstraps draw min(n_bootstrap, ROW_BOOTSTRAP_RESAMPLES) resamples
+    assert sp.row_resamples == min(500, ROW_BOOTSTRAP_RESAMPLES) and sp.resampling and sp.level_label == "90%"
 
 
 def test_zero_resamples_means_no_resampling_not_one_resample():
@@ -71,7 +72,15 @@ def test_performance_and_fairness_record_the_same_method_keys():
     for section in (perf, fair):
         rec = section.metrics[METHOD_KEY]
         assert set(rec) == METHOD_KEYS, section.name
-        assert (rec["resamples"], rec["seed"], rec["rows"], rec["confidence_level"]) == (50, 7, 800, 0.95)
+        # binary fairness resamples nothing (rates and ROC AUC have closed-form intervals); performance's BCa
+        # rows (log loss, Brier) draw n_bootstrap resamples
+        resamples = 50 if section is perf else 0
+        assert (rec["resamples"], rec["seed"], rec["rows"], rec["confidence_level"]) == (
+            resamples,
+            7,
+            800,
+            0.95,
+        )
         assert rec["sample_caps"]["row_cap"] == ctx.sampling.row_cap
 
 
@@ -90,7 +99,8 @@ def test_performance_sentence_follows_the_confidence_level():
         f"Accuracy {format_estimate(acc['value'], acc['ci_low'], acc['ci_high'], 0.8)}"
     )
     assert "80% CI" in res.summary[0] and "95%" not in res.summary[0]
-    assert "80% percentile interval" in acc["method"]
+    assert "Wilson" in acc["method"]
+    assert "80%" in res.metrics["overall"]["log_loss"]["method"]  # the bootstrap rows state their level
 
 
 # --- n_bootstrap: 0 in performance ----------------------------------------------------------------------------
@@ -109,10 +119,12 @@ def test_no_resamples_gives_wilson_intervals_for_rates():
     assert res.metrics[METHOD_KEY]["resamples"] == 0 and res.method["n_bootstrap"] == 0
 
 
-def test_no_resamples_leaves_other_metrics_without_a_zero_width_interval():
+def test_no_resamples_keeps_closed_forms_and_leaves_bootstrap_metrics_without_an_interval():
     res = _perf(_ctx(n_bootstrap=0))
     m = res.metrics["overall"]
-    for name in ("f1", "roc_auc", "log_loss", "brier_score"):
+    for name in ("f1", "roc_auc"):  # closed forms (Jaccard–Wilson, DeLong) need no resamples
+        assert m[name]["ci_low"] < m[name]["value"] < m[name]["ci_high"], name
+    for name in ("log_loss", "brier_score"):  # BCa only: no interval rather than a zero-width one
         assert m[name]["ci_low"] is None and m[name]["ci_high"] is None, name
         assert m[name]["method"] == NO_RESAMPLES, name
     assert "95% CI" in res.summary[0]  # accuracy keeps its closed-form interval

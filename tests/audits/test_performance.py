@@ -39,7 +39,11 @@ def test_binary_metrics_equal_sklearn_and_sit_in_their_intervals():
     for name, row in m.items():
         assert row["ci_low"] <= row["value"] <= row["ci_high"], name
     assert res.tables["calibration"].n_rows == 10
-    assert "multinomial" in m["accuracy"]["method"]
+    # each interval named by what the quantity is (issue 12): no percentile interval anywhere
+    assert "Wilson" in m["accuracy"]["method"] and "Jaccard" in m["f1"]["method"]
+    assert "MOVER" in m["balanced_accuracy"]["method"] and "DeLong" in m["roc_auc"]["method"]
+    assert "BCa" in m["log_loss"]["method"] and "BCa" in m["brier_score"]["method"]
+    assert not any("percentile" in row["method"] for row in m.values())
 
 
 def test_precision_is_undefined_not_zero_when_nothing_is_predicted_positive():

@@ -118,18 +118,35 @@ def test_regression_row_cap_uses_rescaled_m_out_of_n(regression_frame):
     assert capped.method["row_resampling"]["sex"]["mae"] == [300, 300]
 
 
-def test_regression_ks_interval_matches_a_row_bootstrap(regression_frame):
+def test_regression_ks_is_described_without_an_interval(regression_frame):
+    """KS is a supremum over thresholds: a percentile interval of it would claim coverage it does not have."""
+    _, res = audit(regression_frame, task="regression")
+    ks = res.metrics["groups"]["sex"]["F"]["ks"]
+    assert ks["value"] is not None and ks["ci_low"] is None and ks["ci_high"] is None
+    assert "without an interval" in res.method["ks"]
+
+
+def test_regression_group_intervals_are_bca_and_match_scipy(regression_frame):
+    """Each group's MAE interval is the BCa interval scipy.stats.bootstrap gives (within Monte-Carlo error)."""
+    from scipy.stats import bootstrap
+
     f = regression_frame
     _, res = audit(f, task="regression")
-    ks = res.metrics["groups"]["sex"]["F"]["ks"]
-    rng = np.random.default_rng(53)
-    sub = f.loc[f["sex"] == "F", "pred"].to_numpy()
-    everyone = f["pred"].to_numpy()
-    ref = [ks_2samp(sub[rng.integers(0, len(sub), len(sub))], everyone).statistic for _ in range(400)]
-    lo, hi = np.quantile(ref, [0.025, 0.975])
-    width = hi - lo
-    assert ks["ci_low"] == pytest.approx(lo, abs=0.2 * width)
-    assert ks["ci_high"] == pytest.approx(hi, abs=0.2 * width)
+    m = res.metrics["groups"]["sex"]["F"]["mae"]
+    sub = f[f["sex"] == "F"]
+    err = np.abs(sub["label"].to_numpy() - sub["pred"].to_numpy())
+    ref = bootstrap(
+        (err,),
+        np.mean,
+        n_resamples=4000,
+        method="BCa",
+        confidence_level=0.95,
+        random_state=np.random.default_rng(1),
+    ).confidence_interval
+    width = ref.high - ref.low
+    assert m["ci_low"] == pytest.approx(ref.low, abs=0.08 * width)
+    assert m["ci_high"] == pytest.approx(ref.high, abs=0.08 * width)
+    assert "BCa" in res.method["interval_method"]
 
 
 def test_ratio_of_mean_predictions_is_not_checked_when_predictions_can_be_negative(regression_frame):
