@@ -19,7 +19,7 @@ import pandas as pd
 from audits.errors import AuditInputError
 from audits.jsonsafe import json_safe
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 
 
 class Status(StrEnum):
@@ -289,14 +289,26 @@ _VERDICT_ORDER = [Status.FAIL, Status.INCONCLUSIVE, Status.WARN, Status.PASS]
 
 @dataclass(frozen=True)
 class AuditResult:
-    """The complete, frozen result of one audit. Renderers read it; nothing mutates it."""
+    """The complete, frozen result of one audit. Renderers read it; nothing mutates it.
+
+    ``row_ledger`` (:mod:`audits.row_ledger`: per-row labels, predictions, weights and group codes, compressed)
+    and ``data_profile`` (:mod:`audits.data_profile`: value counts and quantiles of the audited columns) are
+    there for :func:`audits.compare.compare` (a paired comparison, the drift between two audits' data); no
+    report prints them. Each is ``{"status": "absent", "reason": ...}`` when the audit could not keep it, and
+    None in results of engines that record neither (Spark).
+    """
 
     sections: tuple[SectionResult, ...]
     provenance: Provenance
     schema_version: str = SCHEMA_VERSION
+    row_ledger: Mapping[str, Any] | None = None
+    data_profile: Mapping[str, Any] | None = None
 
     def __post_init__(self) -> None:
         _set(self, "sections", tuple(self.sections))
+        for name in ("row_ledger", "data_profile"):
+            if getattr(self, name) is not None:
+                _set(self, name, json_safe(dict(getattr(self, name))))
 
     # --- access -------------------------------------------------------------------------------------------
     def section(self, name: str) -> SectionResult | None:
@@ -347,6 +359,8 @@ class AuditResult:
             "status": self.status.value,
             "provenance": self.provenance.to_dict(),
             "sections": [s.to_dict() for s in self.sections],
+            "row_ledger": self.row_ledger,
+            "data_profile": self.data_profile,
         }
 
     def to_json(self, *, indent: int | None = 2) -> str:
@@ -371,6 +385,8 @@ class AuditResult:
             sections=tuple(SectionResult.from_dict(s) for s in d["sections"]),
             provenance=Provenance.from_dict(d["provenance"]),
             schema_version=found,
+            row_ledger=d.get("row_ledger"),
+            data_profile=d.get("data_profile"),
         )
 
     @classmethod

@@ -20,6 +20,7 @@ import pandas as pd
 from audits import data_quality, emissions, explain, fairness, performance
 from audits.config import AuditConfig
 from audits.context import AuditContext, build_context
+from audits.data_profile import profile_from_context
 from audits.data_quality import run_data_quality
 from audits.emissions import run_emissions
 from audits.explain import run_explanation
@@ -28,6 +29,7 @@ from audits.inputs import LoadedData, ModelAdapter, adapt_estimator, frame_as_da
 from audits.limits import Limits, default_limits
 from audits.performance import run_performance
 from audits.results import AuditResult, Provenance, SectionResult, new_run_id
+from audits.row_ledger import ledger_from_context
 
 ProgressFn = Callable[[str, float, str], None]
 
@@ -247,4 +249,18 @@ def audit_context(
         prediction_seconds=ctx.prediction_seconds,
         run_id=run_id or new_run_id(),
     )
-    return AuditResult(sections=tuple(results[name] for name, _, _ in SECTIONS), provenance=provenance)
+    return AuditResult(
+        sections=tuple(results[name] for name, _, _ in SECTIONS),
+        provenance=provenance,
+        row_ledger=_kept("row ledger", ledger_from_context, ctx),
+        data_profile=_kept("data profile", profile_from_context, ctx),
+    )
+
+
+def _kept(what: str, build: Callable[[AuditContext], dict[str, Any]], ctx: AuditContext) -> dict[str, Any]:
+    """What a comparison needs from this audit (:mod:`audits.row_ledger`, :mod:`audits.data_profile`); a failure
+    here must not sink the audit, it only makes a later comparison less precise, and the result says why."""
+    try:
+        return build(ctx)
+    except Exception as exc:  # noqa: BLE001 - recorded in the result
+        return {"status": "absent", "reason": f"the {what} could not be built ({type(exc).__name__}: {exc})"}

@@ -11,6 +11,11 @@ negatives), so the rate intervals, the reference-group table and the verdicts ar
 would give them; the ROC AUC intervals are kept. Elsewhere (sample weights, multiclass, regression) the 1.0
 verdicts cannot be recomputed: they are withdrawn (``undefined``), the section is ``inconclusive`` and the
 note says to re-run the audit.
+
+1.1 -> 1.2 (the row ledger and the data profile of :func:`audits.compare.compare`): a 1.1 result kept neither,
+and neither can be rebuilt from its numbers. Both become ``{"status": "absent", "reason": ...}``: a comparison
+with such a result is not paired (the independent standard error is used, which is conservative) and computes
+no data drift. The sections are unchanged.
 """
 
 from __future__ import annotations
@@ -270,8 +275,27 @@ def upgrade_1_0(d: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+NO_LEDGER_1_1 = (
+    "upgraded from result schema 1.1, which kept no row ledger: paired comparison not available, independent "
+    "standard error used, which is conservative"
+)
+NO_PROFILE_1_1 = (
+    "upgraded from result schema 1.1, which kept no data profile: the drift between the audited datasets "
+    "cannot be computed"
+)
+
+
+def upgrade_1_1(d: dict[str, Any]) -> dict[str, Any]:
+    """Schema 1.1 -> 1.2: the row ledger and the data profile, both absent (with the reason)."""
+    out = dict(d)  # the sections are not touched, so a shallow copy leaves the original as it was
+    out["row_ledger"] = {"status": "absent", "reason": NO_LEDGER_1_1}
+    out["data_profile"] = {"status": "absent", "reason": NO_PROFILE_1_1}
+    out["schema_version"] = "1.2"
+    return out
+
+
 # version -> upgrader to the next version; chained by :func:`upgrade`.
-UPGRADERS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {"1.0": upgrade_1_0}
+UPGRADERS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {"1.0": upgrade_1_0, "1.1": upgrade_1_1}
 
 
 def upgrade(d: Mapping[str, Any], *, target: str, source: str = "audit result") -> dict[str, Any]:

@@ -13,6 +13,9 @@ Run:  .venv/bin/python benchmarks/store.py [--german RESULT.json] [--adult RESUL
 
 Without ``--german`` the German-credit audit runs first; without ``--adult`` the Adult demo audit runs (a few
 minutes). Without ``--pg`` a throwaway PostgreSQL cluster is started (tests/audits/store/pg.py).
+
+It also prints what the row ledger and the data profile (schema 1.2, for paired comparisons and data drift) add
+to each result: JSON and stored (zlib) bytes with and without them.
 """
 
 from __future__ import annotations
@@ -121,6 +124,22 @@ def bench(name: str, url: str, german: AuditResult, adult: AuditResult, n: int, 
     ]
 
 
+def size_rows(name: str, result: AuditResult) -> list[list]:
+    """JSON and stored bytes of a result, with and without its row ledger and data profile."""
+    import json
+
+    full = result.to_dict()
+    bare = {k: v for k, v in full.items() if k not in ("row_ledger", "data_profile")}
+    out = []
+    for label, d in (("with ledger + profile", full), ("without (as schema 1.1)", bare)):
+        blob, raw = encode_result(d)
+        out.append([name, label, f"{raw / 1e3:,.1f}", f"{len(blob) / 1e3:,.1f}"])
+    for key in ("row_ledger", "data_profile"):
+        part = json.dumps(full.get(key), separators=(",", ":")).encode()
+        out.append([name, f"  of which {key}", f"{len(part) / 1e3:,.1f}", ""])
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--german", help="a German-credit result JSON (default: run the audit)")
@@ -133,6 +152,11 @@ def main() -> None:
     german, adult = german_result(args.german), adult_result(args.adult)
     g_size, a_size = (len(r.to_json(indent=None).encode()) for r in (german, adult))
     print(f"German-credit result {g_size / 1e3:,.0f} kB of JSON; Adult demo result {a_size / 1e6:,.1f} MB")
+    print_table(
+        "Result sizes",
+        ["result", "", "JSON kB", "stored kB"],
+        size_rows("German credit", german) + size_rows("Adult demo", adult),
+    )
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         rows += bench("SQLite", f"sqlite:///{tmp}/bench.db", german, adult, args.n, args.repeats)

@@ -1,8 +1,10 @@
 """Render a :class:`audits.compare.Comparison` as Markdown, HTML, PDF or JSON.
 
-The comparison becomes a :class:`reports.document.Document` (changes ranked: real changes for the worse first),
-laid out by the same renderers as the audit report, so a number reads identically in every format. Files are
-published with :func:`reports.safe_write.publish` as ``comparison.<format>``.
+The comparison becomes a :class:`reports.document.Document` (changes ranked: real changes for the worse first,
+each with the method that tested it: paired with the measured correlation ρ, or independent; then the drift
+between the two audited datasets), laid out by the same renderers as the audit report, so a number reads
+identically in every format. Files are published with :func:`reports.safe_write.publish` as
+``comparison.<format>``. The results' row ledgers and data profiles themselves are never printed.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from audits.compare import CHANGED, DISPARITY, METRIC, UNTESTED, Comparison, ItemChange
+from audits.compare import CHANGED, DISPARITY, METRIC, PAIRED, UNTESTED, Comparison, ItemChange
+from audits.data_profile import DriftRow
 from reports.document import Bullets, Document, Heading, KeyValues, Paragraph, TableBlock
 from reports.export import parse_formats
 from reports.formatting import DisplayTable, fmt_float, fmt_value_ci
@@ -20,7 +23,9 @@ from reports.safe_write import new_run_id, publish
 
 COMPARISON_FORMATS = ("md", "html", "pdf", "json")
 BASENAME = "comparison"
-_COLUMNS = ("Item", "A", "B", "Change", "Verdict", "p (one-sided)")
+_COLUMNS = ("Item", "A", "B", "Change", "Verdict", "p (one-sided)", "Method")
+_DRIFT_COLUMNS = ("Column", "Type", "Distance", "PSI", "Missing A → B", "Source", "Flag")
+_TESTS = {"jensen_shannon": "Jensen–Shannon", "wasserstein_normed": "Wasserstein / std"}
 
 
 def _verdict(item: ItemChange) -> str:
@@ -56,12 +61,107 @@ def _table(title: str, items: Sequence[ItemChange], note: str) -> DisplayTable:
             _signed(i.change),
             _verdict(i),
             _p(i.p_value),
+            _method(i),
         )
         for i in items
     )
     return DisplayTable(
-        title=title, columns=_COLUMNS, rows=rows, numeric=(False, True, True, True, False, True), note=note
+        title=title,
+        columns=_COLUMNS,
+        rows=rows,
+        numeric=(False, True, True, True, False, True, False),
+        note=note,
     )
+
+
+def _method(item: ItemChange) -> str:
+    if item.p_value is None:
+        return "—"
+    if item.method == PAIRED and item.correlation is not None:
+        return f"paired (ρ {item.correlation:.2f})"
+    return item.method
+
+
+def _share(x: float | None) -> str:
+    return "—" if x is None else f"{x:.1%}"
+
+
+def _flag(row: DriftRow) -> str:
+    flags = []
+    if row.drifted:
+        flags.append("drift")
+    if row.psi_level in ("warn", "fail"):
+        flags.append("PSI " + ("major" if row.psi_level == "fail" else "moderate"))
+    return ", ".join(flags) or ("—" if row.statistic is None else "stable")
+
+
+def _drift_table(rows: Sequence[DriftRow]) -> DisplayTable:
+    ranked = sorted(rows, key=lambda r: (not r.flagged, -(r.psi or 0.0), r.column))
+    cells = tuple(
+        (
+            r.column + (f" ({r.note})" if r.note else ""),
+            r.type,
+            "—" if r.statistic is None else f"{fmt_float(r.statistic)} ({_TESTS.get(str(r.test), r.test)})",
+            "—" if r.psi is None else fmt_float(r.psi),
+            f"{_share(r.missing_a)} → {_share(r.missing_b)}",
+            r.source,
+            _flag(r),
+        )
+        for r in ranked
+    )
+    return DisplayTable(
+        title="",
+        columns=_DRIFT_COLUMNS,
+        rows=cells,
+        numeric=(False, False, True, True, True, False, False),
+        note="A is the reference; flagged columns first, then by PSI. Source 'sketch': from 100-quantile sketches "
+        "or with values beyond the top 100 of a column pooled.",
+    )
+
+
+def _drift_blocks(cmp: Comparison) -> list:
+    drifted = cmp.drifted
+    blocks: list = [
+        Heading("Data drift between the audited datasets", status="warn" if drifted else None),
+        Paragraph(cmp.drift_note, style="note"),
+    ]
+    if cmp.drift:
+        blocks.append(
+            Paragraph(
+                f"{len(drifted)} of {len(cmp.drift)} shared column(s) flagged"
+                + (": " + ", ".join(r.column for r in drifted[:20]) if drifted else "")
+                + ".",
+                style="verdict",
+            )
+        )
+        blocks.append(TableBlock(_drift_table(cmp.drift)))
+    for label, values in (
+        ("Columns only in A", cmp.drift_only_in_a),
+        ("Columns only in B", cmp.drift_only_in_b),
+    ):
+        if values:
+            blocks += [Paragraph(label, style="verdict"), Bullets(tuple(values))]
+    return blocks
+
+
+def _unpaired_notes(cmp: Comparison) -> list:
+    """In a paired comparison: which tested items stayed independent, and why."""
+    if cmp.method != PAIRED:
+        return []
+    why: dict[str, list[str]] = {}
+    for i in cmp.items:
+        if i.p_value is not None and i.method != PAIRED and i.method_note:
+            why.setdefault(i.method_note, []).append(i.label)
+    if not why:
+        return []
+    lines = tuple(
+        f"{reason}: {', '.join(labels[:8])}" + (f" and {len(labels) - 8} more" if len(labels) > 8 else "")
+        for reason, labels in why.items()
+    )
+    return [
+        Paragraph("Tested with the independent standard error (conservative):", style="note"),
+        Bullets(lines),
+    ]
 
 
 def _finding_text(f: dict) -> str:
@@ -88,7 +188,11 @@ def build_comparison_document(cmp: Comparison) -> Document:
         ("B", f"{cmp.b.label} · {cmp.b.model_name or '?'} on {cmp.b.dataset_name or '?'}"),
         ("B started", cmp.b.started_at or "unknown"),
         ("Target / task", f"{cmp.target or '?'} / {cmp.task or '?'}"),
-        ("Method", cmp.method),
+        ("Method", cmp.method + (f" ({cmp.paired_items} item(s) paired)" if cmp.method == PAIRED else "")),
+        (
+            "Data drift",
+            f"{len(cmp.drifted)} of {len(cmp.drift)} column(s) flagged" if cmp.drift else "not measured",
+        ),
     )
     blocks: list = [
         Heading("Summary", status=status),
@@ -114,6 +218,7 @@ def build_comparison_document(cmp: Comparison) -> Document:
             ),
             title="How the audits were compared",
         ),
+        *_unpaired_notes(cmp),
     ]
     ranked = cmp.ranked()
     for kind, title in ((METRIC, "Performance"), (DISPARITY, "Fairness disparities")):
@@ -150,6 +255,7 @@ def build_comparison_document(cmp: Comparison) -> Document:
             ]
     if extra:
         blocks += [Heading("Groups and findings"), *extra]
+    blocks += _drift_blocks(cmp)
     return Document(
         title="Audit comparison",
         subtitle=f"{cmp.b.label} compared with {cmp.a.label}",

@@ -144,6 +144,10 @@ if len(picked) == 2:
                 "verdict": [
                     "worse" if i.worse else "better" if i.better else i.verdict.lower() for i in ranked
                 ],
+                "method": [
+                    f"paired (ρ {i.correlation:.2f})" if i.correlation is not None else i.method
+                    for i in ranked
+                ],
             }
         ),
         hide_index=True,
@@ -160,5 +164,8 @@ if len(picked) == 2:
     ):
         if items:
             st.caption(f"{title}: " + ", ".join(md_escape(g) for g in items))
+    st.markdown(f"**Data drift between the audited datasets**: {md_escape(comparison.drift_note)}")
+    if comparison.drift:
+        st.dataframe(pd.DataFrame([r.to_dict() for r in comparison.drift]), hide_index=True, width="stretch")
 else:
     st.caption("Pick two audits to see what changed between them.")

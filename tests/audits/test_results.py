@@ -108,3 +108,25 @@ def test_each_audit_gets_a_random_128_bit_run_id_that_round_trips(german_result)
 def test_table_columns_must_have_equal_length():
     with pytest.raises(ValueError, match="different lengths"):
         Table(title="t", data={"a": [1, 2], "b": [1]})
+
+
+def test_a_result_carries_its_row_ledger_and_data_profile_through_json(german_result, tmp_path):
+    from audits.row_ledger import read_ledger
+
+    led, prof = german_result.row_ledger, german_result.data_profile
+    assert led["status"] == "present" and led["rows"] == prof["rows"] == 300
+    assert prof["status"] == "present" and "credit_amount" in prof["columns"]
+    again = AuditResult.load_json(german_result.save_json(tmp_path / "r.json"))
+    assert again.row_ledger == led and again.data_profile == prof
+    decoded = read_ledger(again.row_ledger)
+    assert decoded.rows == 300 and set(decoded.groups) == {"sex", "age"}
+
+
+def test_no_renderer_prints_the_ledger_or_the_profile(german_result):
+    from reports.export import render_report
+
+    payload = german_result.row_ledger["payload"][:40]
+    for fmt in ("md", "html"):
+        text = render_report(german_result, fmt)
+        text = text.decode("utf-8") if isinstance(text, bytes) else text
+        assert payload not in text and "label_sha256" not in text and "quantiles" not in text

@@ -1,4 +1,5 @@
-"""Results saved with schema 1.0 stay readable: upgraded to 1.1, recomputed where the numbers allow."""
+"""Results saved with older schemas stay readable: 1.0 upgraded to 1.1 (fairness verdicts recomputed where the
+numbers allow), 1.1 to 1.2 (no row ledger, no data profile: said so, and a comparison stays independent)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 
 from audits.errors import AuditInputError
 from audits.results import SCHEMA_VERSION, AuditResult
-from audits.schema_upgrade import UPGRADE_CODE, UPGRADERS, upgrade
+from audits.schema_upgrade import NO_LEDGER_1_1, UPGRADE_CODE, UPGRADERS, upgrade
 
 V1_0 = Path(__file__).parent / "data" / "result_v1_0_german.json"
 
@@ -26,14 +27,14 @@ def _fairness(d: dict) -> dict:
     return next(s for s in d["sections"] if s["name"] == "fairness")
 
 
-def test_current_version_is_1_1_and_every_older_version_has_an_upgrader():
-    assert SCHEMA_VERSION == "1.1"
-    assert "1.0" in UPGRADERS
+def test_current_version_is_1_2_and_every_older_version_has_an_upgrader():
+    assert SCHEMA_VERSION == "1.2"
+    assert {"1.0", "1.1"} <= set(UPGRADERS)
 
 
-def test_a_real_1_0_result_loads_through_the_upgrader(old):
+def test_a_real_1_0_result_loads_through_the_upgraders(old):
     result = AuditResult.load_json(V1_0)
-    assert result.schema_version == "1.1"
+    assert result.schema_version == "1.2"
     fair = result.section("fairness")
     assert fair.summary[0].startswith("Upgraded from result schema 1.0")
     assert any(f.code == UPGRADE_CODE for f in fair.findings)
@@ -79,7 +80,7 @@ def test_weighted_1_0_results_withdraw_the_verdicts_and_say_why(old):
 
 def test_the_original_dict_is_not_modified(old):
     before = json.dumps(old, sort_keys=True)
-    upgrade(old, target="1.1")
+    upgrade(old, target=SCHEMA_VERSION)
     assert json.dumps(old, sort_keys=True) == before
 
 
@@ -87,3 +88,28 @@ def test_unknown_versions_are_refused_with_the_file_name(old):
     d = dict(old, schema_version="0.9")
     with pytest.raises(AuditInputError, match=r"result\.json: .*schema version '0\.9'.*Re-run the audit"):
         AuditResult.from_dict(d, source="result.json")
+
+
+def test_a_1_1_result_reads_without_a_ledger_or_profile_and_says_why(old):
+    d11 = upgrade(old, target="1.1")
+    assert d11["schema_version"] == "1.1" and "row_ledger" not in d11
+    result = AuditResult.from_dict(d11)
+    assert result.schema_version == "1.2"
+    assert result.row_ledger == {"status": "absent", "reason": NO_LEDGER_1_1}
+    assert "independent standard error used, which is conservative" in NO_LEDGER_1_1
+    assert result.data_profile["status"] == "absent" and "1.1" in result.data_profile["reason"]
+    # The sections are those of the 1.1 result, untouched.
+    assert [s.to_dict() for s in result.sections] == [
+        s.to_dict() for s in AuditResult.from_dict(d11 | {"schema_version": "1.2"}).sections
+    ]
+
+
+def test_a_comparison_with_an_upgraded_1_1_result_is_independent_and_names_the_reason(old):
+    from audits.compare import INDEPENDENT, compare
+
+    result = AuditResult.from_dict(upgrade(old, target="1.1"))
+    cmp = compare(result, result)
+    assert cmp.method == INDEPENDENT
+    assert "paired comparison not available" in cmp.method_note
+    assert all(i.method == INDEPENDENT for i in cmp.items)
+    assert cmp.drift == () and "same data" in cmp.drift_note

@@ -11,6 +11,7 @@ import sys
 import pandas as pd
 import pytest
 
+from audits.results import SCHEMA_VERSION
 from reports.cli import main
 
 
@@ -41,7 +42,7 @@ def test_run_on_german_sample_writes_json_and_prints_summary(german_paths, tmp_p
     assert code == 0
     assert "Model performance" in out and "positive class 'good'" in out
     result = json.loads((tmp_path / "audit_report.json").read_text())
-    assert result["schema_version"] == "1.1"
+    assert result["schema_version"] == SCHEMA_VERSION
     assert result["provenance"]["data"]["rows"] == 300
 
 

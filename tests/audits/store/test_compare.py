@@ -116,15 +116,16 @@ def test_many_marginal_changes_are_not_all_flagged():
     assert sum(i.worse for i in disparities) == 0
 
 
-def test_the_same_data_is_marked_paired_and_never_flags_more_than_independent():
+def test_the_same_data_without_ledgers_is_not_paired_and_uses_the_independent_error():
     a = make_result(perf={"accuracy": (0.80, 0.77, 0.83)})
     b_same = make_result(perf={"accuracy": (0.75, 0.72, 0.78)})
     b_other = make_result(perf={"accuracy": (0.75, 0.72, 0.78)}, data_sha="cc" * 32)
-    paired, independent = compare(a, b_same), compare(a, b_other)
-    assert paired.method == "paired" and "same data" in paired.method_note
-    assert independent.method == "independent"
-    # The correlation is not measured, so the paired p-value is the conservative independent one.
-    assert _item(paired, "accuracy").p_value >= _item(independent, "accuracy").p_value - 1e-12
+    same, independent = compare(a, b_same), compare(a, b_other)
+    assert same.method == "independent" and "same data" in same.method_note
+    assert "no row ledger" in same.method_note and "conservative" in same.method_note
+    assert independent.method == "independent" and "different data" in independent.method_note
+    # No correlation is measured, so the p-value is the conservative independent one.
+    assert _item(same, "accuracy").p_value == pytest.approx(_item(independent, "accuracy").p_value)
 
 
 def test_new_and_vanished_groups_and_findings():
