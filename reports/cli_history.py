@@ -237,6 +237,12 @@ def print_gate(cmp: Any, *, file: Any = None) -> None:
         )
     for i in cmp.improvements:
         print(f"    better {i.label}: {i.a:.4g} -> {i.b:.4g}", file=out)
+    drifted = [d for d in cmp.drift if d.flagged]
+    print(f"  data drift between the audited datasets: {cmp.drift_note}", file=out)
+    for d in drifted:
+        stat = "" if d.statistic is None else f"{d.test} {d.statistic:.3f}"
+        psi = "" if d.psi is None else f"PSI {d.psi:.3f} ({d.psi_level})"
+        print(f"    DRIFT  {d.column}: {', '.join(x for x in (stat, psi) if x)} [{d.source}]", file=out)
 
 
 def wants_store(args: argparse.Namespace) -> bool:

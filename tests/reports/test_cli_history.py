@@ -143,3 +143,17 @@ def test_store_export_import_prune_migrate(url, tmp_path, capsys):
     assert main(["store", "prune", "--keep-last", "1", "--store", other]) == 0
     assert [a.run_id for a in AuditStore(other).list()] == [ids[2]]
     assert main(["store", "prune", "--store", other]) == 2
+
+
+def test_compare_prints_the_columns_that_drifted_between_the_audited_datasets(url, tmp_path, capsys):
+    frame = make_binary_frame(800, seed=4)
+    frame.to_csv(tmp_path / "before.csv", index=False)
+    frame.assign(x1=frame["x1"] + 2.0).to_csv(tmp_path / "after.csv", index=False)
+    assert _run(tmp_path / "before.csv", tmp_path / "o1", "--store", url) in (0, 1)
+    assert _run(tmp_path / "after.csv", tmp_path / "o2", "--store", url) in (0, 1)
+    first, second = sorted(AuditStore(url).list(), key=lambda s: s.started_at)
+    capsys.readouterr()
+    assert main(["compare", first.run_id, second.run_id, "--store", url, "--out", str(tmp_path / "c")]) == 0
+    out = capsys.readouterr().out
+    assert "data drift between the audited datasets" in out
+    assert "DRIFT  x1" in out and "DRIFT  color" not in out
