@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -87,52 +88,79 @@ def _counts(data: Mapping[str, list]) -> np.ndarray | None:
     return np.asarray(out, dtype=np.int64)
 
 
-def _rejudge_fairness(section: dict[str, Any], config: Mapping[str, Any]) -> str:
-    """Recompute the 1.1 fairness verdicts of a binary, unweighted 1.0 section in place; '' or why not."""
-    from audits.fairness import DISPARITY_COLUMNS, REFERENCE_COLUMNS
-    from audits.fairness.cells import metric_cells as _metric_cells
-    from audits.fairness.cells import overall_cells as _overall_cells
-    from audits.fairness.compute import Settings, binary_from_counts
-    from audits.fairness.counts import Groups
-    from audits.fairness.families import reference_families
-    from audits.fairness.framing import make_framing
-    from audits.fairness.summary import headline_rows, status_of, summarise
-    from audits.group_labels import GROUPS_PREFIX
+def _settings_of(method: Mapping[str, Any], policy: Mapping[str, Any]) -> Any:
+    """The fairness settings a 1.0 section ran with, from its method record (the policy's where it is silent)."""
+    from audits.fairness.compute import Settings
 
-    metrics, method, tables = section.get("metrics", {}), section.get("method", {}), section.get("tables", {})
-    if metrics.get("task") != "binary":
-        return f"a {metrics.get('task', 'non-binary')} audit"
-    if method.get("weights", "none") != "none":
-        return "an audit with sample weights (the weighted counts were not saved)"
-    level = float(method.get("confidence_level", 0.95))
-    policy = config.get("policy") or {}
-    s = Settings(
+    return Settings(
         n_boot=int(method.get("n_bootstrap", 0)),
-        level=level,
+        level=float(method.get("confidence_level", 0.95)),
         row_cap=int(method.get("row_cap", 1)),
         min_group_size=int(method.get("min_group_size", policy.get("min_group_size", 30))),
         min_group_events=int(method.get("min_group_events", policy.get("min_group_events", 10))),
     )
-    diff_tol = float(method.get("difference_tolerance", 0.1))
-    ratio_tol = float(method.get("ratio_tolerance", 0.8))
-    prov_classes = config.get("_classes") or ()
-    fr = make_framing(
+
+
+def _framing_of(config: Mapping[str, Any]) -> Any:
+    from audits.fairness.framing import make_framing
+
+    return make_framing(
         "binary",
         config.get("_positive_label"),
-        prov_classes,
+        config.get("_classes") or (),
         config.get("favourable_label"),
         str(config.get("decision") or "assistive"),
         target=str(config.get("target", "the target")),
     )
-    refs = {
+
+
+def _configured_references(config: Mapping[str, Any]) -> dict[str, Any]:
+    return {
         p.get("column"): p.get("reference_group")
         for p in config.get("protected", [])
         if isinstance(p, Mapping) and p.get("reference_group") is not None
     }
-    ref_rows: list[dict[str, Any]] = []
-    verdicts: list[dict[str, Any]] = []
-    references: dict[str, str] = {}
+
+
+@dataclass
+class _Rejudged:
+    """What re-judging the group tables of a 1.0 section gives, column by column."""
+
+    reference_rows: list[dict[str, Any]] = field(default_factory=list)
+    verdicts: list[dict[str, Any]] = field(default_factory=list)
+    references: dict[str, str] = field(default_factory=dict)
     overall: dict[str, Any] | None = None
+
+
+def _write_group_intervals(metrics: dict[str, Any], col: str, data: dict[str, Any], cells: Mapping) -> None:
+    """Replace the saved percentile intervals of one group table (and its metric cells) by score intervals."""
+    names = [str(g) for g in data["group"]]
+    for m, c in cells.items():
+        if f"{m}_ci_low" not in data:
+            continue
+        data[f"{m}_ci_low"], data[f"{m}_ci_high"] = c["ci_low"], c["ci_high"]
+        for g, lo, hi in zip(names, c["ci_low"], c["ci_high"], strict=True):
+            cell = metrics.get("groups", {}).get(col, {}).get(g, {}).get(m)
+            if isinstance(cell, dict):
+                cell["ci_low"], cell["ci_high"] = lo, hi
+
+
+def _rejudge_columns(
+    metrics: dict[str, Any], tables: dict[str, Any], s: Any, config: Mapping[str, Any], fr: Any
+) -> _Rejudged | str:
+    """Intervals, reference rows and verdicts of every group table from its whole counts; why not, as text."""
+    from audits.fairness import DISPARITY_COLUMNS
+    from audits.fairness.cells import metric_cells, overall_cells
+    from audits.fairness.compute import binary_from_counts
+    from audits.fairness.counts import Groups
+    from audits.fairness.families import reference_families
+    from audits.group_labels import GROUPS_PREFIX
+
+    method = config.get("_method", {})
+    diff_tol = float(method.get("difference_tolerance", 0.1))
+    ratio_tol = float(method.get("ratio_tolerance", 0.8))
+    refs = _configured_references(config)
+    out = _Rejudged()
     for key in [k for k in tables if k.startswith(GROUPS_PREFIX)]:
         col = key.removeprefix(GROUPS_PREFIX)
         data = tables[key]["data"]
@@ -142,33 +170,43 @@ def _rejudge_fairness(section: dict[str, Any], config: Mapping[str, Any]) -> str
         names = tuple(str(g) for g in data["group"])
         groups = Groups(column=col, names=names, codes=np.zeros(0, dtype=np.int64), sizes=counts.sum(axis=1))
         cs = binary_from_counts(groups, counts, counts, None, s, with_score=False)
-        cells = _metric_cells(cs, level)
-        for m, c in cells.items():
-            if f"{m}_ci_low" in data:
-                data[f"{m}_ci_low"], data[f"{m}_ci_high"] = c["ci_low"], c["ci_high"]
-                for g, lo, hi in zip(names, c["ci_low"], c["ci_high"], strict=True):
-                    cell = metrics.get("groups", {}).get(col, {}).get(g, {}).get(m)
-                    if isinstance(cell, dict):
-                        cell["ci_low"], cell["ci_high"] = lo, hi
+        _write_group_intervals(metrics, col, data, metric_cells(cs, s.level))
         ref = names.index(str(refs[col])) if str(refs.get(col)) in names else int(np.argmax(groups.sizes))
-        references[col] = names[ref]
-        rows, ver = reference_families(cs, ref, level=level, diff_tol=diff_tol, ratio_tol=ratio_tol, fr=fr)
-        ref_rows += rows
-        verdicts += [{k: r.get(k, "") for k in DISPARITY_COLUMNS} for r in ver]
-        if overall is None:
-            overall = _overall_cells(cs, level)
-    for m, cell in (overall or {}).items():
+        out.references[col] = names[ref]
+        rows, ver = reference_families(cs, ref, level=s.level, diff_tol=diff_tol, ratio_tol=ratio_tol, fr=fr)
+        out.reference_rows += rows
+        out.verdicts += [{k: r.get(k, "") for k in DISPARITY_COLUMNS} for r in ver]
+        if out.overall is None:
+            out.overall = overall_cells(cs, s.level)
+    return out
+
+
+def _rejudge_fairness(section: dict[str, Any], config: Mapping[str, Any]) -> str:
+    """Recompute the 1.1 fairness verdicts of a binary, unweighted 1.0 section in place; '' or why not."""
+    from audits.fairness import DISPARITY_COLUMNS, REFERENCE_COLUMNS
+    from audits.fairness.summary import headline_rows, status_of, summarise
+
+    metrics, method, tables = section.get("metrics", {}), section.get("method", {}), section.get("tables", {})
+    if metrics.get("task") != "binary":
+        return f"a {metrics.get('task', 'non-binary')} audit"
+    if method.get("weights", "none") != "none":
+        return "an audit with sample weights (the weighted counts were not saved)"
+    s = _settings_of(method, config.get("policy") or {})
+    fr = _framing_of(config)
+    done = _rejudge_columns(metrics, tables, s, {**config, "_method": method}, fr)
+    if isinstance(done, str):
+        return done
+    for m, cell in (done.overall or {}).items():
         if m in metrics.get("overall", {}):
             metrics["overall"][m].update({k: cell[k] for k in ("ci_low", "ci_high")})
-    descriptive = _descriptive(metrics.get("disparities", []))
-    rows = verdicts + descriptive
-    headline = headline_rows(verdicts, "binary", fr.lead)
+    rows = done.verdicts + _descriptive(metrics.get("disparities", []))
+    headline = headline_rows(done.verdicts, "binary", fr.lead)
     protected = [p.get("column") if isinstance(p, Mapping) else str(p) for p in config.get("protected", [])]
     metrics.update(
         disparities=rows,
-        reference=ref_rows,
-        verdicts=verdicts,
-        reference_groups=references,
+        reference=done.reference_rows,
+        verdicts=done.verdicts,
+        reference_groups=done.references,
         headline=headline,
         framing={
             "favourable_label": fr.favourable or None,
@@ -184,12 +222,12 @@ def _rejudge_fairness(section: dict[str, Any], config: Mapping[str, Any]) -> str
     }
     tables["reference_groups"] = {
         "title": "Each group against the reference group",
-        "data": {k: [r.get(k) for r in ref_rows] for k in REFERENCE_COLUMNS},
+        "data": {k: [r.get(k) for r in done.reference_rows] for k in REFERENCE_COLUMNS},
         "note": "Recomputed from the group counts of a schema 1.0 result.",
     }
     section["status"] = str(status_of(headline))
     section["summary"] = summarise(
-        headline, level=level, protected=[p for p in protected if p], framing=fr, rows=method.get("rows")
+        headline, level=s.level, protected=[p for p in protected if p], framing=fr, rows=method.get("rows")
     )
     section["findings"] = [
         f for f in section.get("findings", []) if not str(f.get("code", "")).startswith("FAIR_")
