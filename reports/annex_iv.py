@@ -34,25 +34,10 @@ def _kv(rows: list[tuple[str, str]]) -> KeyValues:
     return KeyValues(tuple(rows))
 
 
-def build_annex_iv_document(result: AuditResult, card_info: Any = None) -> Document:
-    """The Annex IV technical documentation as a :class:`~reports.document.Document` (Markdown and PDF).
-
-    Parameters
-    ----------
-    result : the audit result (the measured evidence).
-    card_info : the model-card fields (:class:`reports.model_card.CardInfo`, mapping or YAML path); the
-        provider's answers to the items no audit measures.
-    """
-    from reports.model_card import as_card_info, build_model_card
-
-    card = build_model_card(result, as_card_info(card_info))
-    info = card.info
-    p = result.provenance
-    b: list[Block] = [Paragraph(DISCLAIMER, style="warning")]
-
-    # 1. General description
-    b.append(Heading("1. General description of the AI system", level=1))
-    b.append(
+def _general(info: Any, p: Any) -> list[Block]:
+    """Item 1: general description (mostly the provider's fields; software versions from the run)."""
+    return [
+        Heading("1. General description of the AI system", level=1),
         _kv(
             [
                 (
@@ -81,13 +66,15 @@ def build_annex_iv_document(result: AuditResult, card_info: Any = None) -> Docum
                 ("1(g) User interface for the deployer", _field(info.user_interface, "user_interface")),
                 ("1(h) Instructions for use", _field(info.instructions_for_use, "instructions_for_use")),
             ]
-        )
-    )
+        ),
+    ]
 
-    # 2. Elements and development
-    b.append(Heading("2. Elements of the AI system and its development", level=1))
+
+def _design(result: AuditResult, info: Any, p: Any) -> list[Block]:
+    """Items 2(a)–2(c): development, design and architecture, from the audited model file."""
     model = p.model or {}
-    b.append(
+    return [
+        Heading("2. Elements of the AI system and its development", level=1),
         _kv(
             [
                 (
@@ -105,28 +92,35 @@ def build_annex_iv_document(result: AuditResult, card_info: Any = None) -> Docum
                     f"{model.get('sha256')}). Energy: see 2(c) below.",
                 ),
             ]
+        ),
+    ]
+
+
+def _energy(card: Any) -> list[Block]:
+    """Item 2(c): the measured energy and emissions (or why there are none)."""
+    b: list[Block] = [Heading("2(c) Computational resources and energy (measured)", level=2)]
+    if card.emissions is None:
+        return [*b, Paragraph(f"Not measured: {card.emissions_reason}", style="note")]
+    e = card.emissions
+    b.append(
+        _kv(
+            [
+                ("Emissions", f"{fmt_sig(e.get('emissions_g'), unit='g')} CO₂eq ({e.get('method')})"),
+                ("Energy", fmt_sig(e.get("energy_kwh"), unit="kWh")),
+                ("Where the figure comes from", str(e.get("origin") or "")),
+                ("What was measured", str(e.get("training_type") or "")),
+                (
+                    "Hardware, region",
+                    f"{e.get('hardware_used') or 'not stated'}; {e.get('geographical_location') or 'not stated'}",
+                ),
+            ]
         )
     )
-    b.append(Heading("2(c) Computational resources and energy (measured)", level=2))
-    if card.emissions is not None:
-        e = card.emissions
-        b.append(
-            _kv(
-                [
-                    ("Emissions", f"{fmt_sig(e.get('emissions_g'), unit='g')} CO₂eq ({e.get('method')})"),
-                    ("Energy", fmt_sig(e.get("energy_kwh"), unit="kWh")),
-                    ("Where the figure comes from", str(e.get("origin") or "")),
-                    ("What was measured", str(e.get("training_type") or "")),
-                    (
-                        "Hardware, region",
-                        f"{e.get('hardware_used') or 'not stated'}; {e.get('geographical_location') or 'not stated'}",
-                    ),
-                ]
-            )
-        )
-    else:
-        b.append(Paragraph(f"Not measured: {card.emissions_reason}", style="note"))
-    b.append(Heading("2(d) Data requirements and data governance (Article 10)", level=2))
+    return b
+
+
+def _data_governance(result: AuditResult, card: Any, info: Any) -> list[Block]:
+    """Item 2(d), Article 10: the data, its group mix and the data-quality examination."""
     ev = card.evaluation
     rows = [
         ("Training data", _field(info.training_data, "training_data")),
@@ -136,12 +130,11 @@ def build_annex_iv_document(result: AuditResult, card_info: Any = None) -> Docum
         ),
         ("Preprocessing", card.preprocessing or PROVIDER_FIELD.format(key="preprocessing")),
     ]
-    mix = readers.group_mix(result)
-    for attribute, groups in mix.items():
+    for attribute, groups in readers.group_mix(result).items():
         rows.append(
             (f"Group mix: {attribute}", ", ".join(f"{g} {fmt_value(s, 'pct')}" for g, _n, s in groups))
         )
-    b.append(_kv(rows))
+    b: list[Block] = [Heading("2(d) Data requirements and data governance (Article 10)", level=2), _kv(rows)]
     dq = readers.ran(result, "data_quality")
     if dq is not None:
         b.append(Paragraph(f"Examination of the data (data-quality section, {fmt_status(dq.status)}):"))
@@ -151,25 +144,36 @@ def build_annex_iv_document(result: AuditResult, card_info: Any = None) -> Docum
             if f.severity.value != "info"
         ]
         b.append(Bullets(tuple(items[:15]) or ("No warning or failure.",)))
-    b.append(Heading("2(d) Examination for possible biases (Article 10(2)(f))", level=2))
-    headline = readers.headline_rows(result)
-    if headline:
-        from reports.sections import disparity_table
+    return b
 
-        b.append(
-            disparity_table(
-                headline,
-                title="Deciding fairness comparison per attribute and lead metric",
-                metric_titles=readers.metric_titles(result),
-            )
+
+def _bias_examination(result: AuditResult) -> list[Block]:
+    """Item 2(d), Article 10(2)(f): the deciding fairness comparison per attribute and lead metric."""
+    b: list[Block] = [Heading("2(d) Examination for possible biases (Article 10(2)(f))", level=2)]
+    headline = readers.headline_rows(result)
+    if not headline:
+        return [*b, Paragraph("No fairness verdict in this audit.", style="note")]
+    from reports.sections import disparity_table
+
+    b.append(
+        disparity_table(
+            headline,
+            title="Deciding fairness comparison per attribute and lead metric",
+            metric_titles=readers.metric_titles(result),
         )
-    else:
-        b.append(Paragraph("No fairness verdict in this audit.", style="note"))
-    b.append(Heading("2(e) Human oversight measures (Article 14)", level=2))
-    b.append(Paragraph(_field(info.human_oversight, "human_oversight")))
-    b.append(Heading("2(f) Pre-determined changes", level=2))
-    b.append(Paragraph(_field(info.predetermined_changes, "predetermined_changes")))
-    b.append(Heading("2(g) Validation and testing: accuracy with intervals", level=2))
+    )
+    return b
+
+
+def _validation(result: AuditResult, card: Any, info: Any, p: Any) -> list[Block]:
+    """Items 2(e)–2(h): oversight and changes (the provider's), accuracy with intervals (measured), security."""
+    b: list[Block] = [
+        Heading("2(e) Human oversight measures (Article 14)", level=2),
+        Paragraph(_field(info.human_oversight, "human_oversight")),
+        Heading("2(f) Pre-determined changes", level=2),
+        Paragraph(_field(info.predetermined_changes, "predetermined_changes")),
+        Heading("2(g) Validation and testing: accuracy with intervals", level=2),
+    ]
     perf = readers.performance_rows(result)
     if perf:
         b.append(
@@ -203,20 +207,23 @@ def build_annex_iv_document(result: AuditResult, card_info: Any = None) -> Docum
     )
     b.append(Heading("2(h) Cybersecurity measures", level=2))
     b.append(Paragraph(_field(info.cybersecurity, "cybersecurity")))
+    return b
 
-    # 3. Monitoring, functioning and control
-    b.append(Heading("3. Monitoring, functioning and control", level=1))
-    b.append(Paragraph("Capabilities and limitations, including accuracy for groups of persons (measured):"))
+
+def _monitoring(result: AuditResult, info: Any) -> list[Block]:
+    """Item 3: capabilities and limitations (the ranked findings), risks, and what was not measured."""
+    from reports.readers import not_measured
+
     key = ranking.top_findings(result, k=5)
-    b.append(Bullets(tuple(f.as_text() for f in key) or ("No failed, inconclusive or warning finding.",)))
-    b.append(
+    return [
+        Heading("3. Monitoring, functioning and control", level=1),
+        Paragraph("Capabilities and limitations, including accuracy for groups of persons (measured):"),
+        Bullets(tuple(f.as_text() for f in key) or ("No failed, inconclusive or warning finding.",)),
         Paragraph(
             "Robustness evidence that exists: data-quality findings above and drift against the reference data "
             "(data-quality section); no adversarial or stress test was run.",
             style="note",
-        )
-    )
-    b.append(
+        ),
         _kv(
             [
                 (
@@ -225,15 +232,14 @@ def build_annex_iv_document(result: AuditResult, card_info: Any = None) -> Docum
                 ),
                 ("Human oversight", _field(info.human_oversight, "human_oversight")),
             ]
-        )
-    )
-    b.append(Heading("What the audit did not measure", level=2))
-    from reports.readers import not_measured
+        ),
+        Heading("What the audit did not measure", level=2),
+        Bullets(tuple(not_measured(result)) or ("Every selected section ran.",)),
+    ]
 
-    b.append(Bullets(tuple(not_measured(result)) or ("Every selected section ran.",)))
 
-    # 4-9
-    b.append(Heading("4. Appropriateness of the performance metrics", level=1))
+def _remaining_items(result: AuditResult, info: Any) -> list[Block]:
+    """Items 4–9: the metrics' appropriateness (the fairness framing), then the provider's own items."""
     lead = readers.lead_metrics(result)
     framing = dict(FairnessResult.of(result).framing()) or None
     text = (
@@ -242,12 +248,13 @@ def build_annex_iv_document(result: AuditResult, card_info: Any = None) -> Docum
         if lead and isinstance(framing, dict)
         else "No fairness framing recorded."
     )
-    b.append(Paragraph(text))
-    b.append(
+    b: list[Block] = [
+        Heading("4. Appropriateness of the performance metrics", level=1),
+        Paragraph(text),
         Paragraph(
             "Whether these metrics fit the intended purpose: " + PROVIDER_FIELD.format(key="intended_purpose")
-        )
-    )
+        ),
+    ]
     for number, title, key_name, value in (
         ("5", "Risk management system (Article 9)", "risk_management", info.risk_management),
         ("6", "Changes through the lifecycle", "lifecycle_changes", info.lifecycle_changes),
@@ -267,7 +274,36 @@ def build_annex_iv_document(result: AuditResult, card_info: Any = None) -> Docum
     ):
         b.append(Heading(f"{number}. {title}", level=1))
         b.append(Paragraph(_field(value, key_name)))
+    return b
+
+
+def build_annex_iv_document(result: AuditResult, card_info: Any = None) -> Document:
+    """The Annex IV technical documentation as a :class:`~reports.document.Document` (Markdown and PDF).
+
+    Parameters
+    ----------
+    result : the audit result (the measured evidence).
+    card_info : the model-card fields (:class:`reports.model_card.CardInfo`, mapping or YAML path); the
+        provider's answers to the items no audit measures.
+    """
+    from reports.model_card import as_card_info, build_model_card
+
+    card = build_model_card(result, as_card_info(card_info))
+    info = card.info
+    p = result.provenance
+    blocks: list[Block] = [
+        Paragraph(DISCLAIMER, style="warning"),
+        *_general(info, p),
+        *_design(result, info, p),
+        *_energy(card),
+        *_data_governance(result, card, info),
+        *_bias_examination(result),
+        *_validation(result, card, info, p),
+        *_monitoring(result, info),
+        *_remaining_items(result, info),
+    ]
     name = readers.model_display_name(result)
+    ev = card.evaluation
     return Document(
         title=f"Technical documentation (Annex IV): {name}",
         subtitle="Regulation (EU) 2024/1689, Annex IV — evidence from an RAI Audit run; no claim of compliance",
@@ -280,7 +316,7 @@ def build_annex_iv_document(result: AuditResult, card_info: Any = None) -> Docum
         ),
         verdict=f"Audit verdict: {fmt_status(result.status)} (evidence, not a conformity decision)",
         verdict_status=result.status.value,
-        blocks=tuple(b),
+        blocks=tuple(blocks),
         footer=f"Annex IV documentation · {name}",
         chapter_breaks=False,
         toc=True,
