@@ -654,6 +654,55 @@ def _method_note(
     )
 
 
+def _item_changes(
+    items_a: Mapping[tuple[str, str], Any],
+    items_b: Mapping[tuple[str, str], Any],
+    common: list[tuple[str, str]],
+    pairs: Mapping[tuple[str, str], tuple[float | None, float | None, str]],
+    *,
+    tol: float,
+    z: float,
+    level: float,
+) -> list[ItemChange]:
+    """Each common item's change, tested one-sided against the tolerance and Holm-corrected over all of them."""
+    raw = [
+        _change(items_a[k], items_b[k], tol=tol, z=z, rho=(pairs.get(k) or (None, None, ""))[1] or 0.0)
+        for k in common
+    ]
+    tested = [i for i, r in enumerate(raw) if r[2] is not None]
+    rejected = holm([raw[i][2] for i in tested], 1 - level) if tested else []
+    real = {i for i, rej in zip(tested, rejected, strict=True) if rej}
+    changes = []
+    for i, key in enumerate(common):
+        ia_, ib_ = items_a[key], items_b[key]
+        change, worse_by, p, note = raw[i]
+        verdict = UNTESTED if p is None else (CHANGED if i in real else NOISE)
+        rho, _, why = pairs.get(key, (None, None, ""))
+        changes.append(
+            ItemChange(
+                kind=key[0],
+                key=key[1],
+                label=ib_.label,
+                a=ia_.value,
+                a_lower=ia_.lower,
+                a_upper=ia_.upper,
+                b=ib_.value,
+                b_lower=ib_.lower,
+                b_upper=ib_.upper,
+                change=change,
+                worse_by=worse_by,
+                p_value=p,
+                verdict=verdict,
+                headline=ia_.headline or ib_.headline,
+                note=note,
+                method=PAIRED if rho is not None else INDEPENDENT,
+                correlation=rho,
+                method_note=why,
+            )
+        )
+    return changes
+
+
 def compare(
     a: AuditResult | Mapping[str, Any],
     b: AuditResult | Mapping[str, Any],
@@ -690,41 +739,7 @@ def compare(
         testable = None not in (x.value, y.value, x.lower, x.upper, y.lower, y.upper)
         if side_a is not None and side_b is not None and testable:
             pairs[k] = _item_correlation((side_a, side_b), x, y)
-    raw = [
-        _change(items_a[k], items_b[k], tol=tol, z=z, rho=(pairs.get(k) or (None, None, ""))[1] or 0.0)
-        for k in common
-    ]
-    tested = [i for i, r in enumerate(raw) if r[2] is not None]
-    rejected = holm([raw[i][2] for i in tested], 1 - level) if tested else []
-    real = {i for i, rej in zip(tested, rejected, strict=True) if rej}
-    changes = []
-    for i, key in enumerate(common):
-        ia_, ib_ = items_a[key], items_b[key]
-        change, worse_by, p, note = raw[i]
-        verdict = UNTESTED if p is None else (CHANGED if i in real else NOISE)
-        rho, _, why = pairs.get(key, (None, None, ""))
-        changes.append(
-            ItemChange(
-                kind=key[0],
-                key=key[1],
-                label=ib_.label,
-                a=ia_.value,
-                a_lower=ia_.lower,
-                a_upper=ia_.upper,
-                b=ib_.value,
-                b_lower=ib_.lower,
-                b_upper=ib_.upper,
-                change=change,
-                worse_by=worse_by,
-                p_value=p,
-                verdict=verdict,
-                headline=ia_.headline or ib_.headline,
-                note=note,
-                method=PAIRED if rho is not None else INDEPENDENT,
-                correlation=rho,
-                method_note=why,
-            )
-        )
+    changes = _item_changes(items_a, items_b, common, pairs, tol=tol, z=z, level=level)
     method_note = _method_note(ia, same_data, unpaired, changes)
     method_note += (
         f" A change is real when it exceeds the tolerance {tol:g} at {level:.0%} confidence, one-sided z-test "
