@@ -25,11 +25,6 @@ import numpy as np
 from audits.context import AuditContext
 from audits.fairness.thresholds import decimal_grid
 from audits.intervals import (
-    BCA,
-    DELONG,
-    F1_JACCARD,
-    MOVER_SUM,
-    WILSON,
     bca_interval,
     delong_auc,
     f1_interval,
@@ -70,7 +65,13 @@ WILSON_RATES = {
     "selection_rate": ((0, 1), (0, 1, 2, 3)),
     "base_rate": ((0, 3), (0, 1, 2, 3)),
 }
-COUNT_METHODS = {"balanced_accuracy": MOVER_SUM, "f1": F1_JACCARD, **{m: WILSON for m in WILSON_RATES}}
+# Each metric row names its interval method in a few words (tables print it in every row); the section's method
+# record and docs/checks.md give the full description (audits.intervals: WILSON, MOVER_SUM, F1_JACCARD, DELONG, BCA).
+ROW_WILSON = "Wilson score"
+ROW_MOVER = "MOVER on Wilson parts"
+ROW_F1 = "Wilson on Jaccard, mapped to F1"
+ROW_DELONG = "DeLong, logit scale"
+COUNT_METHODS = {"balanced_accuracy": ROW_MOVER, "f1": ROW_F1, **{m: ROW_WILSON for m in WILSON_RATES}}
 
 
 def binary_metrics_from_counts(tp: Any, fp: Any, tn: Any, fn: Any) -> dict[str, np.ndarray]:
@@ -185,11 +186,8 @@ class Numbers:
 def _row_method(sp: Sampling, n: int, weighted: bool) -> str:
     if not sp.resampling:
         return NO_RESAMPLES
-    capped = " (capped, deviations rescaled to n rows)" if n > sp.row_cap else ""
-    method = (
-        f"BCa row bootstrap ({sp.row_resamples} resamples of {min(n, sp.row_cap):,} rows{capped}, "
-        f"{sp.confidence_level:.0%}; acceleration from the closed-form jackknife)"
-    )
+    capped = ", rescaled to n" if n > sp.row_cap else ""
+    method = f"BCa, {sp.row_resamples:,} resamples of {min(n, sp.row_cap):,} rows{capped}, {sp.confidence_level:.0%}"
     return "weighted " + method if weighted else method
 
 
@@ -233,7 +231,8 @@ def binary_count_rows_from_cells(
     rows = []
     for name in BINARY_COUNT_METRICS:
         lo, hi = _closed_form(name, sums_f, squares_f, sp.confidence_level)
-        rows.append(_interval_row(name, float(point[name]), lo, hi, COUNT_METHODS[name], n))
+        method = COUNT_METHODS[name] + (", weighted (Kish effective n)" if sums is not None else "")
+        rows.append(_interval_row(name, float(point[name]), lo, hi, method, n))
     tp, fp, tn, fn = (int(c) for c in counts)
     return rows, {"tp": tp, "fp": fp, "tn": tn, "fn": fn}
 
@@ -293,7 +292,8 @@ def auc_row(y: np.ndarray, score: np.ndarray, weights: np.ndarray | None, level:
     neg = np.bincount(level_of, weights=w * ~yy, minlength=k)
     sq = (None, None) if weights is None else (float(np.sum((w * w)[yy])), float(np.sum((w * w)[~yy])))
     auc, lo, hi, _ = delong_auc(pos, neg, *sq, level=level)
-    return _interval_row("roc_auc", auc, lo, hi, DELONG, len(s))
+    method = ROW_DELONG + ("" if weights is None else ", weighted (Kish effective n)")
+    return _interval_row("roc_auc", auc, lo, hi, method, len(s))
 
 
 def _score_rows(ctx: AuditContext, sp: Sampling, rng: np.random.Generator) -> list[dict[str, Any]]:
@@ -439,15 +439,15 @@ def _multiclass(ctx: AuditContext, sp: Sampling, rng: np.random.Generator) -> Nu
         value = float(point[name])
         if name == "accuracy":
             lo, hi = wilson(value, kish_n(w.sum(), (w * w).sum()), level)
-            rows.append(_interval_row(name, value, float(lo), float(hi), WILSON, n))
+            rows.append(_interval_row(name, value, float(lo), float(hi), ROW_WILSON, n))
         elif name in ("balanced_accuracy", "macro_recall", "macro_precision"):
             parts = precision_parts if name == "macro_precision" else recall_parts
             _, lo, hi = mover_mean(parts, level) if parts else (None, np.nan, np.nan)
-            rows.append(_interval_row(name, value, float(lo), float(hi), MOVER_SUM, n))
+            rows.append(_interval_row(name, value, float(lo), float(hi), ROW_MOVER, n))
         elif sp.resampling:  # macro F1: no closed form (the classes' F1 share rows)
             boot = _multiclass_metrics(flat_boot.reshape(sp.n_bootstrap, k, k))["macro_f1"]
             lo, hi = _macro_f1_interval(s2, cm, boot, value, level)
-            rows.append(_interval_row(name, value, lo, hi, f"{BCA} over {sp.n_bootstrap} count resamples", n))
+            rows.append(_interval_row(name, value, lo, hi, f"BCa, {sp.n_bootstrap:,} count resamples", n))
         else:
             rows.append(_interval_row(name, value, None, None, NO_RESAMPLES, n))
     if ctx.y_score is not None:

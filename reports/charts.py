@@ -13,17 +13,19 @@ from dataclasses import dataclass
 from typing import Any
 
 import matplotlib
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure as MplFigure
+from PIL import Image
 
-matplotlib.use("Agg")  # static rendering only; never a GUI backend (servers, CI)
+from audits.emissions_view import EmissionsResult
+from audits.intervals import wilson
+from audits.results import SectionResult, Table
+from reports.formatting import fmt_sig, fmt_value, humanize
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.figure import Figure as MplFigure  # noqa: E402
-
-from audits.emissions_view import EmissionsResult  # noqa: E402
-from audits.intervals import wilson  # noqa: E402
-from audits.results import SectionResult, Table  # noqa: E402
-from reports.formatting import fmt_sig, fmt_value, humanize  # noqa: E402
+# Charts draw on their own Agg canvases and never import pyplot; the Agg default stays for any code in the
+# process that does (never a GUI backend on a server or in CI).
+matplotlib.use("Agg")
 
 DPI = 110
 WIDTH_IN = 6.6
@@ -33,7 +35,7 @@ BAR_COLOR = "#3b6ea8"
 SMALL_COLOR = "#b0b7c3"
 ACCENT = "#cf222e"
 
-plt.rcParams.update(
+matplotlib.rcParams.update(
     {
         "font.family": "DejaVu Sans",
         "font.size": 8,
@@ -44,12 +46,27 @@ plt.rcParams.update(
 )
 
 
+def _subplots(figsize: tuple[float, float], *args: Any, **kwargs: Any) -> tuple[MplFigure, Any]:
+    """``plt.subplots`` without pyplot: a figure on its own Agg canvas, no figure manager, nothing to close."""
+    fig = MplFigure(figsize=figsize, dpi=DPI)
+    FigureCanvasAgg(fig)
+    return fig, fig.subplots(*args, **kwargs)
+
+
 def _png(fig: MplFigure) -> bytes:
-    # Constrained layout instead of bbox_inches="tight": the latter draws every figure twice.
+    """The figure drawn once on its Agg canvas, as an RGB PNG.
+
+    Fixed margins (:func:`_frame`) instead of bbox_inches="tight", which draws every figure twice. RGB, not
+    matplotlib's RGBA: the background is opaque white, and without an alpha channel the PNG is smaller and
+    the PDF needs no soft mask. compress_level 1: encoding is a third of a chart's cost at the default 6,
+    for files ~10% larger.
+    """
+    fig.canvas.draw()
+    rgba = Image.frombuffer(
+        "RGBA", fig.canvas.get_width_height(), fig.canvas.buffer_rgba(), "raw", "RGBA", 0, 1
+    )
     buf = io.BytesIO()
-    # compress_level 1: PNG encoding is a third of a chart's cost at the default 6, for files ~10% larger.
-    fig.savefig(buf, format="png", dpi=DPI, pil_kwargs={"compress_level": 1})
-    plt.close(fig)
+    rgba.convert("RGB").save(buf, format="png", compress_level=1, dpi=(DPI, DPI))
     return buf.getvalue()
 
 
@@ -96,7 +113,7 @@ def calibration_chart(table: Table, *, level: float = 0.95) -> bytes:
     y = np.array([_num(v) for v in d.get("observed_rate", [])])
     n = np.array([_num(v) for v in d.get("rows", [np.nan] * len(x))])
     ok = np.isfinite(x) & np.isfinite(y)
-    fig, ax = plt.subplots(figsize=(4.6, 3.4))
+    fig, ax = _subplots((4.6, 3.4))
     ax.plot([0, 1], [0, 1], color="#999", lw=1, ls="--", label="perfect calibration")
     has_n = ok & np.isfinite(n) & (n > 0)
     if has_n.any():
@@ -148,7 +165,7 @@ def roc_pr_chart(
     fpr = fp / n_all if n_all else np.full(len(fp), np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
         precision = np.where(tp + fp > 0, tp / (tp + fp), np.nan)
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(WIDTH_IN, 3.1))
+    fig, (ax1, ax2) = _subplots((WIDTH_IN, 3.1), 1, 2)
     ax1.plot([0, 1], [0, 1], color="#999", lw=1, ls="--", label="chance")
     ax1.plot(fpr, tpr, color=BAR_COLOR, label=f"model{auc_text}")
     ax1.set_xlabel("false positive rate (share of negatives)")
@@ -177,7 +194,7 @@ def roc_pr_chart(
 
 
 def _group_colors(n: int) -> list[Any]:
-    cmap = plt.get_cmap("tab10")
+    cmap = matplotlib.colormaps["tab10"]
     return [cmap(i % 10) for i in range(n)]
 
 
@@ -193,7 +210,7 @@ def threshold_curves_chart(
     groups = curves.get("groups") or {}
     names = sorted(groups, key=lambda g: -(_num(groups[g].get("count")) or 0))[:max_groups]
     metrics = [m for m in ("selection_rate", "tpr", "fpr") if any(m in groups[g] for g in names)]
-    fig, axes = plt.subplots(1, len(metrics), figsize=(WIDTH_IN, 2.9), sharey=True, squeeze=False)
+    fig, axes = _subplots((WIDTH_IN, 2.9), 1, len(metrics), sharey=True, squeeze=False)
     colors = _group_colors(len(names))
     for ax, metric in zip(axes[0], metrics, strict=True):
         for g, color in zip(names, colors, strict=True):
@@ -220,7 +237,7 @@ def group_calibration_chart(calib: Mapping[str, Any], *, level: float = 0.95, ma
     groups = calib.get("groups") or {}
     totals = {g: sum(_num(c) or 0 for c in groups[g].get("count", [])) for g in groups}
     names = sorted(groups, key=lambda g: -totals[g])[:max_groups]
-    fig, ax = plt.subplots(figsize=(WIDTH_IN * 0.85, 3.4))
+    fig, ax = _subplots((WIDTH_IN * 0.85, 3.4))
     ax.plot([0, 1], [0, 1], color="#999", lw=1, ls="--", label="perfect calibration")
     for k, (g, color) in enumerate(zip(names, _group_colors(len(names)), strict=True)):
         c = groups[g]
@@ -296,8 +313,8 @@ def group_chart_specs(table: Table) -> list[GroupChartSpec]:
     order, cut = _order_groups(table, metrics[0])
     n = table.n_rows
     caption = (
-        "Bars: point estimates; whiskers: bootstrap confidence intervals; grey bars: small groups "
-        "excluded from headline disparities."
+        "Bars: point estimates; whiskers: confidence intervals (Wilson score for rates, DeLong for ROC AUC, BCa "
+        "bootstrap for regression errors); grey bars: small groups excluded from headline disparities."
     )
     if cut:
         caption += (
@@ -317,7 +334,7 @@ def group_metric_chart(table: Table, spec: GroupChartSpec) -> bytes:
     k = len(spec.metrics)
     lines = sum(label.count("\n") + 1 for label in labels)
     height = max(1.6, 0.2 * len(idx) + 0.1 * lines + 0.9)
-    fig, axes = plt.subplots(1, k, figsize=(WIDTH_IN, height), sharey=True, squeeze=False)
+    fig, axes = _subplots((WIDTH_IN, height), 1, k, sharey=True, squeeze=False)
     y = np.arange(len(idx))
     for ax, metric in zip(axes[0], spec.metrics, strict=True):
         v = np.array([_num(d[metric][i]) for i in idx])
@@ -347,7 +364,7 @@ def importance_caption(table: Table) -> str:
     """Caption of the importance chart; says when only the top features are drawn."""
     n = table.n_rows
     shown = min(n, MAX_FEATURES)
-    text = "Mean |SHAP value| per feature (in the model's output units); whiskers: bootstrap intervals."
+    text = "Mean |SHAP value| per feature (in the model's output units); whiskers: BCa bootstrap intervals."
     if n > shown:
         text += f" Top {shown} of {n} features shown; all are in the table."
     return text
@@ -361,7 +378,7 @@ def importance_chart(table: Table) -> bytes:
     v = np.array([vals[i] for i in order])
     lo = np.array([_num(d.get("ci_low", [None] * len(vals))[i]) for i in order])
     hi = np.array([_num(d.get("ci_high", [None] * len(vals))[i]) for i in order])
-    fig, ax = plt.subplots(figsize=(WIDTH_IN * 0.8, 0.25 * len(order) + 0.8))
+    fig, ax = _subplots((WIDTH_IN * 0.8, 0.25 * len(order) + 0.8))
     y = np.arange(len(order))
     ax.barh(y, np.nan_to_num(v), color=BAR_COLOR, height=0.7)
     ok = np.isfinite(lo) & np.isfinite(hi)
@@ -422,8 +439,8 @@ def beeswarm_chart(bs: Mapping[str, Any]) -> bytes:
     shap_vals = bs["shap"]
     values = bs.get("value", {})
     kinds = bs.get("kind", {})
-    fig, ax = plt.subplots(figsize=(WIDTH_IN, 0.32 * len(features) + 1.0))
-    cmap = plt.get_cmap("coolwarm")
+    fig, ax = _subplots((WIDTH_IN, 0.32 * len(features) + 1.0))
+    cmap = matplotlib.colormaps["coolwarm"]
     for row, feat in enumerate(features):
         s = np.array([_num(v) for v in shap_vals.get(feat, [])])
         ok = np.isfinite(s)
@@ -478,9 +495,9 @@ def group_attribution_chart(table: Table) -> bytes:
     if cut:
         counts = [_num(v) for v in d.get("count", [0] * table.n_rows)]
         groups = sorted(groups, key=lambda i: -np.nan_to_num(counts[i]))[:8]
-    fig, ax = plt.subplots(figsize=(WIDTH_IN * 0.85, 0.09 * len(top) * len(groups) + 0.25 * len(top) + 0.8))
+    fig, ax = _subplots((WIDTH_IN * 0.85, 0.09 * len(top) * len(groups) + 0.25 * len(top) + 0.8))
     h = 0.8 / len(groups)
-    cmap = plt.get_cmap("tab10")
+    cmap = matplotlib.colormaps["tab10"]
     for k, gi in enumerate(groups):
         vals = [np.nan_to_num(_num(d[f][gi])) for f in top]
         ax.barh(np.arange(len(top)) + k * h, vals, height=h, color=cmap(k % 10), label=_short(d["group"][gi]))
@@ -537,7 +554,7 @@ def emissions_chart(bars: Sequence[tuple[str, float]]) -> bytes:
     """Horizontal bars of grams CO2eq per grid region."""
     labels = [b[0] for b in bars]
     vals = [b[1] for b in bars]
-    fig, ax = plt.subplots(figsize=(WIDTH_IN * 0.8, 0.3 * len(bars) + 0.9))
+    fig, ax = _subplots((WIDTH_IN * 0.8, 0.3 * len(bars) + 0.9))
     y = np.arange(len(bars))
     ax.barh(y, vals, color="#2f8f5b", height=0.7)
     ax.set_yticks(y, [_short(x) for x in labels])

@@ -656,10 +656,9 @@ def _performance(result: AuditResult) -> tuple[list[dict[str, Any]], Any, str]:
         threshold = perf.method.get("threshold")
         level = perf.method.get("confidence_level")
         variation = (
-            f"{fmt_value(level, 'pct') if level else ''} intervals: Wilson score for rates, MOVER for balanced "
-            "accuracy, Jaccard–Wilson for F1, DeLong for ROC AUC (closed forms); BCa bootstrap for log loss, Brier "
-            f"score and regression errors ({perf.method.get('row_bootstrap_resamples')} row resamples of at most "
-            f"{fmt_value(perf.method.get('row_cap'), 'count')} rows, seed {perf.method.get('seed')})."
+            f"{fmt_value(level, 'pct') if level else ''} intervals: Wilson (rates, F1 via Jaccard), MOVER (balanced "
+            f"accuracy), DeLong (ROC AUC); BCa for log loss and Brier ({perf.method.get('row_bootstrap_resamples')} "
+            f"resamples, seed {perf.method.get('seed')})."
         ).strip()
     return performance, threshold, variation
 
@@ -818,7 +817,8 @@ def _perf_table(card: ModelCard) -> DisplayTable:
         columns=("Metric", "Value [CI]", "n"),
         rows=rows,
         numeric=(False, True, True),
-        note=card.variation,
+        # the full interval methods are the card's "Variation" entry under Metrics: said once, pointed to here
+        note="Intervals as described under Metrics → Variation." if card.variation else "",
     )
 
 

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import io
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -67,6 +68,12 @@ def _status_rgb(status: str | None) -> tuple[int, int, int]:
         return GREY
 
 
+# multi_cell options the fast path draws itself; any other goes to fpdf2.
+_FAST_MULTI_CELL = frozenset({"align", "new_x", "new_y", "fill"})
+# Breaking spaces other than " " (fpdf2's BREAKING_SPACE_SYMBOLS): text with one is wrapped by fpdf2 itself.
+_OTHER_BREAKS = re.compile("[\t\u200b\u2000-\u2006\u2008-\u200a\u205f\u3000]")
+
+
 class _ReportPDF(FPDF):
     def __init__(self, footer_text: str) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
@@ -83,10 +90,102 @@ class _ReportPDF(FPDF):
         self.set_title(footer_text)
         self.set_creator("RAI Audit")
 
-    def multi_cell(self, *args: Any, **kwargs: Any) -> Any:
-        # fpdf2 justifies by default, which stretches short lines and names; reports read better ragged-right.
+    def multi_cell(self, w: float, h: float | None = None, text: str = "", **kwargs: Any) -> Any:
+        """fpdf2's multi_cell, ragged-right, with a fast path for plain text (nearly all the report writes).
+
+        fpdf2 justifies by default, which stretches short lines and names; reports read better ragged-right.
+        Its line breaker re-measures the whole line at every character (most of the PDF's layout time), so
+        plain text is wrapped here with cached word widths (:meth:`wrap`) and each line written with
+        :meth:`put_text` where fpdf2 would put it. Padding, markdown, dry runs, other options and text with
+        other breaking spaces (tab, thin space...) go to fpdf2.
+        """
         kwargs.setdefault("align", "L")
-        return super().multi_cell(*args, **kwargs)
+        new_x = XPos.coerce(kwargs.get("new_x", XPos.RIGHT))
+        new_y = YPos.coerce(kwargs.get("new_y", YPos.NEXT))
+        if (
+            not kwargs.keys() <= _FAST_MULTI_CELL
+            or kwargs["align"] not in ("L", "C", "R")
+            or new_x not in (XPos.LMARGIN, XPos.RIGHT, XPos.LEFT)
+            or new_y not in (YPos.NEXT, YPos.TOP)
+            or _OTHER_BREAKS.search(text)
+        ):
+            return super().multi_cell(w, h, text, **kwargs)
+        if h is None:
+            h = self.font_size
+        if w == 0:
+            w = self.w - self.r_margin - self.x
+        fill = kwargs.get("fill", False)
+        x, top, page = self.x, self.y, self.page
+        for line in self.wrap(text, w):
+            if self.will_page_break(h):
+                self.add_page(same=True)  # as fpdf2's automatic page break: same x, at the top margin
+                self.x, top = x, self.y
+            if fill:
+                self.rect(x, self.y, w, h, style="F")
+            self.put_text(x, self.y, w, h, line, kwargs["align"], self.c_margin)
+            self.y += h
+        # Where fpdf2 leaves the cursor; after a page break, TOP is the top of the block's last page.
+        self.x = {XPos.LMARGIN: self.l_margin, XPos.RIGHT: x + w, XPos.LEFT: x}[new_x]
+        if new_y is YPos.TOP:
+            self.y = top
+        return self.page != page
+
+    def wrap(self, text: str, w: float) -> list[str]:
+        """Lines of ``text`` in the current font in a multi_cell of width ``w`` (mm, cell margins included)."""
+        if _OTHER_BREAKS.search(text):
+            return list(super().multi_cell(w, None, text, align="L", dry_run=True, output="LINES"))
+        return self.wrap_lines(
+            text.replace("\r", ""), w - 2 * self.c_margin, self.current_font.fontkey, self.font_size_pt
+        )
+
+    def wrap_lines(self, text: str, avail: float, fontkey: str, size: float) -> list[str]:
+        """Greedy word wrap to ``avail`` mm at spaces and newlines; a word wider than a line breaks by character.
+
+        The rule of fpdf2's multi_cell (same glyph advances, break at the last space that fits), with
+        word widths cached: tables and paragraphs measure the same words over and over.
+        """
+        scale = size / self.k
+        if "\n" not in text and self.em_width(fontkey, text) * scale <= avail:
+            return [text]
+        space = self.em_width(fontkey, " ") * scale
+        lines: list[str] = []
+        for paragraph in text.split("\n"):
+            current, used = "", 0.0
+            for word in paragraph.split(" "):
+                w = self.em_width(fontkey, word) * scale
+                if current and used + space + w <= avail:
+                    current, used = f"{current} {word}", used + space + w
+                    continue
+                if current:
+                    lines.append(current)
+                if w <= avail:
+                    current, used = word, w
+                    continue
+                current, used = "", 0.0
+                for ch in word:  # a word wider than the line: break it by character
+                    cw = self.em_width(fontkey, ch) * scale
+                    if current and used + cw > avail:
+                        lines.append(current)
+                        current, used = "", 0.0
+                    current, used = current + ch, used + cw
+            lines.append(current)
+        return lines
+
+    def put_text(self, x: float, y: float, w: float, h: float, line: str, align: str, pad: float) -> None:
+        """One line of text in the current font in the box (x, y, w, h), placed as fpdf2's cell places it.
+
+        ``text()`` writes the glyphs directly; ``cell()`` costs ten times more per call (styled fragments,
+        links, alignment), and tables draw thousands of cells.
+        """
+        if not line:
+            return
+        if align == "L":
+            dx = pad
+        else:
+            tw = self.em_width(self.current_font.fontkey, line) * self.font_size_pt / self.k
+            dx = w - pad - tw if align == "R" else (w - tw) / 2
+        # fpdf2's baseline: half the cell height plus 0.3 of the font size below the cell's top.
+        self.text(x + dx, y + 0.5 * h + 0.3 * self.font_size, line)
 
     def footer(self) -> None:
         if self.page_no() == 1:
@@ -99,25 +198,22 @@ class _ReportPDF(FPDF):
         self.cell(0, 4, f"Page {self.page_no()} of {{nb}}", align="R")
         self.set_text_color(0, 0, 0)
 
-    def text_width(self, text: str, style: str, size: float) -> float:
-        """Width in mm of ``text`` in DejaVu ``style`` at ``size`` pt (fast path of get_string_width).
+    def em_width(self, fontkey: str, text: str) -> float:
+        """Width of ``text`` in font ``fontkey`` at 1 pt, in points (cached: tables measure the same strings often).
 
         Sums the font's glyph advances, as fpdf2 does without text shaping, skipping its per-call
         normalisation; a table of a few hundred rows measures tens of thousands of cells.
         """
-        key = (style, text)
+        key = (fontkey, text)
         w = self._widths.get(key)
         if w is None:
-            cw = self.fonts[f"{FONT.lower()}{style}"].cw
-            try:
-                w = sum(cw[ord(c)] for c in text) * 0.001
-            except (IndexError, KeyError):
-                current = (self.font_family, self.font_style, self.font_size_pt)
-                self.set_font(FONT, style, 1)
-                w = self.get_string_width(text) * self.k
-                self.set_font(*current)
-            self._widths[key] = w
-        return w * size / self.k
+            cw = self.fonts[fontkey].cw  # a defaultdict: a glyph the font lacks has its default width
+            w = self._widths[key] = sum(cw[ord(c)] for c in text) * 0.001
+        return w
+
+    def text_width(self, text: str, style: str, size: float) -> float:
+        """Width in mm of ``text`` in DejaVu ``style`` at ``size`` pt (fast path of get_string_width)."""
+        return self.em_width(f"{FONT.lower()}{style}", text) * size / self.k
 
     @property
     def avail_w(self) -> float:
@@ -281,9 +377,9 @@ def _key_values(pdf: _ReportPDF, block: KeyValues, *, size: float = 8.5) -> None
     line_h = size * 0.5
     for key, value in block.rows:
         pdf.set_font(FONT, "", size)
-        lines = pdf.multi_cell(value_w, line_h, value, dry_run=True, output="LINES")
+        lines = pdf.wrap(value, value_w)
         pdf.set_font(FONT, "B", size)
-        klines = pdf.multi_cell(label_w, line_h, key, dry_run=True, output="LINES")
+        klines = pdf.wrap(key, label_w)
         height = max(len(lines), len(klines)) * line_h
         pdf.ensure_space(height + 1)
         y = pdf.get_y()
@@ -443,36 +539,11 @@ PAD_V = 0.7
 
 
 def _lines(pdf: _ReportPDF, text: str, width: float, style: str, size: float) -> list[str]:
-    """Greedy word wrap of a cell's text to ``width`` (mm, padding included); overlong words break by character.
+    """Word wrap of a cell's text to ``width`` (mm, padding included); overlong words break by character.
 
     Measured with the fast glyph-advance sum: fpdf2's multi_cell dry run costs about a millisecond per cell.
     """
-    avail = width - 2 * CELL_PAD
-    if "\n" not in text and pdf.text_width(text, style, size) <= avail:
-        return [text]
-    space = pdf.text_width(" ", style, size)
-    lines: list[str] = []
-    for paragraph in text.split("\n"):
-        current, used = "", 0.0
-        for word in paragraph.split(" "):
-            w = pdf.text_width(word, style, size)
-            if current and used + space + w <= avail:
-                current, used = f"{current} {word}", used + space + w
-                continue
-            if current:
-                lines.append(current)
-            if w <= avail:
-                current, used = word, w
-                continue
-            current, used = "", 0.0
-            for ch in word:  # a word wider than the column: break it by character
-                cw = pdf.text_width(ch, style, size)
-                if current and used + cw > avail:
-                    lines.append(current)
-                    current, used = "", 0.0
-                current, used = current + ch, used + cw
-        lines.append(current)
-    return lines
+    return pdf.wrap_lines(text, width - 2 * CELL_PAD, f"{FONT.lower()}{style}", size)
 
 
 def _row_height(
@@ -505,8 +576,7 @@ def _draw_row(
         lines = _lines(pdf, text, w, style, size)
         pdf.set_font(FONT, style, size)
         for k, line in enumerate(lines):
-            pdf.set_xy(x + CELL_PAD - pdf.c_margin, y + PAD_V + k * line_h)
-            pdf.cell(w - 2 * CELL_PAD + 2 * pdf.c_margin, line_h, line, align=al)
+            pdf.put_text(x, y + PAD_V + k * line_h, w, line_h, line, al, CELL_PAD)
         if color is not None:
             pdf.set_text_color(0, 0, 0)
         x += w

@@ -39,3 +39,16 @@ def test_explanation_and_emissions_charts():
     assert [b[0] for b in bars] == ["France", "Germany", "India"]
     assert charts.emissions_chart(bars).startswith(PNG)
     assert "(estimated)" in charts.emissions_statement(em)
+
+
+def test_charts_are_opaque_rgb_pngs_at_the_report_dpi():
+    # RGB: the PDF embeds them without a soft mask; the DPI sizes them on the page (reports.pdf._figure_size).
+    import io
+
+    from PIL import Image
+
+    ex = synthetic.explanation(n_features=5)
+    image = Image.open(io.BytesIO(charts.importance_chart(ex.table("global_importance"))))
+    assert image.mode == "RGB"
+    assert round(image.info["dpi"][0]) == charts.DPI
+    assert image.getpixel((0, 0)) == (255, 255, 255)  # the figure's white background, not transparency
