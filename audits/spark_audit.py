@@ -8,9 +8,10 @@ only (groups × cells) and (groups × bins) rows reach the driver. Predictions-o
 model, its file's bytes are broadcast and each executor loads them with the same safe loader
 (:func:`audits.inputs.load_model`) and scores its partitions with ``mapInPandas``.
 
-Sections on Spark (binary classification): performance, fairness and the data-quality aggregations. The
-explanation and emissions sections need the rows (or the model re-fit) on one machine: they are reported as
-skipped, with that reason, never silently left out. See docs/spark.md.
+Sections on Spark (binary classification): performance, fairness and the data-quality aggregations on all rows.
+Explanations, the proxy check of data quality and the emissions re-fit need rows on one machine: they run on a
+seeded, bounded sample collected to the driver (:mod:`audits.engines.driver_sample`), and their results state it
+(codecarbon measures the driver only, and the emissions result says so). See docs/spark.md.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from audits import errors as E
 from audits.config import AuditConfig
 from audits.context import _fmt_values, _match_label, _positive_label
 from audits.engines.base import OVERALL
+from audits.engines.driver_sample import SampleSections
 from audits.engines.sections import (
     AggregateContext,
     data_quality_from_aggregates,
@@ -50,16 +52,6 @@ from audits.results import AuditResult, Provenance, SectionResult, new_run_id
 
 MAX_GROUPS = 50_000  # distinct groups of one protected attribute; more is an identifier, not a grouping
 EXECUTOR_LOAD_FAILED = "RAI_AUDIT_EXECUTOR_MODEL_LOAD_FAILED: "
-SKIPPED_ON_SPARK = {
-    "explanation": (
-        "Not run on the Spark engine: explanations need the model and rows on one machine. Run the pandas engine "
-        "on a sample of the data (rai-audit run --engine pandas on a Parquet sample) for them."
-    ),
-    "emissions": (
-        "Not run on the Spark engine: the emissions re-fit needs the training rows on one machine, and codecarbon "
-        "would measure the driver only, not the executors. Measure emissions with the pandas engine."
-    ),
-}
 ProgressFn = Callable[[str, float, str], None]
 
 
@@ -406,9 +398,13 @@ def _prepare(
     """Validate on Spark and build the prepared frame (``__y``, ``__p``, ``__s``, ``__w`` and group labels)."""
     from pyspark.sql import functions as F
 
-    from audits.context import _features
+    from audits.context import _features, _validate_check_options, _validate_emissions_inputs
 
+    df_in = df  # the input rows as given: the driver sample is drawn from them, not from the scored frame
     _check_columns(df, config, model, file)
+    _validate_check_options(config.policy)
+    if "emissions" in config.sections and config.emissions.enabled:
+        _validate_emissions_inputs(config)
     observed, positive, label_note = _labels(df, config, model, file)
     features = _features(pd.DataFrame(columns=df.columns), config, model, file)
     t0 = time.perf_counter()
@@ -589,6 +585,7 @@ def _prepare(
         "cached": df if model is not None else None,
         "parts": parts,
         "combinations": combos,
+        "raw": df_in,
     }
     return out, actx, group_cols, flags
 
@@ -784,6 +781,16 @@ def _audit(
         hists = engine.score_histograms(eligible_groups(counts, int(config.policy.min_group_size)))
         moments, agreement = _score_moments(prepared, actx)
     progress("setup", 1.0, f"Aggregated {actx.n_rows:,} rows on Spark")
+    # explanations, the proxy check and the emissions re-fit: on one seeded sample, collected when first needed
+    sampled = SampleSections(
+        flags["raw"],
+        config,
+        model,
+        positive=actx.positive_label,
+        binning=actx.binning,
+        file=file,
+        population=actx.n_rows,
+    )
     results: dict[str, SectionResult] = {}
     sections = _sections()
     for name, title in sections:
@@ -794,6 +801,7 @@ def _audit(
             continue
         t0 = time.perf_counter()
         progress(name, 0.0, f"{title}: starting")
+        step = lambda f, m, _n=name: progress(_n, f, m)  # noqa: E731 - the sections' own progress signature
         try:
             if name == "performance":
                 first = counts[actx.group_columns[0]]
@@ -804,12 +812,15 @@ def _audit(
                 profile_cols = [c for c in prepared.columns if not c.startswith("__")]
                 profiles = engine.column_profiles(profile_cols, group_columns=list(actx.protected_columns))
                 res = data_quality_from_aggregates(actx, counts, profiles)
+                res = sampled.data_quality(res, prior=dict(results), progress=step)
             elif name == "fairness":
                 res = fairness_from_aggregates(
                     actx, counts, hists, prior=dict(results), threshold_agreement=agreement
                 )
+            elif name == "explanation":
+                res = sampled.explanation(prior=dict(results), progress=step)
             else:
-                res = SectionResult.skipped(name, title, SKIPPED_ON_SPARK[name])
+                res = sampled.emissions(prior=dict(results), progress=step)
         except AuditInputError:
             raise
         except Exception as exc:  # a failing section must not sink the audit (as audits.runner)

@@ -2,11 +2,13 @@
 
 Writes Adult-like prediction logs (4 protected attributes: sex, race, age, region; label, score, prediction and
 a few features) of each size, then audits them in local[2] with performance, the data-quality aggregations and
-fairness with intervals and verdicts for 3 attributes (sex, race, binned age) and their intersections. Driver
-memory is the peak resident memory of this process and all its children (the driver JVM and the Python
+fairness with intervals and verdicts for 3 attributes (sex, race, binned age) and their intersections, plus the
+proxy check on a seeded sample of 20,000 rows collected to the driver (``--without-sample`` switches it off:
+fairness and the data-quality aggregations only, no driver sample). Driver memory is the peak resident memory of this process and all its children (the driver JVM and the Python
 workers), sampled with psutil. pandas runs in a subprocess on the sizes given by --pandas-max.
 
     .venv/bin/python -m benchmarks.spark --rows 1000000 10000000 [--rows 50000000] [--dir /tmp/rai-spark-bench]
+        [--without-sample]
 """
 
 from __future__ import annotations
@@ -134,6 +136,11 @@ def main() -> None:
     ap.add_argument("--master", default="local[2]")
     ap.add_argument("--pandas-max", type=int, default=1_000_000, help="largest size also audited with pandas")
     ap.add_argument("--driver-memory", default="512m", help="spark.driver.memory (the driver JVM's heap)")
+    ap.add_argument(
+        "--without-sample",
+        action="store_true",
+        help="switch the proxy check off: no driver sample (fairness and the data-quality aggregations only)",
+    )
     ap.add_argument("--pandas-only", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.pandas_only:
@@ -143,7 +150,11 @@ def main() -> None:
     from audits.config import AuditConfig
     from audits.spark_audit import run_spark_audit, spark_session
 
-    cfg = AuditConfig.from_dict(CONFIG)
+    cfg = AuditConfig.from_dict(
+        {**CONFIG, "policy": {**CONFIG["policy"], "checks": {"DQ_PROXY": {"enabled": False}}}}
+        if args.without_sample
+        else CONFIG
+    )
     rows_out = []
     with TreeRss() as rss:
         t0 = time.perf_counter()
@@ -160,6 +171,15 @@ def main() -> None:
             seconds = time.perf_counter() - t0
             row = {"rows": n, "spark_s": seconds, "spark_peak_gb": rss.peak / 2**30}
             assert result.section("fairness").status.value != "error"
+            dq = result.section("data_quality")
+            assert dq.status.value != "error"
+            sample = dq.method.get("driver_sample", {})
+            row["driver_sample_rows"] = sample.get("rows", 0)
+            row["sample_collect_s"] = sample.get("collect_s", 0.0)
+            row["data_quality_s"] = dq.duration_s
+            row["proxy_check_s"] = (
+                dq.method.get("sample_checks", {}).get("DQ_PROXY", {}).get("seconds") or 0.0
+            )
             if n <= args.pandas_max:
                 out = subprocess.run(
                     [sys.executable, "-m", "benchmarks.spark", "--pandas-only", str(folder)],
@@ -172,16 +192,19 @@ def main() -> None:
             print(json.dumps(row), flush=True)
     print(
         f"\nSpark session start: {start_s:.1f} s (not counted below); master {args.master}; "
-        f"driver heap {args.driver_memory}; load average {psutil.getloadavg()[0]:.1f}"
+        f"driver heap {args.driver_memory}; load average {psutil.getloadavg()[0]:.1f}; "
+        + ("no driver sample" if args.without_sample else "proxy check on a driver sample of 20,000 rows")
     )
     print(
-        f"{'rows':>12} {'spark s':>9} {'driver GB':>10} {'pandas s':>9} {'pandas GB':>10} {'s / 10^6 rows':>14}"
+        f"{'rows':>12} {'spark s':>9} {'driver GB':>10} {'pandas s':>9} {'pandas GB':>10} {'s / 10^6 rows':>14} "
+        f"{'sample rows':>12} {'collect s':>10} {'proxy s':>8} {'DQ s':>7}"
     )
     for r in rows_out:
         print(
             f"{r['rows']:>12,} {r['spark_s']:>9.1f} {r['spark_peak_gb']:>10.2f} "
             f"{r.get('pandas_s', float('nan')):>9.1f} {r.get('pandas_peak_gb', float('nan')):>10.2f} "
-            f"{r['spark_s'] / r['rows'] * 1e6:>14.2f}"
+            f"{r['spark_s'] / r['rows'] * 1e6:>14.2f} {r['driver_sample_rows']:>12,} "
+            f"{r['sample_collect_s']:>10.1f} {r['proxy_check_s']:>8.1f} {r['data_quality_s']:>7.1f}"
         )
     if len(rows_out) >= 2:
         a, b = rows_out[0], rows_out[-1]

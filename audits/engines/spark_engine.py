@@ -8,6 +8,9 @@ counts at once, so only (groups × cells) or (groups × bins) rows ever reach th
 Exact: counts, weight sums, histograms, missing counts. Approximated, with the error Spark states:
 distinct counts (``approx_count_distinct``, relative standard deviation :data:`DISTINCT_RSD`) and quantiles
 (``approxQuantile``, relative rank error :data:`QUANTILE_ERROR`).
+
+Rows reach the driver only as one seeded sample (:func:`seeded_sample`, bounded on the executors before it is
+collected) for the sections that need rows (:mod:`audits.engines.driver_sample`).
 """
 
 from __future__ import annotations
@@ -314,8 +317,44 @@ class SparkEngine:
         return out
 
     def sample(self, n: int, *, seed: int) -> pd.DataFrame:
-        if self._n_rows <= n:
-            return self.df.toPandas()
-        # Bernoulli sampling a little above n/N, then the first n rows: seeded, at most n rows collected.
-        frac = min(1.0, 1.2 * n / self._n_rows)
-        return self.df.sample(withReplacement=False, fraction=frac, seed=seed).limit(n).toPandas()
+        return seeded_sample(self.df, n, seed=seed, n_rows=self._n_rows)
+
+
+# --- a seeded sample collected to the driver ---------------------------------------------------------------------
+SAMPLE_KEY = "__rai_sample_key"
+SAMPLE_METHOD = (
+    "bottom-k of a seeded hash: each row's key is xxhash64 of the seed and all its values (53 bits kept); the "
+    "rows with the smallest keys are kept, so the same seed gives the same rows whatever the partitioning "
+    "(rows with identical values are kept or left out together)"
+)
+# the pre-filter passes n + 8 standard deviations: fewer than n rows pass with odds below 1e-15
+SAMPLE_SIGMAS = 8.0
+
+
+def seeded_sample_frame(df: Any, n: int, *, seed: int, n_rows: int) -> Any:
+    """The (not yet collected) Spark plan of a seeded sample of at most ``n`` rows of ``df`` (see
+    :data:`SAMPLE_METHOD`), ordered by its key.
+
+    Bounded before anything moves: rows whose key lies above a threshold (expected to pass ``n`` plus
+    :data:`SAMPLE_SIGMAS` standard deviations) are dropped on the executors, then an ordered limit keeps the ``n``
+    smallest keys (Spark's ``TakeOrderedAndProject``: each partition sends at most ``n`` rows). The result is
+    exactly the ``n`` smallest keys whenever at least ``n`` rows pass the filter.
+    """
+    from pyspark.sql import functions as F
+    from pyspark.sql import types as T
+
+    # Spark refuses to hash maps; every other column takes part in the key.
+    hashed = [F.col(f"`{f.name}`") for f in df.schema.fields if not isinstance(f.dataType, T.MapType)]
+    key = F.shiftrightunsigned(F.xxhash64(F.lit(int(seed)), *hashed), 11)  # uniform on [0, 2^53)
+    frame = df.withColumn(SAMPLE_KEY, key)
+    if n_rows > n:
+        share = min(1.0, (n + SAMPLE_SIGMAS * np.sqrt(n) + 64) / n_rows)
+        frame = frame.where(F.col(SAMPLE_KEY) < F.lit(int(share * 2**53)))
+    return frame.orderBy(SAMPLE_KEY).limit(int(n))
+
+
+def seeded_sample(df: Any, n: int, *, seed: int, n_rows: int) -> pd.DataFrame:
+    """A seeded sample of at most ``n`` rows of ``df`` collected to the driver (:func:`seeded_sample_frame`),
+    rows in key order, index 0..n-1."""
+    rows = seeded_sample_frame(df, n, seed=seed, n_rows=n_rows).toPandas()
+    return rows.drop(columns=[SAMPLE_KEY]).reset_index(drop=True)
