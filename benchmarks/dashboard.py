@@ -3,9 +3,10 @@
 Cases:
 
 - ``demo``: ``python -m dashboard.prebuild`` then ``streamlit run dashboard/app.py -- --demo`` (what ``make demo``
-  does); the time from opening the page to the demo's Overview drawn; then every page, clicked in the sidebar,
-  from the click to the page drawn (its heading shown and Streamlit's running indicator gone), twice (first visit
-  and revisit).
+  does); the time from opening the page to the demo's Overview drawn; then every page, clicked in the sidebar
+  from another page, from the click to the page drawn (its own h1 title in the main area, the app's script state
+  back to notRunning, the running indicator gone, and every plotly chart of the main area drawn), twice (first
+  visit and revisit). ``--screenshots DIR`` saves each page's first visit whole.
 - ``million``: a 1,000,000-row dataset made by resampling the Adult test split (small noise on the numeric columns),
   uploaded through the Setup page with the Adult model, the train split as reference and the sample's config; the
   time from the first upload to "The audit is ready" (upload, the live check, the audit job); the server's peak
@@ -117,26 +118,66 @@ class Server:
             self.proc.kill()
 
 
+# Every chart of the main area drawn by plotly.js (its SVG layer attached), not only its element sent.
+CHARTS_DRAWN_JS = """() => [...document.querySelectorAll('[data-testid="stMain"] [data-testid="stPlotlyChart"]')]
+    .every(e => e.querySelector('.main-svg') !== null)"""
+
+
 def _drawn(pg, timeout_ms: int = 120_000) -> None:
-    """Wait until Streamlit's script run is over (its running indicator gone)."""
+    """Wait until Streamlit's script run is over (the app's script state back to notRunning, its running
+    indicator gone) and every chart of the main area is drawn."""
     pg.wait_for_timeout(50)
+    pg.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(
+        state="attached", timeout=timeout_ms
+    )
     pg.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden", timeout=timeout_ms)
+    pg.wait_for_function(CHARTS_DRAWN_JS, timeout=timeout_ms)
 
 
-def time_pages(pg) -> list[tuple[str, float, float]]:
+def _page_drawn(pg, heading: str, timeout_ms: int = 120_000) -> None:
+    """Wait for the page titled ``heading``: its own title (an h1 of the main area: Overview's section
+    subheaders share the section pages' names, so a bare heading match fired on the page left behind), then the
+    end of its run. The title only appears once the new run has started, so the run-state test that follows
+    cannot see the previous page's finished state."""
+    main = pg.get_by_test_id("stMain")
+    main.get_by_role("heading", level=1, name=heading, exact=True).first.wait_for(timeout=timeout_ms)
+    _drawn(pg, timeout_ms)
+
+
+def _screenshot(pg, path: Path) -> None:
+    """The whole page: Streamlit scrolls its main area, not the document, so the window is made as tall as the
+    content for the shot (at most 6,000 px) and set back afterwards."""
+    height = pg.evaluate(
+        "() => { const m = document.querySelector('[data-testid=\"stMain\"]'); return m ? m.scrollHeight : 900; }"
+    )
+    pg.set_viewport_size({"width": 1440, "height": min(max(int(height), 900), 6000)})
+    pg.wait_for_timeout(500)
+    _drawn(pg)
+    pg.screenshot(path=str(path))
+    pg.set_viewport_size({"width": 1440, "height": 900})
+    pg.wait_for_timeout(200)
+
+
+def time_pages(pg, case: str, shots: Path | None) -> list[tuple[str, float, float]]:
+    """Click-to-drawn seconds of every page, first visit and revisit, each click made from another page drawn
+    (Overview, or Fairness for the Overview itself); a full-page screenshot of each first visit into ``shots``."""
     out = []
     nav = pg.locator('[data-testid="stSidebarNav"]')
+    here = "Overview"  # where the first load left the browser
     for link, heading in PAGES:
         times = []
         for _ in range(2):
+            other = "Overview" if link != "Overview" else "Fairness"
+            if here != other:
+                nav.get_by_role("link", name=other).click()
+                _page_drawn(pg, dict(PAGES)[other])
             t0 = time.perf_counter()
             nav.get_by_role("link", name=link).click()
-            pg.get_by_role("heading", name=heading).first.wait_for(timeout=120_000)
-            _drawn(pg)
+            _page_drawn(pg, heading)
             times.append(time.perf_counter() - t0)
-            other = "Overview" if link != "Overview" else "Fairness"
-            nav.get_by_role("link", name=other).click()
-            _drawn(pg)
+            here = link
+            if shots is not None and not times[1:]:
+                _screenshot(pg, shots / f"{case}_{link.split()[0].lower()}.png")
         out.append((link, times[0], times[1]))
     return out
 
@@ -156,7 +197,7 @@ def _upload(pg, label: str, path: Path) -> None:
     _drawn(pg, timeout_ms=600_000)
 
 
-def run_demo(browser, env: dict[str, str]) -> None:
+def run_demo(browser, env: dict[str, str], shots: Path | None = None) -> None:
     t0 = time.perf_counter()
     built = subprocess.run(
         [sys.executable, "-m", "dashboard.prebuild"], cwd=ROOT, env=env, capture_output=True, text=True
@@ -167,7 +208,9 @@ def run_demo(browser, env: dict[str, str]) -> None:
         pg = browser.new_page(viewport={"width": 1440, "height": 900})
         t0 = time.perf_counter()
         pg.goto(server.url)
-        pg.get_by_role("heading", name="Audit overview").wait_for(timeout=300_000)
+        pg.get_by_test_id("stMain").get_by_role("heading", level=1, name="Audit overview").wait_for(
+            timeout=300_000
+        )
         shown = time.perf_counter() - t0
         _drawn(pg)
         drawn = time.perf_counter() - t0
@@ -175,14 +218,14 @@ def run_demo(browser, env: dict[str, str]) -> None:
             f"# demo: Overview heading {shown:.2f} s, fully drawn {drawn:.2f} s after opening "
             f"(target {TARGET_FIRST_LOAD_S:g} s){'' if drawn <= TARGET_FIRST_LOAD_S else '  OVER'}"
         )
-        _print_pages("demo", time_pages(pg))
+        _print_pages("demo", time_pages(pg, "demo", shots))
         print(f"# demo: server peak RSS {server.peak_rss_mb():.0f} MB")
         pg.close()
     finally:
         server.stop()
 
 
-def run_million(browser, env: dict[str, str], rows: int) -> None:
+def run_million(browser, env: dict[str, str], rows: int, shots: Path | None = None) -> None:
     folder = Path(tempfile.mkdtemp(prefix="rai-bench-"))
     data = folder / f"adult_resampled_{rows}.csv"
     million_rows(rows).to_csv(data, index=False)
@@ -218,7 +261,7 @@ def run_million(browser, env: dict[str, str], rows: int) -> None:
             f"{'' if total <= TARGET_MILLION_S else '  OVER'}; server peak RSS {rss:.0f} MB "
             f"(target {TARGET_RSS_MB:.0f}){'' if rss <= TARGET_RSS_MB else '  OVER'}"
         )
-        _print_pages("million", time_pages(pg))
+        _print_pages("million", time_pages(pg, "million", shots))
         pg.close()
     finally:
         server.stop()
@@ -231,10 +274,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--cases", default="demo,million")
+    parser.add_argument(
+        "--screenshots", type=Path, default=None, help="save a full-page PNG of each page's first visit here"
+    )
+    parser.add_argument(
+        "--demo-cache",
+        type=Path,
+        default=None,
+        help="folder of the prebuilt demo result to reuse (default: a fresh one, so the demo is computed)",
+    )
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
-    cache = tempfile.mkdtemp(prefix="rai-demo-cache-")
+    cache = str(args.demo_cache) if args.demo_cache else tempfile.mkdtemp(prefix="rai-demo-cache-")
+    if args.screenshots:
+        args.screenshots.mkdir(parents=True, exist_ok=True)
     env = {
         **os.environ,
         "RAI_AUDIT_DEMO_CACHE": cache,
@@ -247,9 +301,9 @@ def main() -> None:
         try:
             for case in args.cases.split(","):
                 if case == "demo":
-                    run_demo(browser, env)
+                    run_demo(browser, env, args.screenshots)
                 elif case == "million":
-                    run_million(browser, env, args.rows)
+                    run_million(browser, env, args.rows, args.screenshots)
                 else:
                     raise SystemExit(f"--cases: unknown case {case!r}; use demo and/or million")
         finally:

@@ -24,7 +24,7 @@ if _ROOT not in sys.path:
 import streamlit as st  # noqa: E402
 from streamlit import config as st_config  # noqa: E402
 
-from dashboard import access, guard, jobs, services, state  # noqa: E402
+from dashboard import access, guard, jobs, services, state, warmup  # noqa: E402
 from dashboard.text import md_escape  # noqa: E402
 from reports.formatting import fmt_status  # noqa: E402
 
@@ -160,4 +160,8 @@ if flash:
     getattr(st, level)(text)
 if busy:
     job_panel()
-page.run()
+try:
+    page.run()
+finally:
+    # after the first page is drawn (also when it stops early): the imports later pages need, in the background
+    warmup.start()

@@ -271,15 +271,19 @@ def beeswarm(
         vals = list(value.get(feat, [None] * len(xs)))
         colour, numeric = _normalise(vals)
         ys = rank + rng.uniform(-0.3, 0.3, size=len(xs))
+        # float32 arrays: plotly sends them as packed binary (a third of the JSON text of the same numbers) and
+        # validates them at once instead of number by number; a point's position needs no more precision
         fig.add_trace(
             go.Scattergl(
-                x=[0 if x is None else x for x in xs],
-                y=ys,
+                x=np.array([0.0 if x is None else x for x in xs], dtype=np.float32),
+                y=ys.astype(np.float32),
                 mode="markers",
                 marker={
                     "size": 4,
                     "opacity": 0.7,
-                    "color": [0.5 if c is None else c for c in colour] if numeric else "#8c959f",
+                    "color": np.array([0.5 if c is None else c for c in colour], dtype=np.float32)
+                    if numeric
+                    else "#8c959f",
                     "colorscale": [[0, NEGATIVE_COLOR], [1, POSITIVE_COLOR]],
                     "cmin": 0,
                     "cmax": 1,
@@ -326,8 +330,8 @@ def dependence(feature: str, data: Mapping[str, Any]) -> go.Figure:
     else:
         fig = go.Figure(
             go.Scattergl(
-                x=[_num(x) for x in xs],
-                y=ys,
+                x=np.array([_num(x) for x in xs], dtype=np.float64).astype(np.float32),  # None -> nan: a gap
+                y=np.array(ys, dtype=np.float64).astype(np.float32),
                 mode="markers",
                 marker={"size": 5, "opacity": 0.6, "color": BAR_COLOR},
             )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -19,7 +19,7 @@ import streamlit as st
 
 from audits.fairness.at_threshold import verdicts_at_threshold
 from audits.results import AuditResult, Finding, SectionResult, Severity, Status, Table
-from dashboard import glossary, state
+from dashboard import figure_cache, glossary, state
 from dashboard.text import md_escape
 from reports.csv_safety import safe_csv_bytes
 from reports.formatting import STATUS_COLOR, fmt_status, format_mapping, format_table, humanize
@@ -59,6 +59,27 @@ VERDICT_COLUMNS = {"Verdict", "Status", "Severity"}
 TABLE_ROW_LIMIT = 500
 LONG_TEXT = 60  # characters in a cell above which a table is drawn static (wrapped) rather than as a grid
 STATIC_TABLE_MAX_ROWS = 100  # tables are aggregates; a longer one is cut with a note rather than sent whole
+# Plotly's mode bar stays (zoom, PNG download); only the logo link to plotly's site goes.
+PLOT_CONFIG = {"displaylogo": False}
+
+
+def chart(name: str, build: Callable[[], Any], *choices: Hashable, key: str) -> None:
+    """Draw the figure ``build()`` returns, built once per audit and ``choices`` (dashboard/figure_cache.py).
+
+    ``choices`` must name everything the figure depends on besides the session's result (the attribute, the
+    metric, the sort, the threshold, ...): the figure is reused whenever they are equal."""
+    result = state.result()
+    fig = (
+        build() if result is None else figure_cache.cached(result, (state.audit_key(), name, *choices), build)
+    )
+    st.plotly_chart(fig, key=key, config=PLOT_CONFIG)
+
+
+def lazy_expander(label: str, *, key: str) -> Any:
+    """A collapsed expander that reruns the page when opened or closed, so its content is built (and sent to the
+    browser) only while it is open: test ``.open`` before drawing into it. Collapsed expanders used to carry
+    their tables into every run of the page."""
+    return st.expander(label, key=key, on_change="rerun")
 
 
 def status_badge(status: Status | str, *, label: str | None = None, help_text: str | None = None) -> None:
@@ -225,8 +246,10 @@ def result_table(table: Table | None, *, title: bool = True, height: int | str =
 
 
 def method_box(section: SectionResult, *, label: str = "How these numbers were obtained") -> None:
-    """The section's method (sample sizes, seeds, intervals) and duration in an expander."""
-    with st.expander(label):
+    """The section's method (sample sizes, seeds, intervals) and duration in an expander (built when opened)."""
+    with (box := lazy_expander(label, key=f"{section.name}.method_box")):
+        if not box.open:
+            return
         rows = format_mapping(section.method)
         if section.duration_s is not None:
             rows.append(("Section run time", f"{section.duration_s:.2f} s"))
@@ -241,9 +264,12 @@ def other_tables(section: SectionResult, *, shown: Sequence[str] = ()) -> None:
     rest = [table for key, table in section.tables.items() if key not in set(shown)]
     if not rest:
         return
-    with st.expander(f"All tables of this section ({len(rest)})"):
-        for table in rest:
-            result_table(table)
+    with (
+        box := lazy_expander(f"All tables of this section ({len(rest)})", key=f"{section.name}.other_tables")
+    ):
+        if box.open:
+            for table in rest:
+                result_table(table)
 
 
 def generic_section(section: SectionResult) -> None:

@@ -25,6 +25,8 @@ from reports.formatting import fmt_value, format_mapping
 
 GROUP_KEY = "dq.group_column"
 DIST_KEY = "dq.drift_column"
+TAB_KEY = "dq.tab"  # the open tab: only its content is built
+TABS = ["Findings", "Columns", "Protected groups", "Drift"]
 SHOWN_EACH_SIDE = 10
 
 
@@ -54,7 +56,7 @@ def distribution_view(columns: list[str]) -> None:
             "run the audit again to see them."
         )
         return
-    st.plotly_chart(fig, key="dq.chart.distribution")
+    st.plotly_chart(fig, key="dq.chart.distribution", config=ui.PLOT_CONFIG)
 
 
 result = ui.require_result()
@@ -84,12 +86,19 @@ if drift:
 ui.metric_tiles(tiles)
 binning = (result.provenance.platform.get("context") or {}).get("binning") or {}
 
-tab_findings, tab_columns, tab_groups, tab_drift = st.tabs(
-    ["Findings", "Columns", "Protected groups", "Drift"]
-)
-shown: list[str] = [FINDINGS, COLUMNS, DRIFT, GROUP_MIX_DRIFT]
+tab_findings, tab_columns, tab_groups, tab_drift = st.tabs(TABS, key=TAB_KEY, on_change="rerun")
+by_prefix = {p: dq.group_tables(p) for p in (REPRESENTATION_PREFIX, PROXIES_PREFIX, MISSING_BY_GROUP_PREFIX)}
+# tables with a place in a tab, whether or not that tab is open, stay out of "All tables of this section"
+shown: list[str] = [
+    FINDINGS,
+    COLUMNS,
+    DRIFT,
+    GROUP_MIX_DRIFT,
+    *[f"{p}{c}" for p, tables in by_prefix.items() for c in tables],
+]
 
-with tab_findings:
+
+def findings_tab() -> None:
     table = dq.findings_table()
     if table is not None and table.n_rows:
         ui.result_table(table, title=False, height=min(600, 40 + 35 * table.n_rows))
@@ -102,7 +111,8 @@ with tab_findings:
             for code, text in explained:
                 st.markdown(f"- `{md_escape(code)}`: {text}")
 
-with tab_columns:
+
+def columns_tab() -> None:
     cols_table = dq.columns_table()
     if cols_table is None or "column" not in cols_table.data:
         st.caption("No per-column table in this result.")
@@ -128,11 +138,8 @@ with tab_columns:
             col_findings = [f for f in section.findings if f.subject == col]
             ui.findings_list(col_findings, empty=f"No findings about '{col}'.")  # escaped by findings_list
 
-with tab_groups:
-    by_prefix = {
-        p: dq.group_tables(p) for p in (REPRESENTATION_PREFIX, PROXIES_PREFIX, MISSING_BY_GROUP_PREFIX)
-    }
-    shown += [f"{p}{c}" for p, tables in by_prefix.items() for c in tables]
+
+def groups_tab() -> None:
     group_cols = list(dict.fromkeys(c for tables in by_prefix.values() for c in tables))
     if not group_cols:
         st.caption("No protected-group checks in this result.")
@@ -164,14 +171,17 @@ with tab_groups:
                 f"Show all {t.n_rows}", key="dq.show_all", disabled=t.n_rows <= 2 * SHOWN_EACH_SIDE
             )
             picked, hidden = charts.top_and_bottom(order, SHOWN_EACH_SIDE, show_all=show_all)
-            st.plotly_chart(
-                charts.group_bars(
+            ui.chart(
+                "dq.representation",
+                lambda: charts.group_bars(
                     [t.data["group"][i] for i in picked],
                     [t.data["base_rate"][i] for i in picked],
                     metric="base_rate",
                     counts=[t.data["count"][i] for i in picked] if "count" in t.data else None,
                     title=f"Label base rate by {group_col}",
                 ),
+                group_col,
+                tuple(picked),
                 key="dq.chart.representation",
             )
             if hidden:
@@ -184,11 +194,17 @@ with tab_groups:
         ):
             other = by_prefix[prefix].get(group_col)
             if other is not None:
-                with st.expander(f"{label} ({other.n_rows} rows)"):
-                    ui.result_table(other, title=False)
+                with (
+                    box := ui.lazy_expander(
+                        f"{label} ({other.n_rows} rows)", key=f"dq.exp.{prefix}{group_col}"
+                    )
+                ):
+                    if box.open:
+                        ui.result_table(other, title=False)
         st.caption(help_for("DQ_PROXY") or "")
 
-with tab_drift:
+
+def drift_tab() -> None:
     dtable = dq.drift_table()
     if dtable is None:
         st.caption(
@@ -205,8 +221,9 @@ with tab_drift:
         data = dtable.data
         if "column" in data and "statistic" in data:
             opts = ((result.provenance.config.get("policy") or {}).get("checks") or {}).get("DQ_DRIFT") or {}
-            st.plotly_chart(
-                charts.drift_bars(
+            ui.chart(
+                "dq.drift",
+                lambda: charts.drift_bars(
                     data["column"],
                     data["statistic"],
                     data.get("drifted", [False] * dtable.n_rows),
@@ -230,6 +247,17 @@ with tab_drift:
         if mix is not None:
             ui.result_table(mix)
 
+
+# Only the open tab is built: hidden tabs used to send every table, chart and widget on every run.
+for tab, draw in (
+    (tab_findings, findings_tab),
+    (tab_columns, columns_tab),
+    (tab_groups, groups_tab),
+    (tab_drift, drift_tab),
+):
+    with tab:
+        if tab.open:
+            draw()
 ui.other_tables(section, shown=shown)
 ui.method_box(section)
 st.caption(

@@ -114,8 +114,9 @@ if equivalents:
 countries = em.country_comparison
 if countries:
     st.subheader("The same energy elsewhere")
-    st.plotly_chart(
-        charts.country_bars(
+    ui.chart(
+        "emissions.countries",
+        lambda: charts.country_bars(
             [c.get("country_name") or c.get("country_iso_code") for c in countries],
             [(c.get("emissions_kg") or 0) * 1000 for c in countries],
             [c.get("carbon_intensity_g_per_kwh") for c in countries],

@@ -18,6 +18,8 @@ WI_LOADED = "explain.wi.loaded"  # (audit key, row) whose values the editor widg
 WI_PREFIX = "explain.wi.f."  # + feature name
 WI_EXPLAIN = "explain.wi.explain"  # the model-agnostic explanation was asked for
 WI_FEATURES_SHOWN = 12
+TAB_KEY = "explain.tab"  # the open tab: only its content is built (each tab held a figure or an editor)
+TABS = ["Global importance", "Beeswarm", "Dependence", "One row", "What-if", "By group"]
 
 
 def _widget_value(v: object, spec: dict) -> object:
@@ -129,7 +131,8 @@ def what_if_editor(key: str, n: int) -> None:
             "values below.",
             help=help_for("shap"),
         )
-        st.plotly_chart(charts.waterfall(out), key="explain.chart.whatif")
+        # the what-if row changes with every edit: drawn, not cached
+        st.plotly_chart(charts.waterfall(out), key="explain.chart.whatif", config=ui.PLOT_CONFIG)
 
 
 result = ui.require_result()
@@ -149,9 +152,7 @@ st.caption(
     f"seed {md_escape(method.get('seed', result.provenance.seed))}."
 )
 
-tab_global, tab_dep, tab_row, tab_whatif, tab_group = st.tabs(
-    ["Global importance", "Dependence", "One row", "What-if", "By group"]
-)
+tab_global, tab_bees, tab_dep, tab_row, tab_whatif, tab_group = st.tabs(TABS, key=TAB_KEY, on_change="rerun")
 space = str(method.get("output_space", method.get("output", "model output")))
 
 
@@ -161,12 +162,13 @@ def output_text(value: object) -> str:
     return fmt_value(value) + (f" (probability {fmt_pct(prob)})" if prob is not None else "")
 
 
-with tab_global:
+def global_tab() -> None:
     imp = explanation.global_importance()
     if imp is not None and imp.n_rows and "feature" in imp.data:
         value_col = "mean_abs_shap" if "mean_abs_shap" in imp.data else imp.columns[1]
-        st.plotly_chart(
-            charts.importance_bars(
+        ui.chart(
+            "explain.importance",
+            lambda: charts.importance_bars(
                 imp.data["feature"][:20],
                 imp.data[value_col][:20],
                 imp.data.get("ci_low", None),
@@ -177,18 +179,27 @@ with tab_global:
         )
         if imp.n_rows > 20:
             st.caption(f"Top 20 of {imp.n_rows} features shown; all are in the table below.")
-    bees = explanation.beeswarm()
-    if bees.get("features"):
-        n_points = max((len(v) for v in ui.as_mapping(bees.get("shap")).values()), default=0)
-        st.markdown("**Beeswarm**")
-        st.plotly_chart(charts.beeswarm(bees), key="explain.chart.beeswarm")
-        st.caption(
-            f"One point per explained row ({n_points:,} points per feature, drawn from the {fmt_value(sample)} "
-            "explained rows); colour = the feature's value (blue low, red high; grey for categories)."
-        )
+    if explanation.beeswarm().get("features"):
+        st.caption("Every explained row's SHAP value per feature is on the Beeswarm tab.")
     ui.result_table(imp)
 
-with tab_dep:
+
+def beeswarm_tab() -> None:
+    # its own tab: a WebGL plot of every explained row costs the browser about half a second to set up, which
+    # the importance bars alone do not
+    bees = explanation.beeswarm()
+    if not bees.get("features"):
+        st.caption("No beeswarm data in this result.")
+        return
+    n_points = max((len(v) for v in ui.as_mapping(bees.get("shap")).values()), default=0)
+    ui.chart("explain.beeswarm", lambda: charts.beeswarm(bees), key="explain.chart.beeswarm")
+    st.caption(
+        f"One point per explained row ({n_points:,} points per feature, drawn from the {fmt_value(sample)} "
+        "explained rows); colour = the feature's value (blue low, red high; grey for categories)."
+    )
+
+
+def dependence_tab() -> None:
     dep = explanation.dependence()
     if not dep:
         st.caption("No dependence data in this result.")
@@ -198,12 +209,18 @@ with tab_dep:
             state.put(state.EXPLAIN_FEATURE, features[0])
         st.selectbox("Feature", features, key=state.EXPLAIN_FEATURE)
         feat = state.get(state.EXPLAIN_FEATURE)
-        st.plotly_chart(charts.dependence(feat, dep[feat]), key="explain.chart.dependence")
+        ui.chart(
+            "explain.dependence",
+            lambda: charts.dependence(feat, dep[feat]),
+            feat,
+            key="explain.chart.dependence",
+        )
         st.caption(
             f"{len(dep[feat].get('x', [])):,} explained rows; each point is one row's value and SHAP value."
         )
 
-with tab_row:
+
+def row_tab() -> None:
     local = explanation.local()
     options = [int(e["row"]) for e in local if "row" in e]
     reasons = {int(e["row"]): str(e.get("reason", "")) for e in local if "row" in e}
@@ -246,14 +263,15 @@ with tab_row:
             f"{output_text(chosen.get('output'))} from a base value of {output_text(chosen.get('base_value'))}.",
             help=help_for("log-odds") if "log-odds" in space else help_for("base value"),
         )
-        st.plotly_chart(charts.waterfall(chosen), key="explain.chart.waterfall")
+        row_id = (
+            ("any", int(requested)) if requested is not None else ("example", state.get(state.EXPLAIN_ROW))
+        )
+        ui.chart("explain.waterfall", lambda: charts.waterfall(chosen), row_id, key="explain.chart.waterfall")
     elif not options:
         st.caption("No example rows in this result; enter a row position.")
 
-with tab_whatif:
-    what_if_editor(state.audit_key() or "", services.n_rows(result))
 
-with tab_group:
+def group_tab() -> None:
     by_group_tables = explanation.by_group()
     by_group = list(by_group_tables)
     if not by_group:
@@ -275,10 +293,12 @@ with tab_group:
         ]
         if feats:
             matrix = [[table.data[f][i] for f in feats] for i in range(table.n_rows)]
-            st.plotly_chart(
-                charts.group_heatmap(
+            ui.chart(
+                "explain.heatmap",
+                lambda: charts.group_heatmap(
                     table.data["group"], feats, matrix, title=f"Mean SHAP value by {col} (top features)"
                 ),
+                col,
                 key="explain.chart.heatmap",
             )
         gap = ui.as_mapping(explanation.group_gap().get(col))
@@ -287,16 +307,33 @@ with tab_group:
             contrib = ui.as_mapping(gap.get("contributions"))
             top = sorted(contrib, key=lambda k: -abs(contrib[k] or 0))[:12]
             groups = gap.get("groups") or ["", ""]
-            st.plotly_chart(
-                charts.signed_bars(
+            ui.chart(
+                "explain.gap",
+                lambda: charts.signed_bars(
                     top,
                     [contrib[k] for k in top],
                     title=f"What drives the gap in mean output: {groups[0]} minus {groups[1]} = {fmt_value(gap.get('gap'))}",
                     axis="contribution to the gap",
                 ),
+                col,
                 key="explain.chart.gap",
             )
         ui.result_table(table)
+
+
+# Only the open tab is built: the others held a beeswarm, a dependence plot, a row explanation and the what-if
+# editor that every run of the page drew and sent to the browser, hidden.
+for tab, draw in (
+    (tab_global, global_tab),
+    (tab_bees, beeswarm_tab),
+    (tab_dep, dependence_tab),
+    (tab_row, row_tab),
+    (tab_whatif, lambda: what_if_editor(state.audit_key() or "", services.n_rows(result))),
+    (tab_group, group_tab),
+):
+    with tab:
+        if tab.open:
+            draw()
 
 st.subheader("Other findings")
 ui.findings_list(

@@ -108,30 +108,46 @@ if disp is not None and "attribute" in disp.data:
             f"difference within ±{fmt_value(section.method.get('difference_tolerance'))}. FAIL: beyond the "
             "tolerance at the Holm-adjusted level; PASS: every interval within it; INCONCLUSIVE otherwise."
         )
-        st.plotly_chart(charts.disparity_intervals(top), key="fair.chart.disparities")
+        ui.chart(
+            "fair.disparities",
+            lambda: charts.disparity_intervals(top),
+            attribute,
+            key="fair.chart.disparities",
+        )
     if rows:
-        with st.expander(f"All {len(rows)} disparity rows for {md_escape(attribute)}"):
-            ui.result_table(
-                Table(title="", data={k: [r.get(k) for r in rows] for k in disp.columns}, note=disp.note),
-                title=False,
+        # collapsed tables are built only when opened (each sent a grid to the browser on every run)
+        with (
+            box := ui.lazy_expander(
+                f"All {len(rows)} disparity rows for {md_escape(attribute)}",
+                key=f"fair.exp.disparities.{attribute}",
             )
+        ):
+            if box.open:
+                ui.result_table(
+                    Table(title="", data={k: [r.get(k) for r in rows] for k in disp.columns}, note=disp.note),
+                    title=False,
+                )
 else:
     st.caption("No disparity table in this result.")
 reference = fair.reference_table()
 if reference is not None and "attribute" in reference.data:
     ref_rows = [r for r in reference.rows() if r.get("attribute") == attribute]
     if ref_rows:
-        with st.expander(
-            f"Every group against the reference group ({md_escape(reference_name)}): {len(ref_rows):,} rows"
-        ):
-            ui.result_table(
-                Table(
-                    title="",
-                    data={k: [r.get(k) for r in ref_rows] for k in reference.columns},
-                    note=reference.note,
-                ),
-                title=False,
+        with (
+            box := ui.lazy_expander(
+                f"Every group against the reference group ({md_escape(reference_name)}): {len(ref_rows):,} rows",
+                key=f"fair.exp.reference.{attribute}",
             )
+        ):
+            if box.open:
+                ui.result_table(
+                    Table(
+                        title="",
+                        data={k: [r.get(k) for r in ref_rows] for k in reference.columns},
+                        note=reference.note,
+                    ),
+                    title=False,
+                )
 
 # --- group metrics ----------------------------------------------------------------------------------------------
 st.subheader("Group metrics", help=help_for("confidence interval"))
@@ -184,8 +200,9 @@ if metrics:
         values = data.get(column) or [None] * n_groups
         return [values[i] for i in shown]
 
-    st.plotly_chart(
-        charts.group_bars(
+    ui.chart(
+        "fair.groups",
+        lambda: charts.group_bars(
             pick("group"),
             pick(metric),
             pick(f"{metric}_ci_low"),
@@ -196,6 +213,9 @@ if metrics:
             overall=overall if isinstance(overall, int | float) else None,
             title=f"{humanize(metric)} by {attribute} ({section.method.get('confidence_level', 0.95):.0%} intervals)",
         ),
+        attribute,
+        metric,
+        tuple(shown),
         key="fair.chart.groups",
     )
     notes = []
@@ -224,8 +244,13 @@ if metrics:
         note=groups_table.note,
     )
     ui.result_table(sorted_table, title=False, height=min(420, 40 + 35 * n_groups))
-    with st.expander(f"All metrics for every group of {md_escape(attribute)}"):
-        ui.result_table(groups_table, title=False)
+    with (
+        box := ui.lazy_expander(
+            f"All metrics for every group of {md_escape(attribute)}", key=f"fair.exp.metrics.{attribute}"
+        )
+    ):
+        if box.open:
+            ui.result_table(groups_table, title=False)
 else:
     ui.result_table(groups_table, title=False)
 
@@ -300,8 +325,9 @@ else:
         required=True,
     )
     panel_names = [groups[i] for i in shown] if metrics else order_names
-    st.plotly_chart(
-        charts.threshold_panels(
+    ui.chart(
+        "fair.curves",
+        lambda: charts.threshold_panels(
             curves["thresholds"],
             curves.get("groups", {}),
             metric=state.get(CURVE_METRIC_KEY),
@@ -310,6 +336,10 @@ else:
             reference=reference_name,
             excluded=sorted(excluded_names),
         ),
+        attribute,
+        state.get(CURVE_METRIC_KEY),
+        tuple(panel_names),
+        used,
         key="fair.chart.curves",
     )
     if metrics and hidden:

@@ -15,6 +15,7 @@ if result is None:
     st.stop()
 key = state.audit_key() or "unkeyed"
 CARD_FOR = "card.for"  # the audit whose fields the widgets hold
+OPEN_GROUPS = 2  # field groups shown open; the rest are collapsed and built when opened
 
 st.title("Model card & export")
 fields = services.card_fields()
@@ -105,17 +106,28 @@ with edit:
         groups = [g for g in services.CARD_GROUPS if g in present] + sorted(
             present - set(services.CARD_GROUPS)
         )
+        # every field holds its value in the session whether or not its group is drawn, so saving one field
+        # never drops the others (a collapsed group's fields are not drawn at all)
+        for name, _, _ in fields:
+            if state.CARD_FIELD_PREFIX + name not in st.session_state:
+                st.session_state[state.CARD_FIELD_PREFIX + name] = _as_text(card.get(name))
         for i, group in enumerate(groups):
-            with st.expander(group, expanded=i < 2):
+            # the first two groups open; the others are built when opened (their dozens of text fields were
+            # drawn, hidden, on every visit)
+            box = (
+                st.expander(group, expanded=True)
+                if i < OPEN_GROUPS
+                else ui.lazy_expander(group, key=f"card.group.{group}")
+            )
+            with box:
+                if i >= OPEN_GROUPS and not box.open:
+                    continue
                 for name, g, is_list in fields:
                     if g != group:
                         continue
                     label = humanize(name) + (" (one per line)" if is_list else "")
                     widget = st.text_area if is_list or name in services.LONG_CARD_FIELDS else st.text_input
-                    wkey = state.CARD_FIELD_PREFIX + name
-                    if wkey not in st.session_state:
-                        st.session_state[wkey] = _as_text(card.get(name))
-                    widget(label, key=wkey, on_change=_save_card)
+                    widget(label, key=state.CARD_FIELD_PREFIX + name, on_change=_save_card)
         st.caption(
             "Saved as you type (when a field loses focus): the preview and the downloads use these fields."
         )
@@ -142,8 +154,12 @@ with preview:
             front, body = services.split_front_matter(md.value.decode("utf-8"))
             st.markdown(no_remote_images(services.demote_headings(body, levels=2)))
             if front:
-                with st.expander("Hugging Face front matter (YAML)"):
-                    st.code(front, language="yaml")
+                # built when opened: the code block loads the browser's syntax highlighter on first use
+                with (
+                    box := ui.lazy_expander("Hugging Face front matter (YAML)", key="card.exp.front_matter")
+                ):
+                    if box.open:
+                        st.code(front, language="yaml")
 
 st.subheader("Downloads")
 st.caption("Files are generated when you click; the report never embeds the raw dataset, only aggregates.")

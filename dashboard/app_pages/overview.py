@@ -42,11 +42,13 @@ def quality_views(section: SectionResult) -> None:
     confusion = view.confusion_table()
     at = section.method.get("threshold")
     at = float(at) if isinstance(at, int | float) else None
-    charts_shown = []
+    charts_shown = []  # (name, builder, glossary text); figures are built once per audit (ui.chart)
     if curves.get("roc"):
-        charts_shown.append(("roc", charts.roc_chart(curves["roc"], at=at), help_for("roc curve")))
+        charts_shown.append(("roc", lambda: charts.roc_chart(curves["roc"], at=at), help_for("roc curve")))
     if curves.get("pr"):
-        charts_shown.append(("pr", charts.pr_chart(curves["pr"], at=at), help_for("precision-recall curve")))
+        charts_shown.append(
+            ("pr", lambda: charts.pr_chart(curves["pr"], at=at), help_for("precision-recall curve"))
+        )
     if confusion is not None and confusion.n_rows and len(confusion.columns) > 1:
         first = confusion.columns[0]
         predicted = confusion.columns[1:]
@@ -54,15 +56,15 @@ def quality_views(section: SectionResult) -> None:
         charts_shown.append(
             (
                 "confusion",
-                charts.confusion_chart(confusion.data[first], predicted, matrix),
+                lambda: charts.confusion_chart(confusion.data[first], predicted, matrix),
                 help_for("confusion matrix"),
             )
         )
     if charts_shown:
         cols = st.columns(len(charts_shown))
-        for col, (key, fig, _) in zip(cols, charts_shown, strict=True):
+        for col, (key, build, _) in zip(cols, charts_shown, strict=True):
             with col:
-                st.plotly_chart(fig, key=f"overview.chart.{key}")
+                ui.chart(f"overview.{key}", build, key=f"overview.chart.{key}")
         st.caption(
             " ".join(text for _, _, text in charts_shown if text)
             + (f" The red dot marks the model's threshold {at:.2f}." if at is not None and curves else "")
@@ -84,13 +86,16 @@ def quality_views(section: SectionResult) -> None:
                 f"{fmt_value(c.get('errors'), 'count')} of {fmt_value(c.get('rows'), 'count')} rows"
                 + (f", {c['lift']:.1f}x the overall rate)" if isinstance(c.get("lift"), int | float) else ")")
             )
-        with st.expander("Every cohort, and how they were found"):
-            ui.result_table(table, title=False)
-            st.caption(
-                md_escape(
-                    " ".join(str(v) for v in ui.as_mapping(ea.get("method")).values() if isinstance(v, str))
+        with (box := ui.lazy_expander("Every cohort, and how they were found", key="overview.exp.cohorts")):
+            if box.open:
+                ui.result_table(table, title=False)
+                st.caption(
+                    md_escape(
+                        " ".join(
+                            str(v) for v in ui.as_mapping(ea.get("method")).values() if isinstance(v, str)
+                        )
+                    )
                 )
-            )
 
 
 result = ui.require_result()
@@ -168,10 +173,11 @@ for name, page, blurb in AREAS:
         ):
             quality_views(section)
             view = PerformanceResult.from_section(section)
-            with st.expander("All performance metrics"):
-                ui.result_table(overall_table, title=False)
-                ui.result_table(view.confusion_table())
-                ui.result_table(view.calibration_table())
+            with (box := ui.lazy_expander("All performance metrics", key="overview.exp.performance")):
+                if box.open:
+                    ui.result_table(overall_table, title=False)
+                    ui.result_table(view.confusion_table())
+                    ui.result_table(view.calibration_table())
 
 st.page_link(
     "app_pages/model_card.py", label="Edit the model card and download the report", icon=":material/download:"

@@ -43,6 +43,12 @@ def open_page(at: AppTest, name: str) -> AppTest:
     return at
 
 
+def open_tab(at: AppTest, key: str, label: str) -> AppTest:
+    """Select the tab ``label`` of the tabs keyed ``key`` (the pages build only the open tab), as a click does."""
+    at.session_state[key] = label
+    return at.run()
+
+
 def no_exception(at: AppTest) -> None:
     assert not at.exception, [e.value for e in at.exception]
 

@@ -17,9 +17,16 @@ def card_page(german_result):
     return open_page(at, "model_card")
 
 
+def _open_group(at, group: str):
+    """Open a collapsed group of fields (its fields are built only while it is open), as a click does."""
+    at.session_state[f"card.group.{group}"] = True
+    return at.run()
+
+
 def test_the_form_is_prefilled_from_the_result_and_edits_save_as_typed(card_page):
     at = card_page
     no_exception(at)
+    _open_group(at, "Model details")
     assert (
         at.text_input(key=state.CARD_FIELD_PREFIX + "model_name").value
         == "German credit — logistic regression (sample)"
@@ -38,6 +45,18 @@ def test_the_form_is_prefilled_from_the_result_and_edits_save_as_typed(card_page
         "Not for lending",
     ]
     assert any("Teaching fairness audits" in m.value for m in at.markdown)
+
+
+def test_collapsed_groups_are_built_when_opened_and_keep_their_fields_meanwhile(card_page):
+    at = card_page
+    model_name = state.CARD_FIELD_PREFIX + "model_name"
+    assert model_name not in [w.key for w in at.text_input]  # "Model details" is collapsed: not drawn
+    at.text_area(key=state.CARD_FIELD_PREFIX + "intended_uses").set_value("Teaching").run()
+    no_exception(at)
+    # saving one field kept the prefilled fields of the groups never opened
+    assert services.card_draft("german-real")["model_name"] == "German credit — logistic regression (sample)"
+    _open_group(at, "Model details")
+    assert at.text_input(key=model_name).value == "German credit — logistic regression (sample)"
 
 
 def test_there_is_a_download_per_report_and_card_format(card_page):
@@ -83,6 +102,7 @@ def test_a_card_yaml_fills_the_form_and_a_bad_one_names_the_key(card_page):
     )
     at.run()
     no_exception(at)
+    _open_group(at, "Model details")
     assert at.text_input(key=state.CARD_FIELD_PREFIX + "license").value == "apache-2.0"
     assert at.session_state[state.CARD_INFO]["intended_uses"] == ["Teaching"]
     at.file_uploader(key="card.upload").set_value(("card.yaml", b"licence: mit\n", "application/x-yaml"))

@@ -10,7 +10,7 @@ import pytest
 from audits import AuditConfig, Policy
 from dashboard import services
 from tests.dashboard import many_groups
-from tests.dashboard.conftest import badges, new_app, no_exception, open_page
+from tests.dashboard.conftest import badges, new_app, no_exception, open_page, open_tab
 
 
 @pytest.fixture(scope="module")
@@ -70,6 +70,7 @@ def test_describing_sections_say_info_and_ruled_ones_their_verdict(app, audited)
 
 def test_data_quality_shows_one_protected_attribute_at_a_time(app):
     open_page(app, "data_quality")
+    open_tab(app, "dq.tab", "Protected groups")
     no_exception(app)
     group_control = next(b for b in app.get("button_group") if "region" in str(b.proto))
     group_control.set_value("region").run()
@@ -83,6 +84,7 @@ def test_data_quality_shows_one_protected_attribute_at_a_time(app):
 
 def test_drift_has_a_panel_per_test_and_a_distribution_of_the_chosen_column(app):
     open_page(app, "data_quality")
+    open_tab(app, "dq.tab", "Drift")
     titles = _titles(app)
     assert any("each test on its own axis" in t for t in titles)
     app.selectbox(key="dq.drift_column").set_value("hours").run()
@@ -100,6 +102,7 @@ def test_the_quality_score_has_no_grade_letter(app):
 
 def test_protected_groups_sort_in_natural_order_of_the_bins(app):
     open_page(app, "data_quality")
+    open_tab(app, "dq.tab", "Protected groups")
     app.radio(key="dq.sort").set_value("natural").run()
     no_exception(app)
     spec = next(s for s in _specs(app) if "Label base rate by age" in str(s["layout"]["title"]))

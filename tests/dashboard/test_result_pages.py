@@ -6,7 +6,7 @@ import pytest
 
 from audits.results import AuditResult, SectionResult
 from dashboard import state
-from tests.dashboard.conftest import badges, new_app, no_exception, open_page
+from tests.dashboard.conftest import badges, new_app, no_exception, open_page, open_tab
 
 
 @pytest.fixture()
@@ -74,8 +74,17 @@ def test_fairness_attribute_switch_shows_the_intersection(app):
 def test_explanations_page_draws_importance_beeswarm_dependence_waterfall_and_groups(app):
     open_page(app, "explanations")
     no_exception(app)
-    assert _charts(app) >= 6  # importance, beeswarm, dependence, waterfall, heatmap, gap
+    drawn = {}
+    for tab in ("Global importance", "Beeswarm", "Dependence", "One row", "By group"):
+        open_tab(app, "explain.tab", tab)
+        no_exception(app)
+        drawn[tab] = _charts(app)
+    # importance; beeswarm; dependence; waterfall; heatmap and gap: each tab draws only its own
+    assert drawn == {"Global importance": 1, "Beeswarm": 1, "Dependence": 1, "One row": 1, "By group": 2}
+    open_tab(app, "explain.tab", "Dependence")
     app.selectbox(key=state.EXPLAIN_FEATURE).set_value("purpose").run()
+    no_exception(app)
+    open_tab(app, "explain.tab", "One row")
     app.selectbox(key=state.EXPLAIN_ROW).set_value(7).run()
     no_exception(app)
     assert any("Row **7** (misclassified (group Female))" in m.value for m in app.markdown)
@@ -85,7 +94,9 @@ def test_data_quality_page_ranks_findings_and_shows_drift(app):
     open_page(app, "data_quality")
     no_exception(app)
     assert [m.label for m in app.metric][:2] == ["Quality score", "Findings"]
+    open_tab(app, "dq.tab", "Drift")
     assert any("**1 of 2** columns drifted" in m.value for m in app.markdown)
+    open_tab(app, "dq.tab", "Columns")
     app.selectbox(key=state.DQ_COLUMN).set_value("credit_amount").run()
     no_exception(app)
     assert any("credit_amount is skewed." in m.value for m in app.markdown)
@@ -136,6 +147,7 @@ def test_the_row_picker_explains_any_row_of_a_real_audit():
     at = new_app(result=result, key=key)
     at.run()
     open_page(at, "explanations")
+    open_tab(at, "explain.tab", "One row")
     at.number_input(key="explain.row_any").set_value(5).run()
     no_exception(at)
     assert any(m.value.startswith("Row **5** (requested)") for m in at.markdown)

@@ -6,7 +6,7 @@ import pytest
 
 from audits import AuditConfig
 from dashboard import services
-from tests.dashboard.conftest import GERMAN, new_app, no_exception, open_page
+from tests.dashboard.conftest import GERMAN, new_app, no_exception, open_page, open_tab
 
 ROW = "explain.wi.row"
 FIELD = "explain.wi.f."
@@ -31,7 +31,8 @@ def page(audited):
     key, result = audited
     at = new_app(result=result, key=key, timeout=120)
     at.run()
-    return open_page(at, "explanations")
+    open_page(at, "explanations")
+    return open_tab(at, "explain.tab", "What-if")
 
 
 def _line(at, start: str) -> str:
