@@ -386,7 +386,8 @@ def method_blocks(section: SectionResult) -> list[Block]:
     return [KeyValues(tuple(how), title=section.title)] if how else []
 
 
-EMISSIONS_APPENDIX_TABLES = ("countries", "comparison")
+# the re-fit's 28 quantities are exhaustive detail: the chapter's sentences give its energy, emissions and time
+EMISSIONS_APPENDIX_TABLES = ("training", "countries", "comparison")
 
 
 def appendix_blocks(section: SectionResult) -> list[Block]:
