@@ -47,6 +47,7 @@ STEP_WEIGHTS = {
 STEP_TITLES = {"setup": "Load and validate"}
 
 ProgressFn = Callable[[str, float, str], None]
+_log = logging.getLogger("rai_audit.jobs")
 
 
 @dataclass
@@ -226,6 +227,17 @@ class JobBoard:
             # with on_done the result is kept where on_done put it; the board keeps only where that is
             job.value, job.audit_id = (value if on_done is None else None), audit_id
             job.status, job.finished = DONE, time.monotonic()
+        # for the operator (logger rai_audit.jobs at INFO): where a job's time went, step by step
+        _log.info(
+            "job %s done in %.1f s: %s",
+            job.id[:8],
+            job.finished - job.started,
+            ", ".join(
+                f"{s.name} {s.finished - s.started:.1f} s"
+                for s in job.steps.values()
+                if s.started is not None and s.finished is not None
+            ),
+        )
 
     # --- reading and steering -----------------------------------------------------------------------------
     def get(self, job_id: str) -> Job | None:
