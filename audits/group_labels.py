@@ -65,3 +65,13 @@ def intersection_labels(groups: Mapping[str, pd.Series], columns: tuple[str, ...
     for c in columns[1:]:
         out = out + INTERSECTION_SEP + groups[c]
     return out
+
+
+def as_str_array(s: pd.Series) -> np.ndarray:
+    """``s.astype(str).to_numpy()`` as an object array, without converting every row of a categorical column
+    (its few categories are converted once and taken by code: 1,000,000 rows in milliseconds, not ~0.4 s)."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        names = np.asarray([str(c) for c in s.cat.categories] + ["nan"], dtype=object)
+        codes = s.cat.codes.to_numpy()
+        return names[np.where(codes < 0, len(names) - 1, codes)]
+    return s.astype(str).to_numpy(dtype=object)

@@ -15,6 +15,7 @@ import pandas as pd
 
 from audits.context import AuditContext
 from audits.explain.shap_values import Attributions
+from audits.group_labels import as_str_array
 from audits.results import Table
 
 MIN_GAP_ROWS = 20  # a group needs this many explained rows to take part in the gap comparison
@@ -116,7 +117,7 @@ def by_group(
     gaps: dict[str, Any] = {}
     reference = {a.column: a.reference_group for a in ctx.config.protected}
     for col in ctx.protected_columns:
-        groups = ctx.sensitive[col].astype(str).to_numpy()[att.rows]
+        groups = as_str_array(ctx.sensitive[col])[att.rows]
         frame = group_means(att, weights, groups, ctx.features)
         tables[f"by_group:{col}"] = Table.from_frame(
             frame,
@@ -131,7 +132,7 @@ def by_group(
             if gap is not None:
                 if ctx.task == "binary" and ctx.y_score is not None:
                     # The same two groups' mean score on every row: the figure the fairness section reports.
-                    every = ctx.sensitive[col].astype(str).to_numpy()
+                    every = as_str_array(ctx.sensitive[col])
                     scores = {g: float(np.mean(ctx.y_score[every == g])) for g in gap["groups"]}
                     gap["mean_score_all_rows"] = scores
                     a, b = gap["groups"]

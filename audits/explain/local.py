@@ -10,9 +10,11 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from audits.context import AuditContext
 from audits.explain.shap_values import Attributions, ShapEngine
+from audits.group_labels import as_str_array
 from audits.jsonsafe import json_safe
 
 MAX_GROUPS_PER_COLUMN = 4
@@ -50,8 +52,8 @@ def choose_rows(ctx: AuditContext) -> list[tuple[int, str]]:
             err = np.zeros(len(wrong))
         reason = "misclassified ({col} = {g})"
     for col in ctx.protected_columns:
-        groups = ctx.sensitive[col].astype(str).to_numpy()
-        for g in ctx.sensitive[col].astype(str).value_counts().index[:MAX_GROUPS_PER_COLUMN]:
+        groups = as_str_array(ctx.sensitive[col])
+        for g in pd.Series(groups).value_counts().index[:MAX_GROUPS_PER_COLUMN]:
             cand = np.flatnonzero((groups == g) & wrong)
             if len(cand):
                 picks.append((int(cand[np.argmax(err[cand])]), reason.format(col=col, g=g)))

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from audits.group_labels import as_str_array
+
 MIN_ROWS_PER_STRATUM = 30
 BACKGROUND_SIZE = 100  # shap's own default for interventional Tree SHAP; cost grows linearly with it
 LINEAR_BACKGROUND_SIZE = 1000  # Linear SHAP needs only the background mean: a larger sample costs nothing
@@ -39,11 +41,22 @@ def strata_labels(sensitive: pd.DataFrame, columns: tuple[str, ...]) -> np.ndarr
     """One label per row: the joint protected groups (e.g. ``sex=Female | race=White``)."""
     if not columns:
         return np.full(len(sensitive), "all", dtype=object)
-    parts = [f"{c}=" + sensitive[c].astype(str) for c in columns]
-    out = parts[0]
-    for p in parts[1:]:
-        out = out + " | " + p
-    return out.to_numpy(dtype=object)
+    # Label each distinct combination once and take the labels by combination (not a string join per row).
+    key = np.zeros(len(sensitive), dtype=np.int64)
+    uniques = []
+    for c in columns:
+        codes, values = pd.factorize(as_str_array(sensitive[c]))
+        key = key * max(len(values), 1) + codes
+        uniques.append(values)
+    combos, inverse = np.unique(key, return_inverse=True)
+    labels = []
+    for combo in combos:
+        digits = []
+        for values in reversed(uniques):
+            combo, d = divmod(int(combo), max(len(values), 1))
+            digits.append(values[d])
+        labels.append(" | ".join(f"{c}={v}" for c, v in zip(columns, reversed(digits), strict=True)))
+    return np.asarray(labels, dtype=object)[inverse.ravel()]
 
 
 def _allocate(sizes: pd.Series, n: int) -> pd.Series:
