@@ -37,7 +37,11 @@ def group_labels(s: pd.Series, binning: Mapping[str, Any] | None = None) -> pd.S
         )
     else:
         groups = s.astype(object)
-    return groups.where(pd.notna(groups), MISSING_GROUP).map(group_str).astype(str)
+    # Each distinct value is turned into its label once, then taken by code (a per-row map of 1,000,000 rows
+    # costs ~1.5 s; the distinct values of a protected column are few).
+    codes, uniques = pd.factorize(groups.where(pd.notna(groups), MISSING_GROUP), use_na_sentinel=False)
+    labels = np.asarray([group_str(u) for u in uniques], dtype=object)
+    return pd.Series(labels[codes], index=s.index, name=s.name).astype(str)
 
 
 def group_str(v: Any) -> str:
