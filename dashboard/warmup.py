@@ -2,8 +2,7 @@
 
 Measured on the demo (issue 15): the first Model card visit spent 1.3 s importing matplotlib through
 ``reports.sections`` (the card's fairness chart), the first ``st.success`` / ``st.info`` with text 0.47 s compiling
-Streamlit's emoji pattern (``streamlit.emojis``), the first History visit 0.1 s importing ``plotly.express``, the first audit's explanations 2.0 s importing
-``shap``. Each
+Streamlit's emoji pattern (``streamlit.emojis``), the first History visit 0.1 s importing ``plotly.express``. Each
 is paid once per process; app.py starts this after the first page's run (the imports begin DELAY_S later, while
 the user reads that page), so no click pays them. An import that fails here is left to fail where it is used, with
 that page's own message.
@@ -18,8 +17,9 @@ import time
 
 log = logging.getLogger(__name__)
 
-# shap last: 2.0 s to import (measured, 1M-row upload), paid otherwise by the first audit's explanation step
-MODULES = ("streamlit.emojis", "plotly.express", "reports.sections", "reports.model_card", "shap")
+# Not shap (2.0 s, paid by the first audit's explanations): importing it here while a check or an audit imports
+# in the script thread hung the server in the 1,000,000-row benchmark (numba's initialisation in two threads).
+MODULES = ("streamlit.emojis", "plotly.express", "reports.sections", "reports.model_card")
 # after the first page's script run the browser still draws it for a second or two: the imports wait until the
 # page is shown, so they compete with neither that drawing nor a click made as soon as it appears
 DELAY_S = 3.0
