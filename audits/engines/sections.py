@@ -380,16 +380,10 @@ def representation(actx: AggregateContext, counts: Mapping[str, CellCounts]) -> 
     return rep
 
 
-def data_quality_from_aggregates(
-    actx: AggregateContext,
-    counts: Mapping[str, CellCounts],
-    profiles: Mapping[str, ColumnProfile],
-) -> SectionResult:
-    """The data-quality aggregations: representation, base rates, missing values (by group), distinct counts and
-    quantiles. The row-level checks are not run, and the section says so (status warn)."""
-    rep = representation(actx, counts)
-    cols = list(profiles)
-    p = [profiles[c] for c in cols]
+def _missing_gaps(
+    actx: AggregateContext, counts: Mapping[str, CellCounts], p: list[ColumnProfile]
+) -> list[Any]:
+    """Per column: the protected attribute whose groups' missing shares differ most, and by how much (or None)."""
     gap: list[Any] = []
     for prof in p:
         worst = None
@@ -401,7 +395,12 @@ def data_quality_from_aggregates(
                 if worst is None or spread > worst[0]:
                     worst = (spread, gcol)
         gap.append(None if worst is None else {"attribute": worst[1], "missing_share_gap": worst[0]})
-    profile_table = Table(
+    return gap
+
+
+def _profile_table(cols: list[str], p: list[ColumnProfile], gap: list[Any]) -> Table:
+    quantiles = sorted({q for x in p if x.quantiles for q in x.quantiles})
+    return Table(
         title="Column aggregates",
         data={
             "column": cols,
@@ -414,7 +413,7 @@ def data_quality_from_aggregates(
             "distinct_approx": [x.distinct for x in p],
             **{
                 f"q{int(q * 100):02d}": [None if x.quantiles is None else x.quantiles.get(q) for x in p]
-                for q in sorted({q for x in p if x.quantiles for q in x.quantiles})
+                for q in quantiles
             },
         },
         note=(
@@ -423,7 +422,10 @@ def data_quality_from_aggregates(
             f"{max((x.quantile_rank_error for x in p), default=0):g} × rows of the exact rank."
         ),
     )
-    rep_table = Table(
+
+
+def _representation_table(rep: Mapping[str, Mapping[str, list]]) -> Table:
+    return Table(
         title="Representation",
         data={
             "attribute": [c for c in rep for _ in rep[c]["group"]],
@@ -433,6 +435,10 @@ def data_quality_from_aggregates(
             },
         },
     )
+
+
+def _aggregate_findings(actx: AggregateContext, rep: Mapping[str, Mapping[str, list]]) -> list[Finding]:
+    """That the row-level checks did not run, and the groups below the minimum size."""
     small = [
         (col, g, n)
         for col in actx.group_columns
@@ -458,6 +464,19 @@ def data_quality_from_aggregates(
                 evidence={"groups": [f"{c}: {g} ({n})" for c, g, n in small[:20]]},
             )
         )
+    return findings
+
+
+def data_quality_from_aggregates(
+    actx: AggregateContext,
+    counts: Mapping[str, CellCounts],
+    profiles: Mapping[str, ColumnProfile],
+) -> SectionResult:
+    """The data-quality aggregations: representation, base rates, missing values (by group), distinct counts and
+    quantiles. The row-level checks are not run, and the section says so (status warn)."""
+    rep = representation(actx, counts)
+    cols = list(profiles)
+    p = [profiles[c] for c in cols]
     return SectionResult(
         name="data_quality",
         title="Data quality",
@@ -467,8 +486,11 @@ def data_quality_from_aggregates(
             f"{len(rep)} group column(s), missing values, distinct counts and quantiles of {len(cols)} column(s).",
             f"Not run on this engine: {NOT_RUN_CHECKS}.",
         ),
-        findings=tuple(findings),
-        tables={"representation": rep_table, "columns": profile_table},
+        findings=tuple(_aggregate_findings(actx, rep)),
+        tables={
+            "representation": _representation_table(rep),
+            "columns": _profile_table(cols, p, _missing_gaps(actx, counts, p)),
+        },
         metrics={
             "representation": rep,
             "columns": {
