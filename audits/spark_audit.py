@@ -385,6 +385,174 @@ def _group_label_column(
     ), None
 
 
+def _input_stats(
+    df: Any,
+    config: AuditConfig,
+    model: ModelAdapter | None,
+    types: dict[str, Any],
+    pred_col: str,
+    score_col: str | None,
+) -> dict[str, Any]:
+    """One aggregation pass of every input check: rows, missing targets and predictions, present and distinct
+    protected values, fractional predictions, score range, weight validity."""
+    from pyspark.sql import functions as F
+
+    c = {n: F.col(f"`{n}`") for n in df.columns}
+    aggs = [
+        F.count(F.lit(1)).alias("rows"),
+        F.sum(_null(c[config.target], types[config.target]).cast("long")).alias("target_missing"),
+        F.sum(_null(c[pred_col], types[pred_col]).cast("long")).alias("pred_missing"),
+    ]
+    for i, attr in enumerate(config.protected):
+        aggs.append(F.sum((~_null(c[attr.column], types[attr.column])).cast("long")).alias(f"present{i}"))
+        aggs.append(F.approx_count_distinct(c[attr.column], rsd=0.05).alias(f"distinct{i}"))
+    if model is None and _is_numeric_type(types[pred_col]):
+        p = c[pred_col].cast("double")
+        aggs.append(F.sum(((p > 0) & (p < 1) & (p % 1 != 0)).cast("long")).alias("pred_fractional"))
+    if score_col is not None:
+        s = c[score_col].cast("double")
+        aggs += [
+            F.sum((s.isNull() | F.isnan(s)).cast("long")).alias("score_bad"),
+            F.min(s).alias("score_min"),
+            F.max(s).alias("score_max"),
+        ]
+    if config.sample_weight_column:
+        w = c[config.sample_weight_column].cast("double")
+        aggs += [
+            F.sum((w.isNull() | F.isnan(w) | (w < 0)).cast("long")).alias("w_bad"),
+            F.sum(w).alias("w_sum"),
+        ]
+    try:
+        stats = df.agg(*aggs).collect()[0].asDict()
+    except Exception as exc:
+        err = None if model is None else _executor_error(exc, model)
+        if err is not None:
+            raise err from exc
+        raise
+    return stats
+
+
+def _refuse_bad_inputs(
+    stats: dict[str, Any],
+    config: AuditConfig,
+    model: ModelAdapter | None,
+    file: str,
+    types: dict[str, Any],
+    pred_col: str,
+    score_col: str | None,
+) -> None:
+    """The input errors the aggregation pass found, each naming the file, the column and what to do."""
+    if stats["target_missing"]:
+        raise AuditInputError(
+            E.TARGET_MISSING_VALUES.format(file=file, column=config.target, n=int(stats["target_missing"]))
+        )
+    for i, attr in enumerate(config.protected):
+        if not stats[f"present{i}"]:
+            raise AuditInputError(E.PROTECTED_ALL_MISSING.format(file=file, column=attr.column))
+        if (
+            stats[f"distinct{i}"] > MAX_GROUPS
+            and attr.bins is None
+            and not _is_numeric_type(types[attr.column])
+        ):
+            raise AuditInputError(
+                f"{file}: protected column '{attr.column}' has about {stats[f'distinct{i}']:,} distinct values; at "
+                f"most {MAX_GROUPS:,} groups are audited. It looks like an identifier: choose a grouping column "
+                "or bin it."
+            )
+    if stats["pred_missing"]:
+        raise AuditInputError(
+            f"{file}: prediction column '{pred_col}' has {int(stats['pred_missing'])} missing value(s). Every row "
+            "needs a prediction."
+        )
+    if stats.get("pred_fractional"):
+        raise AuditInputError(E.PREDICTION_LOOKS_LIKE_SCORES.format(file=file, column=pred_col))
+    if score_col is not None and (
+        stats["score_bad"] or stats["score_min"] is None or stats["score_min"] < 0 or stats["score_max"] > 1
+    ):
+        if model is not None:
+            raise AuditInputError(
+                f"{model.name}: predict_proba returned values from {stats['score_min']} to {stats['score_max']} or "
+                "missing values; probabilities must lie between 0 and 1."
+            )
+        raise AuditInputError(
+            E.SCORE_OUT_OF_RANGE.format(
+                file=file, column=score_col, lo=stats["score_min"], hi=stats["score_max"]
+            )
+        )
+    if config.sample_weight_column and (stats["w_bad"] or not (stats["w_sum"] or 0) > 0):
+        raise AuditInputError(
+            f"{file}: sample weight column '{config.sample_weight_column}' must hold non-negative numbers with no "
+            "gaps, and at least one positive weight."
+        )
+
+
+def _positive_predictions(
+    df: Any,
+    config: AuditConfig,
+    model: ModelAdapter | None,
+    file: str,
+    observed: Any,
+    positive: Any,
+    pred_col: str,
+) -> list[Any]:
+    """The prediction values that mean the positive class; predictions outside the labels are refused."""
+    # labels and predictions against the observed classes, matched as the pandas path matches them
+    label_list = list(observed)
+    preds = _distinct(df, pred_col, 50)
+    mapped = {v: _match_label(v, label_list) for v in preds}
+    bad = [v for v, m in mapped.items() if m is None]
+    if bad or len(preds) > 50:
+        raise AuditInputError(
+            E.PREDICTION_OUTSIDE_LABELS.format(
+                file=file if model is None else model.name,
+                column=config.prediction_column or "model output",
+                values=_fmt_values(bad or preds),
+                target=config.target,
+                labels=_fmt_values(label_list),
+            )
+        )
+    pos_preds = [v for v, m in mapped.items() if m == positive]
+    return pos_preds
+
+
+def _group_columns(
+    out: Any, config: AuditConfig, notes: list[str], file: str, stats: dict[str, Any]
+) -> tuple[Any, dict[str, Any], dict[str, str], dict[str, tuple[str, ...]], list[str], int]:
+    """Group-label columns ``__g<i>`` of every protected attribute and pairwise intersection, with the binning,
+    each group column's parts, the intersections and an upper estimate of the joint groups."""
+    from pyspark.sql import functions as F
+
+    binning: dict[str, Any] = {}
+    group_cols: dict[str, str] = {}
+    exprs = []
+    for i, attr in enumerate(config.protected):
+        expr, info = _group_label_column(out, attr, config, notes, file)
+        if info:
+            binning[attr.column] = info
+        group_cols[attr.column] = f"__g{i}"
+        exprs.append(expr.alias(f"__g{i}"))
+    out = out.select("*", *exprs)
+    columns = [a.column for a in config.protected]
+    # an upper estimate of the attributes' joint groups (each: its bins, or its distinct values, plus 'missing')
+    combos = 1
+    for i, attr in enumerate(config.protected):
+        edges = binning.get(attr.column, {}).get("edges")
+        combos *= (len(edges) + 2) if edges else int(stats[f"distinct{i}"] * 1.2) + 2
+    parts: dict[str, tuple[str, ...]] = {col: (col,) for col in columns}
+    intersections: list[str] = []
+    if config.intersections and len(columns) >= 2:
+        for combo in combinations(columns, 2 if len(columns) > 2 else len(columns)):
+            name = INTERSECTION_SEP.join(combo)
+            k = f"__g{len(group_cols)}"
+            out = out.withColumn(
+                k, F.concat_ws(INTERSECTION_SEP, *[F.col(group_cols[part]) for part in combo])
+            )
+            group_cols[name] = k
+            parts[name] = combo
+            intersections.append(name)
+    return out, binning, group_cols, parts, intersections, combos
+
+
 def _prepare(
     df: Any,
     config: AuditConfig,
@@ -433,97 +601,11 @@ def _prepare(
         pred_col, score_col = config.prediction_column, config.score_column
     types = {f.name: f.dataType for f in df.schema.fields}
     c = {n: F.col(f"`{n}`") for n in df.columns}
-    aggs = [
-        F.count(F.lit(1)).alias("rows"),
-        F.sum(_null(c[config.target], types[config.target]).cast("long")).alias("target_missing"),
-        F.sum(_null(c[pred_col], types[pred_col]).cast("long")).alias("pred_missing"),
-    ]
-    for i, attr in enumerate(config.protected):
-        aggs.append(F.sum((~_null(c[attr.column], types[attr.column])).cast("long")).alias(f"present{i}"))
-        aggs.append(F.approx_count_distinct(c[attr.column], rsd=0.05).alias(f"distinct{i}"))
-    if model is None and _is_numeric_type(types[pred_col]):
-        p = c[pred_col].cast("double")
-        aggs.append(F.sum(((p > 0) & (p < 1) & (p % 1 != 0)).cast("long")).alias("pred_fractional"))
-    if score_col is not None:
-        s = c[score_col].cast("double")
-        aggs += [
-            F.sum((s.isNull() | F.isnan(s)).cast("long")).alias("score_bad"),
-            F.min(s).alias("score_min"),
-            F.max(s).alias("score_max"),
-        ]
-    if config.sample_weight_column:
-        w = c[config.sample_weight_column].cast("double")
-        aggs += [
-            F.sum((w.isNull() | F.isnan(w) | (w < 0)).cast("long")).alias("w_bad"),
-            F.sum(w).alias("w_sum"),
-        ]
-    try:
-        stats = df.agg(*aggs).collect()[0].asDict()
-    except Exception as exc:
-        err = None if model is None else _executor_error(exc, model)
-        if err is not None:
-            raise err from exc
-        raise
+    stats = _input_stats(df, config, model, types, pred_col, score_col)
     seconds = time.perf_counter() - t0 if model is not None else None
     n_rows = int(stats["rows"])
-    if stats["target_missing"]:
-        raise AuditInputError(
-            E.TARGET_MISSING_VALUES.format(file=file, column=config.target, n=int(stats["target_missing"]))
-        )
-    for i, attr in enumerate(config.protected):
-        if not stats[f"present{i}"]:
-            raise AuditInputError(E.PROTECTED_ALL_MISSING.format(file=file, column=attr.column))
-        if (
-            stats[f"distinct{i}"] > MAX_GROUPS
-            and attr.bins is None
-            and not _is_numeric_type(types[attr.column])
-        ):
-            raise AuditInputError(
-                f"{file}: protected column '{attr.column}' has about {stats[f'distinct{i}']:,} distinct values; at "
-                f"most {MAX_GROUPS:,} groups are audited. It looks like an identifier: choose a grouping column "
-                "or bin it."
-            )
-    if stats["pred_missing"]:
-        raise AuditInputError(
-            f"{file}: prediction column '{pred_col}' has {int(stats['pred_missing'])} missing value(s). Every row "
-            "needs a prediction."
-        )
-    if stats.get("pred_fractional"):
-        raise AuditInputError(E.PREDICTION_LOOKS_LIKE_SCORES.format(file=file, column=pred_col))
-    if score_col is not None and (
-        stats["score_bad"] or stats["score_min"] is None or stats["score_min"] < 0 or stats["score_max"] > 1
-    ):
-        if model is not None:
-            raise AuditInputError(
-                f"{model.name}: predict_proba returned values from {stats['score_min']} to {stats['score_max']} or "
-                "missing values; probabilities must lie between 0 and 1."
-            )
-        raise AuditInputError(
-            E.SCORE_OUT_OF_RANGE.format(
-                file=file, column=score_col, lo=stats["score_min"], hi=stats["score_max"]
-            )
-        )
-    if config.sample_weight_column and (stats["w_bad"] or not (stats["w_sum"] or 0) > 0):
-        raise AuditInputError(
-            f"{file}: sample weight column '{config.sample_weight_column}' must hold non-negative numbers with no "
-            "gaps, and at least one positive weight."
-        )
-    # labels and predictions against the observed classes, matched as the pandas path matches them
-    label_list = list(observed)
-    preds = _distinct(df, pred_col, 50)
-    mapped = {v: _match_label(v, label_list) for v in preds}
-    bad = [v for v, m in mapped.items() if m is None]
-    if bad or len(preds) > 50:
-        raise AuditInputError(
-            E.PREDICTION_OUTSIDE_LABELS.format(
-                file=file if model is None else model.name,
-                column=config.prediction_column or "model output",
-                values=_fmt_values(bad or preds),
-                target=config.target,
-                labels=_fmt_values(label_list),
-            )
-        )
-    pos_preds = [v for v, m in mapped.items() if m == positive]
+    _refuse_bad_inputs(stats, config, model, file, types, pred_col, score_col)
+    pos_preds = _positive_predictions(df, config, model, file, observed, positive, pred_col)
     out = df.select(
         *[c[n] for n in df.columns if not n.startswith("__")],
         F.when(c[config.target] == F.lit(positive), 1).otherwise(0).cast("int").alias("__y"),
@@ -536,34 +618,8 @@ def _prepare(
         ),
     )
     notes: list[str] = [label_note]
-    binning: dict[str, Any] = {}
-    group_cols: dict[str, str] = {}
-    exprs = []
-    for i, attr in enumerate(config.protected):
-        expr, info = _group_label_column(out, attr, config, notes, file)
-        if info:
-            binning[attr.column] = info
-        group_cols[attr.column] = f"__g{i}"
-        exprs.append(expr.alias(f"__g{i}"))
-    out = out.select("*", *exprs)
+    out, binning, group_cols, parts, intersections, combos = _group_columns(out, config, notes, file, stats)
     columns = [a.column for a in config.protected]
-    # an upper estimate of the attributes' joint groups (each: its bins, or its distinct values, plus 'missing')
-    combos = 1
-    for i, attr in enumerate(config.protected):
-        edges = binning.get(attr.column, {}).get("edges")
-        combos *= (len(edges) + 2) if edges else int(stats[f"distinct{i}"] * 1.2) + 2
-    parts: dict[str, tuple[str, ...]] = {col: (col,) for col in columns}
-    intersections: list[str] = []
-    if config.intersections and len(columns) >= 2:
-        for combo in combinations(columns, 2 if len(columns) > 2 else len(columns)):
-            name = INTERSECTION_SEP.join(combo)
-            k = f"__g{len(group_cols)}"
-            out = out.withColumn(
-                k, F.concat_ws(INTERSECTION_SEP, *[F.col(group_cols[part]) for part in combo])
-            )
-            group_cols[name] = k
-            parts[name] = combo
-            intersections.append(name)
     actx = AggregateContext(
         config=config,
         target=config.target,
