@@ -88,6 +88,7 @@ from audits.errors import AuditInputError
 from audits.inputs import LoadedData, load_dataset
 from audits.method import METHOD_KEY, Method
 from audits.results import Finding, SectionResult, Severity, Status, Table
+from audits.units import with_unit
 
 NAME = "emissions"
 TITLE = "Environmental impact"
@@ -810,24 +811,12 @@ def _agreement_text(t: Mapping[str, Any]) -> str:
     return f"{t['agreement']:.1%} of rows"
 
 
-def _in_unit(value: float, units: tuple[tuple[str, float], ...]) -> str:
-    """``value`` (in the first unit) in the largest unit where it reads at least 1, three significant digits and
-    never in scientific notation (the sentences a person reads: 43.9 µWh, not 4.39e-08 kWh)."""
-    name, factor = units[-1]
-    for unit, f in units:
-        if abs(value) * f >= 1:
-            name, factor = unit, f
-            break
-    digits = np.format_float_positional(value * factor, precision=3, unique=True, fractional=False, trim="-")
-    return f"{digits} {name}"
-
-
 def _g(kg: float | None) -> str:
-    return "n/a" if kg is None else _in_unit(kg, (("kg", 1.0), ("g", 1e3), ("mg", 1e6), ("µg", 1e9))) + " CO2eq"
+    return "n/a" if kg is None else with_unit(kg * 1000, "g") + " CO2eq"
 
 
 def _kwh(kwh: float | None) -> str:
-    return "n/a" if kwh is None else _in_unit(kwh, (("kWh", 1.0), ("Wh", 1e3), ("mWh", 1e6), ("µWh", 1e9)))
+    return "n/a" if kwh is None else with_unit(kwh, "kWh")
 
 
 def _training_table(t: Mapping[str, Any] | None, reason: str | None) -> Table:

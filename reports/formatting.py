@@ -26,6 +26,7 @@ from audits.emissions_view import RECORD_KEYS as EMISSIONS_RECORD_KEYS
 from audits.fairness.view import GROUP_METRICS as FAIRNESS_GROUP_METRICS
 from audits.performance_view import METRIC_NAMES as PERFORMANCE_METRICS
 from audits.results import Status, Table
+from audits.units import plain, with_unit
 from audits.views import SECTION_VIEWS
 
 UNDEFINED = "undefined"
@@ -66,16 +67,6 @@ def fmt_undefined(reason: str | None = None) -> str:
     return f"{UNDEFINED} ({reason})" if reason else UNDEFINED
 
 
-def _plain(x: float, digits: int = 3) -> str:
-    """``x`` in plain decimal notation with ``digits`` significant digits (never scientific notation)."""
-    if x == 0:
-        return "0"
-    rounded = float(f"{x:.{digits}g}")
-    decimals = min(max(digits - 1 - math.floor(math.log10(abs(rounded))), 0), 15)
-    text = f"{rounded:,.{decimals}f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
 def fmt_float(x: float, *, decimals: int = DECIMALS) -> str:
     """A float with ``decimals`` decimals; tiny non-zero values keep three significant digits, in plain decimals.
 
@@ -87,7 +78,7 @@ def fmt_float(x: float, *, decimals: int = DECIMALS) -> str:
     if abs(x) >= 1000:
         return f"{x:,.1f}"
     if abs(x) < 0.5 * 10**-decimals:
-        return _plain(x)
+        return plain(x)
     return f"{x:.{decimals}f}"
 
 
@@ -129,10 +120,6 @@ def fmt_bytes(x: Any) -> str:
 
 
 # Smaller units for tiny physical quantities, so that they read without scientific notation.
-_SMALLER_UNITS = {
-    "g": (("g", 1.0), ("mg", 1e-3), ("µg", 1e-6), ("ng", 1e-9)),
-    "kWh": (("kWh", 1.0), ("Wh", 1e-3), ("mWh", 1e-6), ("µWh", 1e-9)),
-}
 
 
 def fmt_sig(x: Any, *, digits: int = 3, unit: str = "", reason: str | None = None) -> str:
@@ -143,12 +130,7 @@ def fmt_sig(x: Any, *, digits: int = 3, unit: str = "", reason: str | None = Non
     """
     if not _finite(x):
         return fmt_undefined(reason)
-    x = float(x)
-    if unit in _SMALLER_UNITS and 0 < abs(x) < 1e-3:
-        units = _SMALLER_UNITS[unit]
-        name, scale = next(((n, sc) for n, sc in units[1:] if abs(x) / sc >= 0.1), units[-1])
-        return f"{_plain(x / scale, digits)} {name}"
-    return f"{_plain(x, digits)} {unit}".strip()
+    return with_unit(float(x), unit, digits)
 
 
 def fmt_value(x: Any, kind: str = "auto", *, reason: str | None = None) -> str:
