@@ -209,6 +209,21 @@ def delong_auc(
     return auc, float(min(lo, auc)), float(max(hi, auc)), se
 
 
+def delong_auc_sorted(
+    score: Any, y: Any, weights: Any | None = None, level: Any = 0.95
+) -> tuple[float, float, float, float]:
+    """:func:`delong_auc` of rows sorted by ``score``: tied scores form one level (ties count 1/2)."""
+    s = np.asarray(score, dtype=float)
+    yy = np.asarray(y, dtype=float)
+    w = np.ones(len(s)) if weights is None else np.asarray(weights, dtype=float)
+    starts = np.flatnonzero(np.r_[True, s[1:] != s[:-1]]) if len(s) else np.zeros(0, dtype=np.int64)
+    level_of = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, len(s))))
+    pos = np.bincount(level_of, weights=w * yy, minlength=len(starts))
+    neg = np.bincount(level_of, weights=w * (1 - yy), minlength=len(starts))
+    sq = (None, None) if weights is None else (float(np.sum(w * w * yy)), float(np.sum(w * w * (1 - yy))))
+    return delong_auc(pos, neg, *sq, level=level)
+
+
 def jackknife_acceleration(
     loo: Any, codes: Any | None = None, n_groups: int = 1, multiplicity: Any | None = None
 ) -> np.ndarray:

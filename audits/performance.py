@@ -26,7 +26,7 @@ from audits.context import AuditContext
 from audits.fairness.thresholds import decimal_grid
 from audits.intervals import (
     bca_interval,
-    delong_auc,
+    delong_auc_sorted,
     f1_interval,
     jackknife_acceleration,
     kish_n,
@@ -217,12 +217,10 @@ def binary_count_rows_from_cells(
     sums: np.ndarray | None,
     squares: np.ndarray | None,
     sp: Sampling,
-    rng: np.random.Generator | None = None,
 ) -> tuple[list[dict[str, Any]], dict[str, int]]:
     """Count-metric rows from the cells tp, fp, tn, fn: row counts, and (weighted) sums and sums of squared
     weights (None when unweighted). The engine seam: an engine that aggregates the cells elsewhere (Spark) gets
-    the same rows and intervals as :func:`_binary_count_rows`. Every interval is closed form (``rng`` is not
-    drawn from; kept so that callers can pass one)."""
+    the same rows and intervals as :func:`_binary_count_rows`. Every interval is closed form."""
     counts = np.asarray(counts, dtype=np.int64)
     sums_f = counts.astype(float) if sums is None else np.asarray(sums, dtype=float)
     squares_f = sums_f if squares is None else np.asarray(squares, dtype=float)
@@ -237,19 +235,17 @@ def binary_count_rows_from_cells(
     return rows, {"tp": tp, "fp": fp, "tn": tn, "fn": fn}
 
 
-def _binary_count_rows(
-    ctx: AuditContext, sp: Sampling, rng: np.random.Generator
-) -> tuple[list[dict[str, Any]], dict[str, int]]:
+def _binary_count_rows(ctx: AuditContext, sp: Sampling) -> tuple[list[dict[str, Any]], dict[str, int]]:
     yt, yp = ctx.y_true.astype(bool), ctx.y_pred.astype(bool)
     wts = ctx.sample_weight
     # cells in the order tp, fp, tn, fn
     cell = np.where(yt, np.where(yp, 0, 3), np.where(yp, 1, 2))
     counts = np.bincount(cell, minlength=4)
     if wts is None:
-        return binary_count_rows_from_cells(counts, None, None, sp, rng)
+        return binary_count_rows_from_cells(counts, None, None, sp)
     w = np.asarray(wts, dtype=float)
     sums = np.bincount(cell, weights=w, minlength=4)
-    return binary_count_rows_from_cells(counts, sums, np.bincount(cell, weights=w * w, minlength=4), sp, rng)
+    return binary_count_rows_from_cells(counts, sums, np.bincount(cell, weights=w * w, minlength=4), sp)
 
 
 def mean_loo(values: np.ndarray, weights: np.ndarray | None) -> np.ndarray:
@@ -280,20 +276,11 @@ def bca_row(
 
 def auc_row(y: np.ndarray, score: np.ndarray, weights: np.ndarray | None, level: float) -> dict[str, Any]:
     """ROC AUC with its DeLong (logit) interval, from exact tie levels of the scores."""
-    from audits.fairness.metrics import tie_starts
-
     order = np.argsort(score, kind="stable")
-    s, yy = score[order], y[order].astype(bool)
-    w = np.ones(len(s)) if weights is None else np.asarray(weights, dtype=float)[order]
-    starts = tie_starts(s)
-    k = len(starts)
-    level_of = np.repeat(np.arange(k), np.diff(np.append(starts, len(s))))
-    pos = np.bincount(level_of, weights=w * yy, minlength=k)
-    neg = np.bincount(level_of, weights=w * ~yy, minlength=k)
-    sq = (None, None) if weights is None else (float(np.sum((w * w)[yy])), float(np.sum((w * w)[~yy])))
-    auc, lo, hi, _ = delong_auc(pos, neg, *sq, level=level)
+    w = None if weights is None else np.asarray(weights, dtype=float)[order]
+    auc, lo, hi, _ = delong_auc_sorted(np.asarray(score)[order], np.asarray(y, dtype=float)[order], w, level)
     method = ROW_DELONG + ("" if weights is None else ", weighted (Kish effective n)")
-    return _interval_row("roc_auc", auc, lo, hi, method, len(s))
+    return _interval_row("roc_auc", auc, lo, hi, method, len(order))
 
 
 def _score_rows(ctx: AuditContext, sp: Sampling, rng: np.random.Generator) -> list[dict[str, Any]]:
@@ -350,20 +337,22 @@ def _calibration(ctx: AuditContext) -> tuple[Table, float]:
     return table, ece
 
 
+def confusion_table(confusion: Mapping[str, int], positive_label: Any, n_rows: int) -> Table:
+    """The binary confusion matrix as the result shows it (every engine)."""
+    return Table(
+        title="Confusion matrix",
+        data={
+            "actual": [f"{positive_label} (positive)", "other (negative)"],
+            f"predicted {positive_label}": [confusion["tp"], confusion["fp"]],
+            "predicted other": [confusion["fn"], confusion["tn"]],
+        },
+        note=f"{n_rows:,} rows; positive class {positive_label!r}.",
+    )
+
+
 def _binary(ctx: AuditContext, sp: Sampling, rng: np.random.Generator) -> Numbers:
-    rows, confusion = _binary_count_rows(ctx, sp, rng)
-    tp, fp, tn, fn = (confusion[k] for k in ("tp", "fp", "tn", "fn"))
-    tables = [
-        Table(
-            title="Confusion matrix",
-            data={
-                "actual": [f"{ctx.positive_label} (positive)", "other (negative)"],
-                f"predicted {ctx.positive_label}": [tp, fp],
-                "predicted other": [fn, tn],
-            },
-            note=f"{ctx.n_rows:,} rows; positive class {ctx.positive_label!r}.",
-        )
-    ]
+    rows, confusion = _binary_count_rows(ctx, sp)
+    tables = [confusion_table(confusion, ctx.positive_label, ctx.n_rows)]
     extra: dict[str, Any] = {}
     if ctx.y_score is not None:
         rows += _score_rows(ctx, sp, rng)

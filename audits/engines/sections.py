@@ -164,25 +164,14 @@ def performance_from_aggregates(
         _interval_row,
         assemble_performance,
         binary_count_rows_from_cells,
+        confusion_table,
     )
 
     sp = actx.sampling
-    rng = np.random.default_rng(sp.seed)
     sums = None if overall.sums is None else overall.sums.sum(axis=0)
     squares = None if overall.squares is None else overall.squares.sum(axis=0)
-    rows, confusion = binary_count_rows_from_cells(overall.rows.sum(axis=0), sums, squares, sp, rng)
-    tp, fp, tn, fn = (confusion[k] for k in ("tp", "fp", "tn", "fn"))
-    tables = [
-        Table(
-            title="Confusion matrix",
-            data={
-                "actual": [f"{actx.positive_label} (positive)", "other (negative)"],
-                f"predicted {actx.positive_label}": [tp, fp],
-                "predicted other": [fn, tn],
-            },
-            note=f"{actx.n_rows:,} rows; positive class {actx.positive_label!r}.",
-        )
-    ]
+    rows, confusion = binary_count_rows_from_cells(overall.rows.sum(axis=0), sums, squares, sp)
+    tables = [confusion_table(confusion, actx.positive_label, actx.n_rows)]
     extra: dict[str, Any] = {}
     if hist is not None and score_moments is not None:
         auc, lo, hi, bound = histogram_auc_interval(

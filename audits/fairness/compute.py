@@ -18,7 +18,7 @@ from audits.fairness import metrics as M
 from audits.fairness.bootstrap import row_sum_bootstrap
 from audits.fairness.counts import Groups, binary_cell_index, cell_counts, grouped_order
 from audits.fairness.disparities import MetricValues
-from audits.intervals import delong_auc, jackknife_acceleration
+from audits.intervals import delong_auc_sorted, jackknife_acceleration
 
 
 @dataclass(frozen=True)
@@ -190,24 +190,13 @@ def delong_per_group(
     the exact tie levels of each group's scores."""
     score = np.asarray(inp.score, dtype=float)[order]
     y = np.asarray(inp.y_true, dtype=float)[order]
-    w = np.ones(len(y)) if inp.weights is None else np.asarray(inp.weights, dtype=float)[order]
+    w = None if inp.weights is None else np.asarray(inp.weights, dtype=float)[order]
     g = len(bounds) - 1
     out = np.full((3, g), np.nan)
     for j in range(g):
         lo, hi = int(bounds[j]), int(bounds[j + 1])
-        if hi <= lo:
-            continue
-        starts = M.tie_starts(score[lo:hi])
-        level_of = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, hi - lo)))
-        yj, wj = y[lo:hi], w[lo:hi]
-        pos = np.bincount(level_of, weights=wj * yj, minlength=len(starts))
-        neg = np.bincount(level_of, weights=wj * (1 - yj), minlength=len(starts))
-        sq = (
-            (None, None)
-            if inp.weights is None
-            else (float(np.sum(wj * wj * yj)), float(np.sum(wj * wj * (1 - yj))))
-        )
-        out[:3, j] = delong_auc(pos, neg, *sq, level=level)[:3]
+        if hi > lo:
+            out[:, j] = delong_auc_sorted(score[lo:hi], y[lo:hi], None if w is None else w[lo:hi], level)[:3]
     return out[0], out[1], out[2]
 
 
