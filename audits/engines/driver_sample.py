@@ -28,6 +28,7 @@ import pandas as pd
 
 from audits.config import AuditConfig
 from audits.data_quality.registry import CODES, check_by_code
+from audits.engines.sections import NOT_RUN_CHECKS
 from audits.errors import AuditInputError
 from audits.inputs import ModelAdapter
 from audits.results import Finding, SectionResult, Severity, Status, Table
@@ -41,10 +42,6 @@ DRIVER_ONLY = (
     "codecarbon measured the Spark driver (this machine) only: the energy of the executors, where the "
     "predictions and aggregations over all rows ran, is not measured. The re-fit and the inference timing ran on "
     "the driver, on the sample."
-)
-NOT_RUN_ON_SPARK = (
-    "duplicates, label issues, leakage, drift against a reference, outliers and allowed values need rows on one "
-    "machine"
 )
 NO_MODEL_EMISSIONS = (
     "Predictions-only audit: there is no model to re-fit or run, so no energy was measured. Provide the model "
@@ -326,7 +323,7 @@ def _not_run_text(res: SectionResult, *, ran: tuple[str, ...], rows: int, why: s
     """The data-quality result's statement of what did not run on Spark, with the sample checks that did."""
     on_sample = f"{', '.join(ran)} ran on the driver sample of {rows:,} rows; " if ran else ""
     reason = f" (the sample checks did not run: {why})" if why else ""
-    text = f"{on_sample}not run on this engine: {NOT_RUN_ON_SPARK}{reason}."
+    text = f"{on_sample}not run on this engine: {NOT_RUN_CHECKS}{reason}."
     text = text[0].upper() + text[1:]
     findings = tuple(
         dataclasses.replace(
@@ -341,7 +338,7 @@ def _not_run_text(res: SectionResult, *, ran: tuple[str, ...], rows: int, why: s
         for f in res.findings
     )
     summary = tuple(text if s.startswith("Not run on this engine:") else s for s in res.summary)
-    method = {**dict(res.method), "not_run": NOT_RUN_ON_SPARK}
+    method = {**dict(res.method), "not_run": NOT_RUN_CHECKS}
     if ran:
         method["run_on_driver_sample"] = list(ran)
     return dataclasses.replace(res, findings=findings, summary=summary, method=method)

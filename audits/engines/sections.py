@@ -344,9 +344,11 @@ def fairness_from_aggregates(
 
 
 # --- data quality -------------------------------------------------------------------------------------------------
+# The row-level checks no aggregation answers; the proxy check runs on the driver sample instead
+# (audits/engines/driver_sample.py adds which checks ran there, and on how many rows).
 NOT_RUN_CHECKS = (
-    "duplicates, label issues, leakage and proxy models, drift against a reference, outliers and allowed values "
-    "need rows on one machine"
+    "duplicates, label issues, leakage, drift against a reference, outliers and allowed values need rows on one "
+    "machine"
 )
 
 
