@@ -197,7 +197,8 @@ def read_ledger(d: Mapping[str, Any] | None) -> RowLedger | str:
     try:
         n = int(d["rows"])
         specs = [(str(a["name"]), str(a["dtype"])) for a in d["arrays"]]
-        if n < 0 or any(kind not in _DTYPES for _, kind in specs):
+        # the announced row count bounds the inflation below, so it is itself bounded first
+        if n < 0 or n > MAX_ROWS or any(kind not in _DTYPES for _, kind in specs):
             return "its row ledger is malformed"
         sizes = [_raw_bytes(kind, n) for _, kind in specs]
         # Inflate at most the expected size: a tampered payload cannot blow up memory.

@@ -76,6 +76,9 @@ def test_a_tampered_or_inflating_payload_is_refused_not_trusted():
     bomb = dict(d, payload=base64.b64encode(zlib.compress(b"\0" * 10_000_000)).decode())
     assert "does not hold the rows" in RL.read_ledger(bomb)
     assert RL.read_ledger(dict(d, payload="not base64!")) == "its row ledger is malformed"
+    # a huge announced row count would lift the inflation bound: refused before anything is inflated
+    huge = dict(d, rows=10**12, payload=base64.b64encode(zlib.compress(b"\0" * 50_000_000)).decode())
+    assert RL.read_ledger(huge) == "its row ledger is malformed"
     assert (
         RL.read_ledger(dict(d, arrays=[{"name": "label", "dtype": "float64"}]))
         == "its row ledger is malformed"
