@@ -88,4 +88,6 @@ class EmissionsResult(SectionView):
     def appendix_tables(self) -> list[Table]:
         """The exhaustive tables a report keeps out of its chapter: every quantity of the tracked re-fit (the
         chapter's sentences carry its key figures), the country comparison and the trainer-CSV comparison."""
-        return [t for t in (self.table(TRAINING), self.table(COUNTRIES), self.table(COMPARISON)) if t is not None]
+        return [
+            t for t in (self.table(TRAINING), self.table(COUNTRIES), self.table(COMPARISON)) if t is not None
+        ]

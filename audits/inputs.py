@@ -316,6 +316,32 @@ def final_estimator(est: Any) -> Any:
 # with the estimator's own (OpenMP) work. Measured on this project's 2-core machine, Adult GBM on 1,000,000 rows:
 # 15.6 s in one call, 11.6 s in 4 chunks over 2 threads, identical probabilities.
 PARALLEL_PREDICT_ROWS = 200_000
+# Bytes of (transformed) features the final estimator is given per call. A tree ensemble walks every row once per
+# tree: 1,000,000 one-hot rows of Adult are 650 MB, read from memory 150 times by a 150-tree model, while a block
+# of a few MB stays in the CPU cache across the trees. Measured on the 2-core machine, Adult GBM's final step on
+# 1,000,000 rows: 9.8 s in one call, 3.5 s in blocks of 8,000 rows (5 MB), identical probabilities.
+CACHE_BLOCK_BYTES = 4 << 20
+MIN_BLOCK_ROWS = 1024
+
+
+def _rows(X: Any, start: int, stop: int) -> Any:
+    return X.iloc[start:stop] if isinstance(X, pd.DataFrame | pd.Series) else X[start:stop]
+
+
+def _blocked(est: Any, method: str, X: Any) -> np.ndarray:
+    """``getattr(est, method)(X)``; a scikit-learn pipeline transforms ``X`` in one go and its final step predicts
+    cache-sized row blocks (same values: scikit-learn predicts each row on its own)."""
+    from sklearn.pipeline import Pipeline
+
+    final, Xt = est, X
+    if isinstance(est, Pipeline) and len(est.steps) > 1:
+        final, Xt = est.steps[-1][1], est[:-1].transform(X)
+    n, width = Xt.shape[0], (Xt.shape[1] if len(Xt.shape) > 1 else 1)
+    rows = max(MIN_BLOCK_ROWS, CACHE_BLOCK_BYTES // (8 * max(1, width)))
+    call = getattr(final, method)
+    if n <= 2 * rows:
+        return np.asarray(call(Xt))
+    return np.concatenate([np.asarray(call(_rows(Xt, a, a + rows))) for a in range(0, n, rows)], axis=0)
 
 
 def _in_chunks(predict: Any, X: pd.DataFrame) -> np.ndarray:
@@ -393,14 +419,16 @@ class ModelAdapter:
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         if self.kind == "onnx":
             return self._run_onnx(X)[0]
-        return _in_chunks(lambda part: np.asarray(self.estimator.predict(part)), X)
+        return _in_chunks(lambda part: _blocked(self.estimator, "predict", part), X)
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray | None:
         if not self.has_proba:
             return None
         if self.kind == "onnx":
             return self._run_onnx(X)[1]
-        return _in_chunks(lambda part: np.asarray(self.estimator.predict_proba(part), dtype=float), X)
+        return _in_chunks(
+            lambda part: np.asarray(_blocked(self.estimator, "predict_proba", part), dtype=float), X
+        )
 
     def predict_both(self, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray | None]:
         """Labels and probabilities in one pass where the model allows it."""

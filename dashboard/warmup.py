@@ -10,6 +10,7 @@ that page's own message.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import logging
 import threading
@@ -35,6 +36,9 @@ def _import_all(delay_s: float) -> None:
             importlib.import_module(name)
         except Exception:  # noqa: BLE001 — the page that needs it reports the error
             log.debug("warm-up import of %s failed", name, exc_info=True)
+    # the modules now imported live as long as the process: out of every later full garbage collection
+    # (see dashboard/jobs.py, where each audit job thaws, collects and freezes again)
+    gc.freeze()
 
 
 def start(delay_s: float = DELAY_S) -> threading.Thread:
