@@ -39,6 +39,7 @@ SETUP_EMISSIONS_CSV = "setup.emissions_csv"  # services.Upload of the trainer's 
 SETUP_FORM_FOR = "setup.form_for"  # which dataset (sample key or upload SHA-256) the form's choices belong to
 SETUP_TEMPLATE = "setup.template"  # the template applied to the form, if any
 SETUP_APPLIED_CONFIG = "setup.applied_config"  # sha of the config whose values were last copied into the form
+SETUP_PENDING_CONFIG = "setup.pending_config"  # copied, but the form not yet drawn with them to its end
 SETUP_CANCEL = "setup.cancel_requested"
 SETUP_RUNNING = "setup.running"  # set while an audit runs; still set on the next run if Cancel interrupted it
 SETUP_MESSAGE = "setup.message"  # (level, text) shown once after a run (cancelled, failed)

@@ -153,6 +153,7 @@ def _switch_form(identity: str) -> bool:
     state.put("setup.forms", forms)
     state.put(state.SETUP_FORM_FOR, identity)
     state.drop(state.SETUP_APPLIED_CONFIG)
+    state.drop(state.SETUP_PENDING_CONFIG)
     if restored is None:
         return True
     marker = restored.pop(state.SETUP_APPLIED_CONFIG, None)
@@ -177,6 +178,14 @@ def _prefill_from_columns(columns: list[str], frame: pd.DataFrame, has_model: bo
     state.put(state.SETUP_APPLIED_CONFIG, f"data:{data_sha}")
 
 
+def _commit_applied_config() -> None:
+    """The form has been drawn to its end with the config's values: do not copy them again."""
+    pending = state.get(state.SETUP_PENDING_CONFIG)
+    if pending is not None:
+        state.put(state.SETUP_APPLIED_CONFIG, pending)
+        state.drop(state.SETUP_PENDING_CONFIG)
+
+
 def _guess_prediction_columns(columns: list[str], *, exclude: list[str]) -> None:
     pred = services.guess_column(columns, services.PREDICTION_NAMES, exclude=exclude)
     score = services.guess_column(columns, services.SCORE_NAMES, exclude=[*exclude, pred or ""])
@@ -188,7 +197,10 @@ def _apply_config(config: AuditConfig, columns: list[str], marker: str) -> None:
     """Copy a loaded config into the form's widgets, once per config and dataset."""
     if state.get(state.SETUP_APPLIED_CONFIG) == marker:
         return
-    state.put(state.SETUP_APPLIED_CONFIG, marker)
+    # Applied for good only once this run has drawn the whole form (_commit_applied_config): a run interrupted
+    # before that (the next upload arriving) let the browser's older widget values, e.g. no protected attribute,
+    # replace the config's on the next run, and the config was never copied again (1 in 3 benchmark uploads).
+    state.put(state.SETUP_PENDING_CONFIG, marker)
     if config.target in columns:
         state.put(state.W_TARGET, config.target)
     state.put(state.W_TASK, config.task)
@@ -611,6 +623,7 @@ with st.expander("Features and advanced options"):
     with c:
         st.multiselect("Sections", list(SECTION_NAMES), key=state.W_SECTIONS, format_func=SECTION_TITLES.get)
         st.text_input("Country for emissions (ISO 3166-1 alpha-3)", key=state.W_COUNTRY)
+_commit_applied_config()
 
 if target is None:
     st.warning("Choose the target column: no column is named like a label (target, label, y, outcome, ...).")
