@@ -211,3 +211,39 @@ def test_the_validation_key_ignores_what_the_check_does_not_depend_on():
     )
     assert services.validation_config(base) == services.validation_config(tweaked)
     assert services.validation_config(base) != services.validation_config(base.replace(target="sex"))
+
+
+def test_a_config_interrupted_before_the_form_was_drawn_is_copied_again(monkeypatch):
+    """An upload arriving while the run that copied a config into the form was still drawing it: the browser's
+    older widget values came back with the next run (here: no protected attribute). The config counts as applied
+    only once a run has drawn the whole form, so the next run copies it again instead of keeping the stale ones."""
+    import streamlit as st
+
+    at = new_app(timeout=120)
+    at.run()
+    at.radio(key=state.W_SOURCE).set_value("upload").run()
+    at.file_uploader(key="setup.up.data").upload(
+        "credit.csv", (GERMAN / "german_credit_test.csv").read_bytes(), "text/csv"
+    )
+    at.run()
+    real_multiselect = st.multiselect
+
+    def interrupted(
+        *args, **kwargs
+    ):  # the run stops at the form's first multiselect, as a new upload stops it
+        raise RuntimeError("run interrupted")
+
+    monkeypatch.setattr(st, "multiselect", interrupted)
+    config = b"target: credit_risk\nprotected: [sex, age]\n"
+    at.file_uploader(key="setup.up.config").upload("audit.yaml", config, "application/x-yaml")
+    at.run()
+    assert at.exception  # the run did stop part way
+    monkeypatch.setattr(st, "multiselect", real_multiselect)
+    at.session_state[state.W_PROTECTED] = []  # the browser's older value, sent with the next run
+    at.run()
+    no_exception(at)
+    assert at.multiselect(key=state.W_PROTECTED).value == ["sex", "age"]
+    assert str(at.session_state[state.SETUP_APPLIED_CONFIG]).startswith("config:")
+    # once drawn, the user's own change stands (the config is not copied over it again)
+    at.multiselect(key=state.W_PROTECTED).set_value(["sex"]).run()
+    assert at.multiselect(key=state.W_PROTECTED).value == ["sex"]
