@@ -679,6 +679,60 @@ def _short(label: str, width: int = 28) -> str:
     return label if len(label) <= width else label[: width - 1] + "…"
 
 
+# --- Setup: the groups the live check found ----------------------------------------------------------------------
+GROUP_SIZES_SHOWN = 10  # groups per attribute drawn; the rest are one bar
+
+
+def group_sizes(groups: Mapping[str, Mapping[str, int]], *, checked_rows: int | None = None) -> go.Figure:
+    """Rows per group of each protected attribute, one panel per attribute, largest group first (beyond
+    ``GROUP_SIZES_SHOWN`` the rest are one bar), as shares with counts: a group too small to audit shows before
+    the audit runs. ``checked_rows``: the check read only the first rows of a large file (said in the title)."""
+    from plotly.subplots import make_subplots
+
+    panels = []
+    for column, counts in groups.items():
+        if not counts:
+            continue
+        ranked = sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))
+        shown, rest = ranked[:GROUP_SIZES_SHOWN], ranked[GROUP_SIZES_SHOWN:]
+        labels = [_esc(_short(str(g))) for g, _ in shown]
+        values = [int(n) for _, n in shown]
+        if rest:
+            labels.append(f"{len(rest)} other groups")
+            values.append(sum(int(n) for _, n in rest))
+        panels.append((column, labels, values))
+    n = max(1, len(panels))
+    fig = make_subplots(
+        rows=n,
+        cols=1,
+        subplot_titles=[_esc(c) for c, _, _ in panels] or [""],
+        row_heights=[len(labels) + 1 for _, labels, _ in panels] or [1],
+        vertical_spacing=min(0.2, 0.9 / n),
+    )
+    for row, (_, labels, values) in enumerate(panels, start=1):
+        total = sum(values) or 1
+        shares = [v / total for v in values]
+        fig.add_trace(
+            go.Bar(
+                x=shares,
+                y=labels,
+                orientation="h",
+                marker_color=BAR_COLOR,
+                text=[f"{v:,}" for v in values],
+                textposition="outside",
+                cliponaxis=False,
+                hovertemplate="%{y}: %{x:.1%} of the rows (%{text})<extra></extra>",
+            ),
+            row=row,
+            col=1,
+        )
+        fig.update_yaxes(autorange="reversed", row=row, col=1)
+        fig.update_xaxes(tickformat=".0%", range=[0, max(shares) * 1.25], row=row, col=1)
+    where = f"the first {checked_rows:,} rows" if checked_rows else "all rows"
+    height = 70 + 45 * len(panels) + 22 * sum(len(labels) for _, labels, _ in panels)
+    return _layout(fig, title=f"Rows per protected group ({where})", height=height, showlegend=False)
+
+
 # --- model quality: ROC, precision-recall, confusion matrix ------------------------------------------------------
 def roc_chart(roc: Mapping[str, Any], *, at: float | None = None) -> go.Figure:
     """The ROC curve with the chance diagonal, and the point of the model's threshold when given."""

@@ -11,6 +11,7 @@ labels and messages come from the uploads and are escaped (md_escape) wherever S
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pandas as pd
@@ -20,7 +21,8 @@ from audits.config import DECISIONS, SECTION_NAMES, TASKS, AuditConfig, Protecte
 from audits.errors import AuditInputError
 from audits.inputs import pickle_allowed_by_operator
 from audits.runner import SECTIONS
-from dashboard import guard, jobs, services, state
+from dashboard import charts, guard, jobs, services, state
+from dashboard import components as ui
 from dashboard.text import md_escape
 
 AUTO = "(automatic)"
@@ -341,6 +343,18 @@ def _validation_message(v: services.Validation) -> None:
     )
     for note in f.get("notes", []):
         st.caption(md_escape(note))
+    if any(len(g) > 1 for g in f["groups"].values()):
+        st.plotly_chart(
+            _group_sizes_figure(json.dumps(f["groups"]), f.get("checked_rows")),
+            key="setup.group_sizes",
+            config=ui.PLOT_CONFIG,
+        )
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _group_sizes_figure(groups_json: str, checked_rows: int | None) -> Any:
+    """The group-size chart of a check's facts (built once per facts: the form reruns on every change)."""
+    return charts.group_sizes(json.loads(groups_json), checked_rows=checked_rows)
 
 
 def _start(inputs: services.AuditInputs, described: dict[str, Any], tag: str) -> None:

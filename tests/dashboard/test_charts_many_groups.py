@@ -127,3 +127,15 @@ def test_distributions_compare_shares_not_counts():
 )
 def test_tiny_quantities_read_in_plain_units(value, unit, text):
     assert plain_quantity(value, unit) == text
+
+
+def test_group_sizes_show_the_largest_groups_and_the_rest_as_one_bar():
+    counts = {f"g{i:02d}": 100 + i for i in range(50)}
+    fig = charts.group_sizes({"job": counts, "sex": {"f": 30, "m": 70}, "empty": {}}, checked_rows=200_000)
+    assert fig.layout.title.text == "Rows per protected group (the first 200,000 rows)"
+    job, sex = fig.data  # the attribute without groups gets no panel
+    assert list(job.y[:3]) == ["g49", "g48", "g47"] and job.y[-1] == "40 other groups"
+    assert len(job.y) == charts.GROUP_SIZES_SHOWN + 1
+    assert job.text[-1] == f"{sum(100 + i for i in range(40)):,}"
+    assert abs(sum(job.x) - 1.0) < 1e-12
+    assert list(sex.y) == ["m", "f"] and list(sex.x) == [0.7, 0.3]

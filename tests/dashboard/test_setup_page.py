@@ -41,6 +41,24 @@ def test_a_bundled_sample_fills_the_form_from_its_config():
     assert not _run_button(at).disabled
 
 
+def test_the_check_draws_the_rows_per_group_of_each_protected_attribute():
+    import json
+
+    import pandas as pd
+
+    at = _german_sample()
+    no_exception(at)
+    charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    sizes = next(c for c in charts if "Rows per protected group" in c["layout"]["title"]["text"])
+    assert "(all rows)" in sizes["layout"]["title"]["text"]
+    german = pd.read_csv(GERMAN / "german_credit_test.csv")
+    by_sex = german["sex"].value_counts()
+    sex = next(t for t in sizes["data"] if set(t["y"]) == set(map(str, by_sex.index)))
+    assert sex["text"] == [f"{n:,}" for n in by_sex.to_numpy()]  # largest first, counts of every row
+    assert abs(sum(sex["x"]) - 1.0) < 1e-12
+    assert len(sizes["data"]) == 2  # sex and age (binned at 25)
+
+
 def test_the_form_says_at_once_that_the_target_has_too_many_classes():
     at = _german_sample()
     at.selectbox(key=state.W_TARGET).set_value("job").run()
