@@ -80,14 +80,11 @@ for _key, _value in {state.W_SOURCE: "sample", state.W_SAMPLE: services.DEMO_SAM
 # ==============================================================================================================
 # Upload slots
 # ==============================================================================================================
-def _on_upload(kind: str) -> None:
+def _take_upload(kind: str, file: Any) -> None:
     """Keep an upload as bytes in its own slot (uploader widgets forget files when the page changes)."""
-    file = st.session_state.get(UPLOAD_KEYS[kind])
     err_key = f"setup.err.{kind}"
     state.drop(err_key)
-    if file is None:
-        state.drop(STORE_KEYS[kind])
-        return
+    state.put(f"setup.fid.{kind}", file.file_id)
     try:
         if kind == "emissions_csv":
             services.check_upload_size(file.name, file.size, kind="config")
@@ -105,14 +102,17 @@ def _on_upload(kind: str) -> None:
 
 
 def _remove(kind: str) -> None:
-    state.drop(STORE_KEYS[kind], f"setup.err.{kind}")
+    state.drop(STORE_KEYS[kind], f"setup.err.{kind}", f"setup.fid.{kind}")
 
 
 def _uploader(kind: str, label: str, help_text: str) -> services.Upload | None:
     types = ["csv"] if kind == "emissions_csv" else services.uploader_types(READ_AS.get(kind, kind))
-    st.file_uploader(
-        label, type=types, key=UPLOAD_KEYS[kind], help=help_text, on_change=_on_upload, args=(kind,)
-    )
+    # The slot follows the widget's file, read every run, not an on_change callback: a run interrupted by the next
+    # upload skipped the callback and the 1,000,000-row benchmark lost its dataset ("Upload a dataset to
+    # continue") in 1 of 3 runs. An emptied uploader keeps the slot: its "Remove" button drops a file.
+    file = st.file_uploader(label, type=types, key=UPLOAD_KEYS[kind], help=help_text)
+    if file is not None and state.get(f"setup.fid.{kind}") != file.file_id:
+        _take_upload(kind, file)
     if state.get(f"setup.err.{kind}"):
         st.error(md_escape(state.get(f"setup.err.{kind}")))
     kept = state.get(STORE_KEYS[kind])
