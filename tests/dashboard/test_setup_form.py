@@ -247,3 +247,24 @@ def test_a_config_interrupted_before_the_form_was_drawn_is_copied_again(monkeypa
     # once drawn, the user's own change stands (the config is not copied over it again)
     at.multiselect(key=state.W_PROTECTED).set_value(["sex"]).run()
     assert at.multiselect(key=state.W_PROTECTED).value == ["sex"]
+
+
+def test_an_upload_whose_run_was_cut_short_is_still_kept_from_its_widget():
+    """A run interrupted by the next upload used to skip the uploader's on_change callback, so the dataset never
+    reached its slot ("Upload a dataset to continue"). The slot now follows the widget's file on every run."""
+    at = new_app(timeout=120)
+    at.run()
+    at.radio(key=state.W_SOURCE).set_value("upload").run()
+    at.file_uploader(key="setup.up.data").upload(
+        "credit.csv", (GERMAN / "german_credit_test.csv").read_bytes(), "text/csv"
+    )
+    at.run()
+    assert at.session_state[state.SETUP_DATA].name == "credit.csv"
+    # what the cut-short run left: the widget holds the file, its slot was never filled
+    del at.session_state[state.SETUP_DATA]
+    if "setup.fid.data" in at.session_state:
+        del at.session_state["setup.fid.data"]
+    at.run()
+    no_exception(at)
+    assert at.session_state[state.SETUP_DATA].name == "credit.csv"
+    assert not any("Upload a dataset" in i.value for i in at.info)
