@@ -225,18 +225,28 @@ class JobBoard:
             job.status, job.started = RUNNING, time.monotonic()
         _collect_and_freeze()
         try:
+            self._finish(job, work, on_done, on_error)
+        finally:
+            _collect_and_freeze()
+
+    def _finish(
+        self,
+        job: Job,
+        work: Callable[[ProgressFn], Any],
+        on_done: Callable[[Job, Any], str] | None,
+        on_error: Callable[[BaseException], str] | None,
+    ) -> None:
+        try:
             value = work(self._progress(job))
             audit_id = on_done(job, value) if on_done is not None else job.id
         except CancelledError:
             with job.lock:
                 job.status, job.finished = CANCELLED, time.monotonic()
-            _collect_and_freeze()
             return
         except Exception as exc:  # the message is for the user; the handler logs the details
             message = on_error(exc) if on_error is not None else "The audit failed."
             with job.lock:
                 job.status, job.error, job.finished = FAILED, message, time.monotonic()
-            _collect_and_freeze()
             return
         with job.lock:
             for step in job.steps.values():  # a step the work skipped (not selected) is not left "waiting"
@@ -257,7 +267,6 @@ class JobBoard:
                 if s.started is not None and s.finished is not None
             ),
         )
-        _collect_and_freeze()
 
     # --- reading and steering -----------------------------------------------------------------------------
     def get(self, job_id: str) -> Job | None:

@@ -11,7 +11,6 @@ labels and messages come from the uploads and are escaped (md_escape) wherever S
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pandas as pd
@@ -345,16 +344,16 @@ def _validation_message(v: services.Validation) -> None:
         st.caption(md_escape(note))
     if any(len(g) > 1 for g in f["groups"].values()):
         st.plotly_chart(
-            _group_sizes_figure(json.dumps(f["groups"]), f.get("checked_rows")),
+            _group_sizes_figure(f["groups"], f.get("checked_rows")),
             key="setup.group_sizes",
             config=ui.PLOT_CONFIG,
         )
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def _group_sizes_figure(groups_json: str, checked_rows: int | None) -> Any:
+def _group_sizes_figure(groups: dict[str, dict[str, int]], checked_rows: int | None) -> Any:
     """The group-size chart of a check's facts (built once per facts: the form reruns on every change)."""
-    return charts.group_sizes(json.loads(groups_json), checked_rows=checked_rows)
+    return charts.group_sizes(groups, checked_rows=checked_rows)
 
 
 def _start(inputs: services.AuditInputs, described: dict[str, Any], tag: str) -> None:

@@ -49,6 +49,18 @@ def open_tab(at: AppTest, key: str, label: str) -> AppTest:
     return at.run()
 
 
+def german_upload_app() -> AppTest:
+    """Setup in "Upload my files" mode with the German credit test split uploaded as the dataset."""
+    at = new_app(timeout=120)
+    at.run()
+    at.radio(key=state.W_SOURCE).set_value("upload").run()
+    at.file_uploader(key="setup.up.data").upload(
+        "credit.csv", (GERMAN / "german_credit_test.csv").read_bytes(), "text/csv"
+    )
+    at.run()
+    return at
+
+
 def no_exception(at: AppTest) -> None:
     assert not at.exception, [e.value for e in at.exception]
 

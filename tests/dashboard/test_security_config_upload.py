@@ -11,7 +11,7 @@ import pytest
 
 from audits import AuditConfig
 from dashboard import services, state
-from tests.dashboard.conftest import GERMAN, new_app, no_exception
+from tests.dashboard.conftest import GERMAN, german_upload_app, new_app, no_exception
 
 BASE = "target: credit_risk\nprotected: [sex]\n"
 SHAPES = {
@@ -77,20 +77,9 @@ def test_an_uploaded_config_may_not_trust_extra_model_types():
     assert config is None and "trusted_types" in error
 
 
-def _upload_mode():
-    at = new_app(timeout=120)
-    at.run()
-    at.radio(key=state.W_SOURCE).set_value("upload").run()
-    at.file_uploader(key="setup.up.data").upload(
-        "credit.csv", (GERMAN / "german_credit_test.csv").read_bytes(), "text/csv"
-    )
-    at.run()
-    return at
-
-
 @pytest.mark.parametrize("shape", ["mapping", "list of pairs", "omap"])
 def test_the_setup_page_refuses_an_uploaded_config_naming_a_server_file(shape, server_file, no_server_reads):
-    at = _upload_mode()
+    at = german_upload_app()
     raw = (BASE + SHAPES[shape].format(path=server_file)).encode()
     at.file_uploader(key="setup.up.config").upload("evil.yaml", raw, "application/x-yaml")
     at.run()

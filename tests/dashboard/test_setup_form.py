@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from dashboard import services, state
-from tests.dashboard.conftest import GERMAN, ROOT, new_app, no_exception, open_page
+from tests.dashboard.conftest import GERMAN, ROOT, german_upload_app, new_app, no_exception, open_page
 from tests.dashboard.test_setup_page import run_and_wait
 
 ADULT = ROOT / "sample_data" / "adult"
@@ -219,13 +219,7 @@ def test_a_config_interrupted_before_the_form_was_drawn_is_copied_again(monkeypa
     only once a run has drawn the whole form, so the next run copies it again instead of keeping the stale ones."""
     import streamlit as st
 
-    at = new_app(timeout=120)
-    at.run()
-    at.radio(key=state.W_SOURCE).set_value("upload").run()
-    at.file_uploader(key="setup.up.data").upload(
-        "credit.csv", (GERMAN / "german_credit_test.csv").read_bytes(), "text/csv"
-    )
-    at.run()
+    at = german_upload_app()
     real_multiselect = st.multiselect
 
     def interrupted(
@@ -252,13 +246,7 @@ def test_a_config_interrupted_before_the_form_was_drawn_is_copied_again(monkeypa
 def test_an_upload_whose_run_was_cut_short_is_still_kept_from_its_widget():
     """A run interrupted by the next upload used to skip the uploader's on_change callback, so the dataset never
     reached its slot ("Upload a dataset to continue"). The slot now follows the widget's file on every run."""
-    at = new_app(timeout=120)
-    at.run()
-    at.radio(key=state.W_SOURCE).set_value("upload").run()
-    at.file_uploader(key="setup.up.data").upload(
-        "credit.csv", (GERMAN / "german_credit_test.csv").read_bytes(), "text/csv"
-    )
-    at.run()
+    at = german_upload_app()
     assert at.session_state[state.SETUP_DATA].name == "credit.csv"
     # what the cut-short run left: the widget holds the file, its slot was never filled
     del at.session_state[state.SETUP_DATA]
